@@ -1,0 +1,105 @@
+/**
+ * Starts the whole appliance in this process — database (embedded or external), migrations, one-time
+ * seeds, and the HTTP server — and returns a handle whose `stop()` shuts it all down gracefully:
+ * refuse new requests, drain in-flight ones (bounded by shutdownTimeoutMs), close the pool, stop
+ * PostgreSQL cleanly.
+ */
+import { mkdirSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config/settings.js';
+import { databaseIsHealthy, type OpenDatabase, openDatabase } from '../db/database.js';
+import { buildServer, type PicloudServer } from '../http/build-server.js';
+import { seedHelloWorldIfFresh } from '../manager/seed-hello-world.js';
+import { PANEL_DIR } from '../paths.js';
+import { PRODUCT_VERSION } from '../version.js';
+import { acquireInstanceLock } from './instance-lock.js';
+import { lanUrls } from './lan-addresses.js';
+import { type RuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
+
+/** A running appliance. */
+export interface Appliance {
+  /** The HTTP server. */
+  server: PicloudServer;
+  /** The database. */
+  database: OpenDatabase;
+  /** How to reach it. */
+  runtime: RuntimeInfo;
+  /** Milliseconds from the call to readiness. */
+  startupMs: number;
+  /** Graceful shutdown; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/** Creates the process logger: JSON lines on stdout (pino). */
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, base: { service: 'picloud' } });
+}
+
+/**
+ * Starts PiCloud.
+ * @example const appliance = await startAppliance(loadConfig()); ...; await appliance.stop();
+ */
+export async function startAppliance(
+  config: Config,
+  logger: Logger = createLogger(config),
+): Promise<Appliance> {
+  const started = performance.now();
+  try {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new Error(`PICLOUD_DATA_DIR=${config.dataDir} cannot be created: ${(error as Error).message}`);
+  }
+  const lock = acquireInstanceLock(config.dataDir);
+  let database: OpenDatabase | null = null;
+  try {
+    const dbLog = logger.child({ component: 'db' });
+    database = await openDatabase(config, (level, message) => dbLog[level](message));
+    if (await seedHelloWorldIfFresh(database.db)) logger.info('seeded the Hello World endpoint (GET /hello)');
+    const open = database;
+    const server = await buildServer({
+      logger,
+      panelDir: PANEL_DIR,
+      schemaVersion: open.schemaVersion,
+      databaseIsHealthy: () => databaseIsHealthy(open.pool),
+    });
+    await server.app.listen({ port: config.port, host: config.host });
+    const address = server.app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const runtime: RuntimeInfo = {
+      pid: process.pid,
+      port,
+      host: config.host,
+      localUrl: `http://localhost:${port}/`,
+      lanUrls: lanUrls(config.host, port),
+      database: config.databaseUrl ? 'external' : 'embedded',
+      startedAt: new Date().toISOString(),
+      version: PRODUCT_VERSION,
+    };
+    writeRuntimeInfo(config.dataDir, runtime);
+    let stopping: Promise<void> | null = null;
+    const stop = () => {
+      stopping ??= (async () => {
+        server.beginShutdown();
+        const cut = setTimeout(() => {
+          logger.warn('shutdown timeout: closing open connections');
+          server.app.server.closeAllConnections();
+        }, config.shutdownTimeoutMs);
+        try {
+          await server.app.close();
+        } finally {
+          clearTimeout(cut);
+        }
+        await open.close();
+        removeRuntimeInfo(config.dataDir);
+        lock.release();
+        logger.info('stopped');
+      })();
+      return stopping;
+    };
+    return { server, database: open, runtime, startupMs: performance.now() - started, stop };
+  } catch (error) {
+    await database?.close();
+    lock.release();
+    throw error;
+  }
+}

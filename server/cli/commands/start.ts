@@ -1,0 +1,70 @@
+/**
+ * `picloud start`: the headless appliance. Starts PostgreSQL and the server, prints where to find the
+ * panel (this machine and its LAN addresses), and shuts down gracefully on SIGINT/SIGTERM.
+ */
+import { parseArgs } from 'node:util';
+import { AlreadyRunningError } from '../../appliance/instance-lock.js';
+import { createLogger, startAppliance } from '../../appliance/start-appliance.js';
+import { loadConfig } from '../../config/load-config.js';
+import { ConfigError } from '../../config/settings.js';
+import { MigrationError } from '../../db/database.js';
+
+/** Runs until a stop signal; resolves with the exit code. */
+export async function runStart(argv: string[]): Promise<number> {
+  parseArgs({ args: argv, options: {} });
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`picloud: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  const logger = createLogger(config);
+  let appliance: Awaited<ReturnType<typeof startAppliance>>;
+  try {
+    appliance = await startAppliance(config, logger);
+  } catch (error) {
+    const known = error instanceof MigrationError || error instanceof AlreadyRunningError;
+    if (!known) logger.error({ err: error }, 'start-up failed');
+    console.error(`picloud: could not start: ${(error as Error).message}`);
+    return 1;
+  }
+  const { runtime } = appliance;
+  logger.info({ port: runtime.port, startupMs: Math.round(appliance.startupMs) }, 'ready');
+  const lines = [
+    '',
+    `  PiCloud ${runtime.version} is running (${runtime.database} database, data in ${config.dataDir})`,
+    `  Panel:   ${runtime.localUrl}`,
+    ...runtime.lanUrls.map((url, i) => `  ${i === 0 ? 'On LAN:' : '       '}  ${url}`),
+    '  Stop with Ctrl+C.',
+    '',
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+
+  return new Promise<number>((resolve) => {
+    let firstSignalAt = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (firstSignalAt) {
+        // `npm start` forwards the terminal's Ctrl+C to us, which also gets it directly: only a
+        // deliberate second press, a moment later, means "stop now".
+        if (Date.now() - firstSignalAt < 1_000) return;
+        logger.warn(`${signal} again: exiting immediately`);
+        process.exit(1);
+      }
+      firstSignalAt = Date.now();
+      logger.info(`${signal}: shutting down`);
+      appliance.stop().then(
+        () => resolve(0),
+        (error: Error) => {
+          logger.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * `picloud status`: whether a PiCloud runs on this machine's data folder, where, and whether it is
+ * healthy. Exit code 0 running and healthy, 1 running but unhealthy, 3 not running.
+ */
+import { parseArgs } from 'node:util';
+import { readRuntimeInfo } from '../../appliance/runtime-file.js';
+import { loadConfig } from '../../config/load-config.js';
+import { ConfigError } from '../../config/settings.js';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function fetchText(url: string): Promise<{ status: number; body: string } | null> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+    return { status: response.status, body: await response.text() };
+  } catch {
+    return null;
+  }
+}
+
+/** Prints the status; `--json` for machines. */
+export async function runStatus(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } } });
+  let dataDir: string;
+  try {
+    dataDir = loadConfig().dataDir;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`picloud: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  const runtime = readRuntimeInfo(dataDir);
+  if (!runtime || !isAlive(runtime.pid)) {
+    if (values.json) console.log(JSON.stringify({ running: false, dataDir }));
+    else console.log(`PiCloud is not running (data folder ${dataDir}).`);
+    return 3;
+  }
+  const base = `http://127.0.0.1:${runtime.port}`;
+  const health = await fetchText(`${base}/healthz`);
+  const version = await fetchText(`${base}/version`);
+  const healthy = health?.status === 200 && health.body === 'ok';
+  const versions = version?.status === 200 ? (JSON.parse(version.body) as Record<string, unknown>) : null;
+  if (values.json) {
+    console.log(JSON.stringify({ running: true, healthy, dataDir, ...runtime, versions }));
+  } else {
+    console.log(`PiCloud ${runtime.version} is running (pid ${runtime.pid}, since ${runtime.startedAt})`);
+    console.log(
+      `  health:   ${healthy ? 'ok' : `NOT healthy (${health ? `HTTP ${health.status}` : 'no answer'})`}`,
+    );
+    console.log(`  panel:    ${runtime.localUrl}`);
+    for (const url of runtime.lanUrls) console.log(`  LAN:      ${url}`);
+    console.log(`  database: ${runtime.database}`);
+    console.log(`  data:     ${dataDir}`);
+    if (versions)
+      console.log(
+        `  versions: ${Object.entries(versions)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
+  }
+  return healthy ? 0 : 1;
+}

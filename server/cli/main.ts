@@ -1,0 +1,45 @@
+/**
+ * The `picloud` command line: `start` runs the headless appliance; `status` and `version` report on
+ * it. Each command lives in its own module under commands/; this file only dispatches.
+ */
+import { runStart } from './commands/start.js';
+import { runStatus } from './commands/status.js';
+import { runVersion } from './commands/version.js';
+
+/** Exit codes shared by the commands. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, notRunning: 3 } as const;
+
+const USAGE = `Usage: picloud <command> [options]
+
+Commands:
+  start             Run the appliance headless: embedded PostgreSQL + server (Ctrl+C stops it)
+  status [--json]   Is PiCloud running here? Its URLs, pid and health
+  version [--json]  Versions of the product and its surfaces (SDK, API, schema, wire)
+  help              This text
+
+Configuration comes from environment variables (PICLOUD_PORT, PICLOUD_HOST, PICLOUD_DATA_DIR,
+PICLOUD_DATABASE_URL, ...) and an optional JSON file (PICLOUD_CONFIG). See docs/configuration.md.`;
+
+/** Runs one command; resolves with the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return runStart(rest);
+    case 'status':
+      return runStatus(rest);
+    case 'version':
+    case '--version':
+    case '-v':
+      return runVersion(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    default:
+      console.error(`picloud: unknown command "${command}"\n\n${USAGE}`);
+      return EXIT.usage;
+  }
+}

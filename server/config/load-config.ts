@@ -1,0 +1,79 @@
+/**
+ * Builds the {@link Config} of a process from, in order of precedence: environment variables, the
+ * optional JSON config file, and defaults. Any invalid value stops start-up with a message that names
+ * the setting and where it came from.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { defaultConfigFile, defaultDataDir } from './platform-dirs.js';
+import { CONFIG_FILE_ENV, type Config, ConfigError, SETTINGS } from './settings.js';
+
+/** Default values for settings the user did not give. */
+function defaults(): Config {
+  return {
+    port: 8080,
+    host: '0.0.0.0',
+    dataDir: defaultDataDir(),
+    databaseUrl: null,
+    postgresPort: 0,
+    logLevel: 'info',
+    shutdownTimeoutMs: 10_000,
+  };
+}
+
+/** Reads the config file, if any: an explicit PICLOUD_CONFIG must exist, the default location may not. */
+function readConfigFile(env: NodeJS.ProcessEnv): { path: string; values: Record<string, unknown> } | null {
+  const explicit = env[CONFIG_FILE_ENV];
+  const path = explicit && explicit.trim() !== '' ? explicit : defaultConfigFile();
+  if (!existsSync(path)) {
+    if (explicit)
+      throw new ConfigError(`Invalid setting ${CONFIG_FILE_ENV}='${explicit}': the file does not exist`);
+    return null;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`Config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`Config file ${path} must hold a JSON object`);
+  }
+  return { path, values: parsed as Record<string, unknown> };
+}
+
+/**
+ * Loads and validates the configuration.
+ * @example loadConfig({ PICLOUD_PORT: '9000' }).port // 9000
+ * @throws ConfigError naming the offending setting.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const config = defaults();
+  const file = readConfigFile(env);
+  const keys = Object.keys(SETTINGS) as (keyof Config)[];
+  if (file) {
+    for (const key of Object.keys(file.values)) {
+      if (!keys.includes(key as keyof Config)) {
+        throw new ConfigError(
+          `Unknown setting "${key}" in config file ${file.path} (known: ${keys.join(', ')})`,
+        );
+      }
+    }
+  }
+  for (const key of keys) {
+    const spec = SETTINGS[key];
+    const fromEnv = env[spec.env];
+    const [raw, origin] =
+      fromEnv !== undefined && fromEnv !== ''
+        ? [fromEnv, `${spec.env}='${fromEnv}'`]
+        : file && key in file.values
+          ? [file.values[key], `"${key}" in config file ${file.path}`]
+          : [undefined, ''];
+    if (raw === undefined) continue;
+    try {
+      (config as unknown as Record<string, unknown>)[key] = spec.parse(raw);
+    } catch (error) {
+      throw new ConfigError(`Invalid setting ${origin}: ${(error as Error).message}`);
+    }
+  }
+  return config;
+}

@@ -1,0 +1,142 @@
+/**
+ * Every setting PiCloud reads, declared once: its environment variable, its key in the config file,
+ * its default and how a raw value is checked. docs/configuration.md documents this table; a test keeps
+ * the two in step.
+ */
+import { isAbsolute, resolve } from 'node:path';
+
+/** Log levels understood by pino. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The resolved configuration of one PiCloud process. */
+export interface Config {
+  /** HTTP port of the server (0 picks a free port). */
+  port: number;
+  /** Bind address; all interfaces by default so devices on the LAN can reach the endpoints. */
+  host: string;
+  /** Folder holding the embedded database, its password, logs and runtime state. */
+  dataDir: string;
+  /** An external PostgreSQL to use instead of the embedded one, or null for the embedded server. */
+  databaseUrl: string | null;
+  /** Port of the embedded PostgreSQL on 127.0.0.1 (0 picks a free port at each start). */
+  postgresPort: number;
+  /** Minimum level of the structured (JSON) log. */
+  logLevel: LogLevel;
+  /** How long a graceful shutdown may take before in-flight requests are cut, in milliseconds. */
+  shutdownTimeoutMs: number;
+}
+
+/** Thrown when a setting has an invalid value; the message names the setting. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** How one setting is read and checked. `parse` throws a plain message, which the loader prefixes. */
+export interface SettingSpec<K extends keyof Config> {
+  /** Environment variable. */
+  env: string;
+  /** Key in the config file. */
+  fileKey: K;
+  /** One line for the docs. */
+  description: string;
+  /** Turns a raw value (string from the environment, JSON value from the file) into the setting. */
+  parse(raw: unknown): Config[K];
+}
+
+function integerIn(min: number, max: number) {
+  return (raw: unknown): number => {
+    const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+      throw new Error(`must be an integer from ${min} to ${max}`);
+    }
+    return Number(text);
+  };
+}
+
+function nonEmptyString(raw: unknown): string {
+  if (typeof raw !== 'string' || raw.trim() === '') throw new Error('must be a non-empty string');
+  return raw.trim();
+}
+
+const HOST_PATTERN = /^(?:[0-9.]+|[0-9a-fA-F:]+|[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?)$/;
+
+/** The settings table, in documentation order. */
+export const SETTINGS: { [K in keyof Config]: SettingSpec<K> } = {
+  port: {
+    env: 'PICLOUD_PORT',
+    fileKey: 'port',
+    description: 'HTTP port of the server (default 8080; 0 picks a free port).',
+    parse: integerIn(0, 65535),
+  },
+  host: {
+    env: 'PICLOUD_HOST',
+    fileKey: 'host',
+    description:
+      'Bind address (default 0.0.0.0: every interface, so the LAN can reach it; 127.0.0.1 for this machine only).',
+    parse(raw) {
+      const host = nonEmptyString(raw);
+      if (!HOST_PATTERN.test(host)) throw new Error('must be an IP address or a host name');
+      return host;
+    },
+  },
+  dataDir: {
+    env: 'PICLOUD_DATA_DIR',
+    fileKey: 'dataDir',
+    description:
+      'Data folder (default: $XDG_DATA_HOME/picloud on Linux, /var/lib/picloud as root, the app-data folder on macOS and Windows).',
+    parse(raw) {
+      const dir = nonEmptyString(raw);
+      return isAbsolute(dir) ? dir : resolve(dir);
+    },
+  },
+  databaseUrl: {
+    env: 'PICLOUD_DATABASE_URL',
+    fileKey: 'databaseUrl',
+    description:
+      'Use this external PostgreSQL (postgres://user:password@host:port/db) instead of the embedded one.',
+    parse(raw) {
+      const text = nonEmptyString(raw);
+      let url: URL;
+      try {
+        url = new URL(text);
+      } catch {
+        throw new Error('must be a URL like postgres://user:password@host:5432/database');
+      }
+      if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+        throw new Error('must start with postgres:// or postgresql://');
+      }
+      return text;
+    },
+  },
+  postgresPort: {
+    env: 'PICLOUD_POSTGRES_PORT',
+    fileKey: 'postgresPort',
+    description: 'Port of the embedded PostgreSQL on 127.0.0.1 (default 0: a free port at each start).',
+    parse: integerIn(0, 65535),
+  },
+  logLevel: {
+    env: 'PICLOUD_LOG_LEVEL',
+    fileKey: 'logLevel',
+    description: `Log level: ${LOG_LEVELS.join(', ')} (default info).`,
+    parse(raw) {
+      const level = nonEmptyString(raw).toLowerCase();
+      if (!(LOG_LEVELS as readonly string[]).includes(level))
+        throw new Error(`must be one of ${LOG_LEVELS.join(', ')}`);
+      return level as LogLevel;
+    },
+  },
+  shutdownTimeoutMs: {
+    env: 'PICLOUD_SHUTDOWN_TIMEOUT_MS',
+    fileKey: 'shutdownTimeoutMs',
+    description: 'Longest graceful shutdown in milliseconds before open requests are cut (default 10000).',
+    parse: integerIn(100, 600_000),
+  },
+};
+
+/** The environment variable that points at the optional config file. */
+export const CONFIG_FILE_ENV = 'PICLOUD_CONFIG';

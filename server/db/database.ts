@@ -1,0 +1,105 @@
+/**
+ * Opens PiCloud's database: the embedded PostgreSQL (started here) or an external one from
+ * PICLOUD_DATABASE_URL; applies migrations; hands out a typed Kysely instance over a pg pool.
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config/settings.js';
+import { MIGRATIONS_DIR } from '../paths.js';
+import { EmbeddedPostgres } from './embedded-postgres.js';
+import { migrate, readMigrations } from './migrator.js';
+import type { Database } from './schema.js';
+
+// bigint columns (execution_logs.id, operations) arrive as strings: exact, and JSON-safe.
+
+/** Logging callback shared by the database layer. */
+export type DbLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+/** An open database with its migrations applied. */
+export interface OpenDatabase {
+  /** Typed query builder. */
+  db: Kysely<Database>;
+  /** The pool underneath (health checks, LISTEN/NOTIFY). */
+  pool: pg.Pool;
+  /** The embedded server, or null with an external database. */
+  embedded: EmbeddedPostgres | null;
+  /** The schema version after migrating. */
+  schemaVersion: number;
+  /** Migrations applied by this start (empty on a warm start). */
+  appliedMigrations: string[];
+  /** Closes the pool and stops the embedded server. */
+  close(): Promise<void>;
+}
+
+/** Thrown when migrations cannot be applied; start-up stops with its message. */
+export class MigrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MigrationError';
+  }
+}
+
+/** Creates the pool with settings suited to a small appliance. */
+export function createPool(connectionString: string, log: DbLog): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its server (PostgreSQL restarted) must not crash the process.
+  pool.on('error', (error) => log('warn', `database connection lost: ${error.message}`));
+  return pool;
+}
+
+/** Starts (if embedded) and migrates the database. */
+export async function openDatabase(config: Config, log: DbLog): Promise<OpenDatabase> {
+  const migrations = readMigrations(MIGRATIONS_DIR);
+  const embedded = config.databaseUrl
+    ? null
+    : new EmbeddedPostgres({ dataDir: config.dataDir, port: config.postgresPort, log });
+  const connectionString = config.databaseUrl ?? (await embedded!.start());
+  const pool = createPool(connectionString, log);
+  const close = async () => {
+    await pool.end().catch(() => undefined);
+    await embedded?.stop();
+  };
+  try {
+    const client = await pool.connect();
+    let result: Awaited<ReturnType<typeof migrate>>;
+    try {
+      result = await migrate(client, migrations);
+    } finally {
+      client.release();
+    }
+    if (!result.ok) throw new MigrationError(result.error);
+    for (const migration of result.applied) log('info', `applied migration ${migration.name}`);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      pool,
+      embedded,
+      schemaVersion: result.schemaVersion,
+      appliedMigrations: result.applied.map((m) => m.name),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** True when the database answers a trivial query within `timeoutMs`. */
+export async function databaseIsHealthy(pool: pg.Pool, timeoutMs = 2_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([pool.query('SELECT 1').then(() => true as const), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

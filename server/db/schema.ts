@@ -1,0 +1,226 @@
+/**
+ * The database schema as TypeScript: the Kysely `Database` interface mirrors `migrations/`. The
+ * migrations are the truth; `SCHEMA_COLUMNS` restates every column's PostgreSQL type and nullability,
+ * is type-checked to cover exactly the interface's columns, and is compared with the live database by
+ * a test — so the interface, this table and the migrations cannot drift apart silently.
+ */
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+/** A timestamp column with a database default. */
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+/** A timestamp column with a default that updates may set. */
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+/** A JSON document as node-postgres parses it (SQL NULL is modelled separately with `| null`). */
+export type JsonValue = string | number | boolean | JsonValue[] | { [key: string]: JsonValue | null };
+/** A jsonb column: read as parsed JSON, written as JSON text. */
+export type Json = ColumnType<JsonValue, string, string>;
+
+/** `appliance_settings`: appliance-wide state. */
+export interface ApplianceSettingsTable {
+  key: string;
+  value: Json;
+  updated_at: UpdatedAt;
+}
+
+/** `apps`: the isolation boundary. */
+export interface AppsTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  description: Generated<string>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** `app_domains`: host claims of an app. */
+export interface AppDomainsTable {
+  id: Generated<string>;
+  app_id: string;
+  pattern: string;
+  kind: 'exact' | 'wildcard';
+  shape_key: string;
+  created_at: CreatedAt;
+}
+
+/** `app_slug_history`: retired slugs that redirect to their app. */
+export interface AppSlugHistoryTable {
+  slug: string;
+  app_id: string;
+  retired_at: CreatedAt;
+}
+
+/** Script kinds. */
+export type ScriptKind = 'endpoint' | 'module';
+
+/** `scripts`: the live version of each script. */
+export interface ScriptsTable {
+  id: Generated<string>;
+  app_id: string;
+  name: string;
+  kind: Generated<ScriptKind>;
+  description: Generated<string>;
+  source: string;
+  current_version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** `script_versions`: every saved version, immutable. */
+export interface ScriptVersionsTable {
+  script_id: string;
+  version: number;
+  source: string;
+  kind: ScriptKind;
+  message: Generated<string>;
+  created_at: CreatedAt;
+}
+
+/** `routes`: custom HTTP routes of an app. */
+export interface RoutesTable {
+  id: Generated<string>;
+  app_id: string;
+  script_id: string;
+  methods: string[];
+  path: string;
+  path_shape: string;
+  host: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** `execution_logs`: one row per script invocation. */
+export interface ExecutionLogsTable {
+  id: Generated<string>;
+  app_id: string;
+  script_id: string | null;
+  script_version: number | null;
+  request_id: string;
+  trigger: 'http' | 'execute' | 'cron' | 'queue' | 'test';
+  status: 'ok' | 'error' | 'timeout' | 'limit';
+  http_status: number | null;
+  duration_ms: number;
+  operations: Generated<string>;
+  error: Json | null;
+  output: Generated<string>;
+  started_at: CreatedAt;
+}
+
+/** `schema_migrations`: written by the migrator only. */
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  checksum: string;
+  applied_at: CreatedAt;
+}
+
+/** Every table PiCloud owns, for Kysely. */
+export interface Database {
+  appliance_settings: ApplianceSettingsTable;
+  apps: AppsTable;
+  app_domains: AppDomainsTable;
+  app_slug_history: AppSlugHistoryTable;
+  scripts: ScriptsTable;
+  script_versions: ScriptVersionsTable;
+  routes: RoutesTable;
+  execution_logs: ExecutionLogsTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
+/** A column as PostgreSQL's information_schema reports it. */
+export interface ColumnSpec {
+  /** `information_schema.columns.data_type`, e.g. `uuid`, `text`, `ARRAY`. */
+  type: string;
+  /** Whether the column accepts NULL. */
+  nullable: boolean;
+}
+
+/** True when the selected type of a column admits null. */
+type IsNullable<T> = null extends T ? true : false;
+
+/** For each table, exactly its columns, each with a nullability that matches the interface. */
+type ColumnsOf<DB> = {
+  [T in keyof DB]: {
+    [C in keyof Selectable<DB[T]>]-?: { type: string; nullable: IsNullable<Selectable<DB[T]>[C]> };
+  };
+};
+
+/** Every column of every table: checked against {@link Database} by the compiler, against the migrations by a test. */
+export const SCHEMA_COLUMNS: ColumnsOf<Database> = {
+  appliance_settings: {
+    key: { type: 'text', nullable: false },
+    value: { type: 'jsonb', nullable: false },
+    updated_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  apps: {
+    id: { type: 'uuid', nullable: false },
+    slug: { type: 'text', nullable: false },
+    name: { type: 'text', nullable: false },
+    description: { type: 'text', nullable: false },
+    created_at: { type: 'timestamp with time zone', nullable: false },
+    updated_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  app_domains: {
+    id: { type: 'uuid', nullable: false },
+    app_id: { type: 'uuid', nullable: false },
+    pattern: { type: 'text', nullable: false },
+    kind: { type: 'text', nullable: false },
+    shape_key: { type: 'text', nullable: false },
+    created_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  app_slug_history: {
+    slug: { type: 'text', nullable: false },
+    app_id: { type: 'uuid', nullable: false },
+    retired_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  scripts: {
+    id: { type: 'uuid', nullable: false },
+    app_id: { type: 'uuid', nullable: false },
+    name: { type: 'text', nullable: false },
+    kind: { type: 'text', nullable: false },
+    description: { type: 'text', nullable: false },
+    source: { type: 'text', nullable: false },
+    current_version: { type: 'integer', nullable: false },
+    created_at: { type: 'timestamp with time zone', nullable: false },
+    updated_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  script_versions: {
+    script_id: { type: 'uuid', nullable: false },
+    version: { type: 'integer', nullable: false },
+    source: { type: 'text', nullable: false },
+    kind: { type: 'text', nullable: false },
+    message: { type: 'text', nullable: false },
+    created_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  routes: {
+    id: { type: 'uuid', nullable: false },
+    app_id: { type: 'uuid', nullable: false },
+    script_id: { type: 'uuid', nullable: false },
+    methods: { type: 'ARRAY', nullable: false },
+    path: { type: 'text', nullable: false },
+    path_shape: { type: 'text', nullable: false },
+    host: { type: 'text', nullable: true },
+    created_at: { type: 'timestamp with time zone', nullable: false },
+    updated_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  execution_logs: {
+    id: { type: 'bigint', nullable: false },
+    app_id: { type: 'uuid', nullable: false },
+    script_id: { type: 'uuid', nullable: true },
+    script_version: { type: 'integer', nullable: true },
+    request_id: { type: 'text', nullable: false },
+    trigger: { type: 'text', nullable: false },
+    status: { type: 'text', nullable: false },
+    http_status: { type: 'integer', nullable: true },
+    duration_ms: { type: 'double precision', nullable: false },
+    operations: { type: 'bigint', nullable: false },
+    error: { type: 'jsonb', nullable: true },
+    output: { type: 'text', nullable: false },
+    started_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  schema_migrations: {
+    version: { type: 'integer', nullable: false },
+    name: { type: 'text', nullable: false },
+    checksum: { type: 'text', nullable: false },
+    applied_at: { type: 'timestamp with time zone', nullable: false },
+  },
+};

@@ -1,0 +1,59 @@
+/**
+ * Turns every failure into the one error format `{error: {code, message, details?}}`: our own
+ * PicloudErrors, Fastify's schema-validation errors and its body-parsing errors. Anything unexpected
+ * is logged with its stack and reported as a generic internal error (no internals leak to clients).
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { PicloudError } from '../errors/catalogue.js';
+
+/** Fastify's own error codes mapped onto the catalogue. */
+const FASTIFY_CODES: Record<string, () => PicloudError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () => new PicloudError('PICLOUD_ERR_HTTP_BODY_TOO_LARGE'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new PicloudError('PICLOUD_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () =>
+    new PicloudError(
+      'PICLOUD_ERR_HTTP_BAD_BODY',
+      'The body is empty but the content type is application/json',
+    ),
+  FST_ERR_CTP_INVALID_JSON_BODY: () =>
+    new PicloudError('PICLOUD_ERR_HTTP_BAD_BODY', 'The body is not valid JSON'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
+    new PicloudError('PICLOUD_ERR_HTTP_BAD_BODY', 'Content-Length does not match the body'),
+};
+
+/** Converts any thrown value into a PicloudError. */
+export function toPicloudError(error: unknown): PicloudError {
+  if (error instanceof PicloudError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError?.validation) {
+    const context = fastifyError.validationContext ?? 'request';
+    return new PicloudError(
+      'PICLOUD_ERR_HTTP_VALIDATION',
+      `Invalid ${context}: ${fastifyError.validation.map((v) => `${v.instancePath || context} ${v.message}`).join('; ')}`,
+      fastifyError.validation.map((v) => ({
+        in: context,
+        path: v.instancePath || '/',
+        message: v.message,
+        ...(v.params && Object.keys(v.params).length > 0 ? { params: v.params } : {}),
+      })),
+    );
+  }
+  const mapped = fastifyError?.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped) return mapped();
+  if (error instanceof SyntaxError && (fastifyError.statusCode ?? 500) === 400) {
+    return new PicloudError('PICLOUD_ERR_HTTP_BAD_BODY', 'The body is not valid JSON');
+  }
+  return new PicloudError('PICLOUD_ERR_INTERNAL');
+}
+
+/** Installs the error handler on a Fastify instance (and so on all its child scopes). */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const picloudError = toPicloudError(error);
+    if (picloudError.status >= 500) request.log.error({ err: error }, 'request failed');
+    void reply
+      .status(picloudError.status)
+      .type('application/json; charset=utf-8')
+      .send(picloudError.toBody());
+  });
+}
