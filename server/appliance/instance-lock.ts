@@ -5,9 +5,10 @@
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { StartupError } from '../errors/startup-error.js';
 
 /** Thrown when another live PiCloud holds the data folder. */
-export class AlreadyRunningError extends Error {
+export class AlreadyRunningError extends StartupError {
   constructor(
     readonly pid: number,
     dataDir: string,

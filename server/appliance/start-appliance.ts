@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/settings.js';
 import { databaseIsHealthy, type OpenDatabase, openDatabase } from '../db/database.js';
+import { StartupError } from '../errors/startup-error.js';
 import { buildServer, type PicloudServer } from '../http/build-server.js';
 import { seedHelloWorldIfFresh } from '../manager/seed-hello-world.js';
 import { PANEL_DIR } from '../paths.js';
@@ -47,7 +48,9 @@ export async function startAppliance(
   try {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw new Error(`PICLOUD_DATA_DIR=${config.dataDir} cannot be created: ${(error as Error).message}`);
+    throw new StartupError(
+      `PICLOUD_DATA_DIR=${config.dataDir} cannot be created: ${(error as Error).message}`,
+    );
   }
   const lock = acquireInstanceLock(config.dataDir);
   let database: OpenDatabase | null = null;

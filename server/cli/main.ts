@@ -22,6 +22,19 @@ PICLOUD_DATABASE_URL, ...) and an optional JSON file (PICLOUD_CONFIG). See docs/
 
 /** Runs one command; resolves with the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (error) {
+    // node:util parseArgs reports unknown or malformed options with ERR_PARSE_ARGS_* codes.
+    if (String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')) {
+      console.error(`picloud: ${(error as Error).message}\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':

@@ -5,6 +5,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/settings.js';
+import { StartupError } from '../errors/startup-error.js';
 import { MIGRATIONS_DIR } from '../paths.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { migrate, readMigrations } from './migrator.js';
@@ -32,7 +33,7 @@ export interface OpenDatabase {
 }
 
 /** Thrown when migrations cannot be applied; start-up stops with its message. */
-export class MigrationError extends Error {
+export class MigrationError extends StartupError {
   constructor(message: string) {
     super(message);
     this.name = 'MigrationError';
@@ -65,7 +66,10 @@ export async function openDatabase(config: Config, log: DbLog): Promise<OpenData
     await embedded?.stop();
   };
   try {
-    const client = await pool.connect();
+    const client = await pool.connect().catch((error: Error) => {
+      const where = config.databaseUrl ? 'the database at PICLOUD_DATABASE_URL' : 'the embedded database';
+      throw new StartupError(`Cannot connect to ${where}: ${error.message}`, { cause: error });
+    });
     let result: Awaited<ReturnType<typeof migrate>>;
     try {
       result = await migrate(client, migrations);

@@ -21,6 +21,7 @@ import {
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
+import { StartupError } from '../errors/startup-error.js';
 import { stopLeftoverPostgres } from './leftover-processes.js';
 import { locatePostgresBinaries, type PostgresBinaries } from './postgres-binaries.js';
 import { firstUnreachableAncestor, postgresRunAs, type RunAs } from './system-user.js';
@@ -146,7 +147,8 @@ export class EmbeddedPostgres {
         this.log('warn', `stopped ${leftovers.stopped.length} process(es) left by a previous PostgreSQL`);
       }
       if (leftovers.removedStaleLock) this.log('warn', 'removed a stale postmaster.pid');
-      this.portInUse = this.options.port || (await freePort());
+      // A restart keeps its port: the pool's connection string stays valid.
+      this.portInUse = this.options.port || this.portInUse || (await freePort());
       await this.launch(binaries);
       await this.ensureDatabase();
       this.stateValue = 'started';
@@ -167,7 +169,7 @@ export class EmbeddedPostgres {
     if (this.runAs) {
       const blocked = firstUnreachableAncestor(dataDir, this.runAs);
       if (blocked) {
-        throw new Error(
+        throw new StartupError(
           `PICLOUD_DATA_DIR=${dataDir}: PostgreSQL runs as user "${this.runAs.name}" (PiCloud runs as root) and cannot enter ${blocked}. Choose a folder it can reach, such as /var/lib/picloud.`,
         );
       }
@@ -181,7 +183,7 @@ export class EmbeddedPostgres {
       if (this.runAs) chownSync(this.clusterDir, this.runAs.uid, this.runAs.gid);
       chmodSync(this.clusterDir, 0o700);
     } catch (error) {
-      throw new Error(`PICLOUD_DATA_DIR=${dataDir} is not writable: ${(error as Error).message}`);
+      throw new StartupError(`PICLOUD_DATA_DIR=${dataDir} is not writable: ${(error as Error).message}`);
     }
   }
 

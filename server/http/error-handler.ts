@@ -27,15 +27,17 @@ export function toPicloudError(error: unknown): PicloudError {
   const fastifyError = error as FastifyError;
   if (fastifyError?.validation) {
     const context = fastifyError.validationContext ?? 'request';
+    const problems = fastifyError.validation.map((v) => {
+      // Point at the offending property itself, not at the object that lacks or has it.
+      const params = (v.params ?? {}) as Record<string, unknown>;
+      const property = params.missingProperty ?? params.additionalProperty;
+      const path = `${v.instancePath}${typeof property === 'string' ? `/${property}` : ''}` || '/';
+      return { in: context, path, message: v.message ?? 'is invalid' };
+    });
     return new PicloudError(
       'PICLOUD_ERR_HTTP_VALIDATION',
-      `Invalid ${context}: ${fastifyError.validation.map((v) => `${v.instancePath || context} ${v.message}`).join('; ')}`,
-      fastifyError.validation.map((v) => ({
-        in: context,
-        path: v.instancePath || '/',
-        message: v.message,
-        ...(v.params && Object.keys(v.params).length > 0 ? { params: v.params } : {}),
-      })),
+      `Invalid ${context}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
+      problems,
     );
   }
   const mapped = fastifyError?.code ? FASTIFY_CODES[fastifyError.code] : undefined;

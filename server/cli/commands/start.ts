@@ -3,11 +3,10 @@
  * panel (this machine and its LAN addresses), and shuts down gracefully on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { AlreadyRunningError } from '../../appliance/instance-lock.js';
 import { createLogger, startAppliance } from '../../appliance/start-appliance.js';
 import { loadConfig } from '../../config/load-config.js';
 import { ConfigError } from '../../config/settings.js';
-import { MigrationError } from '../../db/database.js';
+import { StartupError } from '../../errors/startup-error.js';
 
 /** Runs until a stop signal; resolves with the exit code. */
 export async function runStart(argv: string[]): Promise<number> {
@@ -27,8 +26,7 @@ export async function runStart(argv: string[]): Promise<number> {
   try {
     appliance = await startAppliance(config, logger);
   } catch (error) {
-    const known = error instanceof MigrationError || error instanceof AlreadyRunningError;
-    if (!known) logger.error({ err: error }, 'start-up failed');
+    if (!(error instanceof StartupError)) logger.error({ err: error }, 'start-up failed');
     console.error(`picloud: could not start: ${(error as Error).message}`);
     return 1;
   }

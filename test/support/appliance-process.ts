@@ -1,0 +1,84 @@
+/**
+ * Runs the real `picloud` command (bin/picloud.js over the compiled dist/) as a child process, the way
+ * a user does, and waits for its "ready" log line.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+/** The CLI entry point. */
+export const PICLOUD_BIN = fileURLToPath(new URL('../../bin/picloud.js', import.meta.url));
+
+/** A running `picloud start`. */
+export interface ApplianceProcess {
+  child: ChildProcess;
+  port: number;
+  /** Everything printed so far (stdout + stderr). */
+  output(): string;
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Runs `picloud <args>` to completion. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [PICLOUD_BIN, ...args], {
+    env: { ...process.env, PICLOUD_CONFIG: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** Starts `picloud start` and resolves once it logs "ready" (or rejects with its output). */
+export async function startApplianceProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<ApplianceProcess> {
+  const child = spawn(process.execPath, [PICLOUD_BIN, 'start'], {
+    env: { ...process.env, PICLOUD_CONFIG: '', PICLOUD_PORT: '0', PICLOUD_HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`not ready within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /"port":(\d+),"startupMs":\d+,"msg":"ready"/.exec(output);
+      if (ready) {
+        clearTimeout(timer);
+        resolve(Number(ready[1]));
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before ready:\n${output}`));
+    });
+  });
+  return {
+    child,
+    port,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+  };
+}
