@@ -10,7 +10,6 @@ export const ERROR_CATALOGUE = {
   PICLOUD_ERR_HTTP_BAD_BODY: { status: 400, message: 'The request body could not be parsed' },
   PICLOUD_ERR_HTTP_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   PICLOUD_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
-  PICLOUD_ERR_HTTP_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed on this path' },
   PICLOUD_ERR_DB_UNAVAILABLE: { status: 503, message: 'The database is unavailable' },
   PICLOUD_ERR_SERVER_SHUTTING_DOWN: { status: 503, message: 'The server is shutting down' },
   PICLOUD_ERR_INTERNAL: { status: 500, message: 'Internal server error' },

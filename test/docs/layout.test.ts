@@ -1,0 +1,43 @@
+/**
+ * The folder boundaries of the architecture, checked on the import graph: the Rhai engine imports
+ * nothing from the rest of the server, nor any npm package.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../server/paths.js';
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+    (m) => m[1] ?? m[2],
+  );
+}
+
+describe('server/rhai is self-contained', () => {
+  const root = join(PACKAGE_ROOT, 'server', 'rhai');
+  const files = sourceFiles(root);
+
+  it('has sources', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files.map((file) => [relative(PACKAGE_ROOT, file), file]))('%s imports only the engine and Node built-ins', (_name, file) => {
+    for (const specifier of imports(file)) {
+      if (specifier.startsWith('.')) {
+        const target = resolve(dirname(file), specifier);
+        expect(relative(root, target).startsWith('..'), `${specifier} leaves server/rhai`).toBe(false);
+      } else {
+        expect(specifier, `${specifier} is not a Node built-in`).toMatch(/^node:/);
+      }
+    }
+  });
+});
