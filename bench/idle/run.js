@@ -10,7 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startAppliance } from '../support/appliance.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, check: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '60' }, check: { type: 'boolean' } },
+});
 const seconds = Number(values.seconds);
 const TARGET_PERCENT = 1;
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
@@ -19,7 +21,11 @@ function stat(pid) {
   // Fields after the command name (which may contain spaces) start at index 0 = state.
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]), name: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')) };
+  return {
+    ppid: Number(rest[1]),
+    ticks: Number(rest[11]) + Number(rest[12]),
+    name: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
+  };
 }
 
 function status(pid) {
@@ -29,7 +35,11 @@ function status(pid) {
   try {
     pssKb = Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
   } catch {}
-  return { rssKb: field('VmRSS'), pssKb, wakeups: field('voluntary_ctxt_switches') + field('nonvoluntary_ctxt_switches') };
+  return {
+    rssKb: field('VmRSS'),
+    pssKb,
+    wakeups: field('voluntary_ctxt_switches') + field('nonvoluntary_ctxt_switches'),
+  };
 }
 
 /** The pid and all its descendants. */
@@ -52,7 +62,11 @@ function sample(pids) {
   const result = new Map();
   for (const pid of pids) {
     try {
-      result.set(pid, { ...stat(pid), ...status(pid), cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 2).join(' ') });
+      result.set(pid, {
+        ...stat(pid),
+        ...status(pid),
+        cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 2).join(' '),
+      });
     } catch {}
   }
   return result;
@@ -73,7 +87,13 @@ try {
 
   const percent = (ticks) => (ticks / CLOCK_TICKS / seconds) * 100;
   console.log(`bench/idle — ${seconds} s of idleness, ${after.size} processes (node + PostgreSQL)`);
-  console.log('process'.padEnd(44), 'cpu %'.padStart(7), 'wakeups/s'.padStart(10), 'RSS MB'.padStart(8), 'PSS MB'.padStart(8));
+  console.log(
+    'process'.padEnd(44),
+    'cpu %'.padStart(7),
+    'wakeups/s'.padStart(10),
+    'RSS MB'.padStart(8),
+    'PSS MB'.padStart(8),
+  );
   let totalTicks = 0;
   let totalRss = 0;
   let totalPss = 0;
@@ -85,7 +105,9 @@ try {
     const name = (end.name === 'node' ? 'node (picloud server)' : end.cmd || end.name).slice(0, 44);
     console.log(
       name.padEnd(44),
-      percent(end.ticks - start.ticks).toFixed(2).padStart(7),
+      percent(end.ticks - start.ticks)
+        .toFixed(2)
+        .padStart(7),
       ((end.wakeups - start.wakeups) / seconds).toFixed(2).padStart(10),
       (end.rssKb / 1024).toFixed(1).padStart(8),
       (end.pssKb / 1024).toFixed(1).padStart(8),
@@ -103,12 +125,16 @@ try {
   );
   console.log(
     'baseline: bare idle node'.padEnd(44),
-    percent(bareEnd.ticks - bareStart.ticks).toFixed(2).padStart(7),
+    percent(bareEnd.ticks - bareStart.ticks)
+      .toFixed(2)
+      .padStart(7),
     ((bareEnd.wakeups - bareStart.wakeups) / seconds).toFixed(2).padStart(10),
     (bareEnd.rssKb / 1024).toFixed(1).padStart(8),
     (bareEnd.pssKb / 1024).toFixed(1).padStart(8),
   );
-  console.log(`idle CPU ${total.toFixed(2)}% of one core (target < ${TARGET_PERCENT}%): ${total < TARGET_PERCENT ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `idle CPU ${total.toFixed(2)}% of one core (target < ${TARGET_PERCENT}%): ${total < TARGET_PERCENT ? 'PASS' : 'FAIL'}`,
+  );
   if (values.check && total >= TARGET_PERCENT) process.exitCode = 1;
 } finally {
   await appliance.stop();

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median, startAppliance } from '../support/appliance.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, check: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, check: { type: 'boolean' } },
+});
 const runs = Number(values.runs);
 const TARGETS = { firstRun: 5_000, warm: 1_500 };
 
@@ -22,7 +24,10 @@ async function bareFastifyMs() {
     await app.listen({ port: 0, host: '127.0.0.1' });
     console.log('ready');`;
   const started = performance.now();
-  const child = spawn(process.execPath, ['--input-type=module', '-e', source], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk) => chunk.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`bare fastify exited ${code}`)));

@@ -17,9 +17,11 @@ function sourceFiles(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
-    (m) => m[1] ?? m[2],
-  );
+  return [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+    ),
+  ].map((m) => m[1] ?? m[2]);
 }
 
 describe('server/rhai is self-contained', () => {
@@ -30,14 +32,17 @@ describe('server/rhai is self-contained', () => {
     expect(files.length).toBeGreaterThan(0);
   });
 
-  it.each(files.map((file) => [relative(PACKAGE_ROOT, file), file]))('%s imports only the engine and Node built-ins', (_name, file) => {
-    for (const specifier of imports(file)) {
-      if (specifier.startsWith('.')) {
-        const target = resolve(dirname(file), specifier);
-        expect(relative(root, target).startsWith('..'), `${specifier} leaves server/rhai`).toBe(false);
-      } else {
-        expect(specifier, `${specifier} is not a Node built-in`).toMatch(/^node:/);
+  it.each(files.map((file) => [relative(PACKAGE_ROOT, file), file]))(
+    '%s imports only the engine and Node built-ins',
+    (_name, file) => {
+      for (const specifier of imports(file)) {
+        if (specifier.startsWith('.')) {
+          const target = resolve(dirname(file), specifier);
+          expect(relative(root, target).startsWith('..'), `${specifier} leaves server/rhai`).toBe(false);
+        } else {
+          expect(specifier, `${specifier} is not a Node built-in`).toMatch(/^node:/);
+        }
       }
-    }
-  });
+    },
+  );
 });
