@@ -1,16 +1,21 @@
 /**
  * Starts the whole appliance in this process — database (embedded or external), migrations, one-time
- * seeds, and the HTTP server — and returns a handle whose `stop()` shuts it all down gracefully:
+ * seeds, the manager, the executor's worker pool, the orchestrator and the HTTP server — and returns a handle whose `stop()` shuts it all down gracefully:
  * refuse new requests, drain in-flight ones (bounded by shutdownTimeoutMs), close the pool, stop
  * PostgreSQL cleanly.
  */
 import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/settings.js';
+import type { ExecutionLimits } from '../contracts/executor.js';
 import { databaseIsHealthy, type OpenDatabase, openDatabase } from '../db/database.js';
 import { StartupError } from '../errors/startup-error.js';
+import { LocalExecutorClient } from '../executor/local-executor.js';
+import { createScriptChecker } from '../executor/script-checker.js';
 import { buildServer, type PicloudServer } from '../http/build-server.js';
+import { createManager } from '../manager/build-manager.js';
 import { seedHelloWorldIfFresh } from '../manager/seed-hello-world.js';
+import { createOrchestrator } from '../orchestrator/build-orchestrator.js';
 import { PANEL_DIR } from '../paths.js';
 import { PRODUCT_VERSION } from '../version.js';
 import { acquireInstanceLock } from './instance-lock.js';
@@ -29,6 +34,20 @@ export interface Appliance {
   startupMs: number;
   /** Graceful shutdown; safe to call more than once. */
   stop(): Promise<void>;
+}
+
+/** The per-run sandbox limits from the configuration (sizes are fixed; see docs/configuration.md). */
+export function executionLimits(config: Config): ExecutionLimits {
+  return {
+    maxOperations: config.scriptMaxOperations,
+    timeoutMs: config.scriptTimeoutMs,
+    maxResponseBytes: config.scriptMaxResponseBytes,
+    maxOutputBytes: 64 * 1024,
+    maxCallLevels: 64,
+    maxStringSize: 4 * 1024 * 1024,
+    maxArraySize: 1_000_000,
+    maxMapSize: 100_000,
+  };
 }
 
 /** Creates the process logger: JSON lines on stdout (pino). */
@@ -59,11 +78,35 @@ export async function startAppliance(
     database = await openDatabase(config, (level, message) => dbLog[level](message));
     if (await seedHelloWorldIfFresh(database.db)) logger.info('seeded the Hello World endpoint (GET /hello)');
     const open = database;
+    const manager = createManager(
+      { db: open.db, scriptChecker: createScriptChecker() },
+      {
+        logRetentionCount: config.logRetentionCount,
+        logRetentionDays: config.logRetentionDays,
+        onError: (error) => logger.error({ err: error }, 'execution log write failed'),
+      },
+    );
+    const executor = new LocalExecutorClient({
+      workers: config.executorWorkers,
+      memoryLimitMb: config.workerMemoryMb,
+      onWorkerExit: (reason) => logger.warn({ reason }, 'script worker replaced'),
+    });
+    const orchestratorLog = logger.child({ component: 'orchestrator' });
+    const orchestrator = await createOrchestrator({
+      db: open.db,
+      connectionString: open.connectionString,
+      executor,
+      logSink: manager.logWriter,
+      limits: executionLimits(config),
+      log: (level, message) => orchestratorLog[level](message),
+    });
     const server = await buildServer({
       logger,
       panelDir: PANEL_DIR,
       schemaVersion: open.schemaVersion,
       databaseIsHealthy: () => databaseIsHealthy(open.pool),
+      apiPlugins: [...manager.apiPlugins, orchestrator.apiPlugin],
+      customRoutes: orchestrator.customRoutes,
     });
     await server.app.listen({ port: config.port, host: config.host });
     const address = server.app.server.address();
@@ -92,6 +135,9 @@ export async function startAppliance(
         } finally {
           clearTimeout(cut);
         }
+        await orchestrator.close();
+        await executor.close();
+        await manager.close();
         await open.close();
         removeRuntimeInfo(config.dataDir);
         lock.release();

@@ -4,6 +4,7 @@
  * the setting and where it came from.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { defaultConfigFile, defaultDataDir } from './platform-dirs.js';
 import { CONFIG_FILE_ENV, type Config, ConfigError, SETTINGS } from './settings.js';
 
@@ -17,6 +18,13 @@ function defaults(): Config {
     postgresPort: 0,
     logLevel: 'info',
     shutdownTimeoutMs: 10_000,
+    executorWorkers: availableParallelism(),
+    workerMemoryMb: 128,
+    scriptMaxOperations: 5_000_000,
+    scriptTimeoutMs: 5_000,
+    scriptMaxResponseBytes: 4 * 1024 * 1024,
+    logRetentionCount: 100_000,
+    logRetentionDays: 14,
   };
 }
 

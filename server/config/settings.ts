@@ -26,6 +26,20 @@ export interface Config {
   logLevel: LogLevel;
   /** How long a graceful shutdown may take before in-flight requests are cut, in milliseconds. */
   shutdownTimeoutMs: number;
+  /** Script worker threads. */
+  executorWorkers: number;
+  /** V8 heap limit of each script worker, in MiB. */
+  workerMemoryMb: number;
+  /** Rhai operations one script run may use. */
+  scriptMaxOperations: number;
+  /** Wall-clock budget of one script run, in milliseconds. */
+  scriptTimeoutMs: number;
+  /** Largest response body a script may produce, in bytes. */
+  scriptMaxResponseBytes: number;
+  /** Execution logs kept at most (oldest deleted first). */
+  logRetentionCount: number;
+  /** Execution logs kept at most this many days. */
+  logRetentionDays: number;
 }
 
 /** Thrown when a setting has an invalid value; the message names the setting. */
@@ -135,6 +149,49 @@ export const SETTINGS: { [K in keyof Config]: SettingSpec<K> } = {
     fileKey: 'shutdownTimeoutMs',
     description: 'Longest graceful shutdown in milliseconds before open requests are cut (default 10000).',
     parse: integerIn(100, 600_000),
+  },
+  executorWorkers: {
+    env: 'PICLOUD_EXECUTOR_WORKERS',
+    fileKey: 'executorWorkers',
+    description: 'Script worker threads (default: one per CPU core).',
+    parse: integerIn(1, 256),
+  },
+  workerMemoryMb: {
+    env: 'PICLOUD_WORKER_MEMORY_MB',
+    fileKey: 'workerMemoryMb',
+    description:
+      'Heap limit of each script worker in MiB (default 128); a script that needs more fails alone.',
+    parse: integerIn(16, 16_384),
+  },
+  scriptMaxOperations: {
+    env: 'PICLOUD_SCRIPT_MAX_OPERATIONS',
+    fileKey: 'scriptMaxOperations',
+    description: 'Rhai operations one script run may use (default 5000000).',
+    parse: integerIn(1_000, 1_000_000_000),
+  },
+  scriptTimeoutMs: {
+    env: 'PICLOUD_SCRIPT_TIMEOUT_MS',
+    fileKey: 'scriptTimeoutMs',
+    description: 'Wall-clock budget of one script run in milliseconds (default 5000).',
+    parse: integerIn(10, 600_000),
+  },
+  scriptMaxResponseBytes: {
+    env: 'PICLOUD_SCRIPT_MAX_RESPONSE_BYTES',
+    fileKey: 'scriptMaxResponseBytes',
+    description: 'Largest response body a script may produce, in bytes (default 4194304).',
+    parse: integerIn(1_024, 1_073_741_824),
+  },
+  logRetentionCount: {
+    env: 'PICLOUD_LOG_RETENTION_COUNT',
+    fileKey: 'logRetentionCount',
+    description: 'Execution logs kept at most; the oldest go first (default 100000).',
+    parse: integerIn(100, 100_000_000),
+  },
+  logRetentionDays: {
+    env: 'PICLOUD_LOG_RETENTION_DAYS',
+    fileKey: 'logRetentionDays',
+    description: 'Execution logs kept at most this many days (default 14).',
+    parse: integerIn(1, 3_650),
   },
 };
 

@@ -24,6 +24,8 @@ export interface OpenDatabase {
   pool: pg.Pool;
   /** The embedded server, or null with an external database. */
   embedded: EmbeddedPostgres | null;
+  /** How to connect (for dedicated connections such as LISTEN). */
+  connectionString: string;
   /** The schema version after migrating. */
   schemaVersion: number;
   /** Migrations applied by this start (empty on a warm start). */
@@ -82,6 +84,7 @@ export async function openDatabase(config: Config, log: DbLog): Promise<OpenData
     return {
       db,
       pool,
+      connectionString,
       embedded,
       schemaVersion: result.schemaVersion,
       appliedMigrations: result.applied.map((m) => m.name),

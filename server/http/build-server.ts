@@ -4,6 +4,7 @@
  * tests build the same server around a test database and drive it with `inject`.
  */
 import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -11,10 +12,11 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { PicloudError } from '../errors/catalogue.js';
-import { API_VERSION } from '../version.js';
+import { API_VERSION, PRODUCT_VERSION } from '../version.js';
 import { installErrorHandler } from './error-handler.js';
 import { generateRequestId, REQUEST_ID_HEADER } from './request-id.js';
 import { apiV1 } from './routes/api-v1.js';
+import { type CustomRouteHandler, catchAllRoute, panelFiles } from './routes/catch-all.js';
 import { type HealthDeps, healthRoutes } from './routes/health.js';
 import { installNotFoundHandler } from './routes/not-found.js';
 
@@ -26,6 +28,8 @@ export interface ServerDeps extends HealthDeps {
   panelDir: string | null;
   /** Route plugins mounted under `/api/v{API_VERSION}` (control plane, data plane). */
   apiPlugins?: FastifyPluginAsync[];
+  /** The apps' custom routes (the orchestrator), tried before the panel's files. */
+  customRoutes?: CustomRouteHandler;
   /** Largest accepted request body, in bytes (default 1 MiB). */
   bodyLimit?: number;
 }
@@ -50,7 +54,8 @@ export async function buildServer(deps: ServerDeps): Promise<PicloudServer> {
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     // We answer 503 in our own error format while draining (see onRequest below).
     return503OnClosing: false,
-    ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
+    // 'array' coercion lets path and query strings satisfy integer/boolean schemas, as Fastify does by default.
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
   let shuttingDown = false;
 
@@ -77,16 +82,28 @@ export async function buildServer(deps: ServerDeps): Promise<PicloudServer> {
     );
   });
 
+  // The OpenAPI document is generated from the route schemas (registered before any route).
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'PiCloud HTTP API',
+        version: PRODUCT_VERSION,
+        description: 'Control plane and data plane of a PiCloud appliance.',
+      },
+    },
+  });
   await app.register(healthRoutes, deps);
   await app.register(apiV1, { prefix: `/api/v${API_VERSION}`, plugins: deps.apiPlugins ?? [] });
+  app.get(`/api/v${API_VERSION}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   if (deps.panelDir) {
-    await app.register(fastifyStatic, {
-      root: deps.panelDir,
-      prefix: '/',
-      index: ['index.html'],
-      wildcard: true,
-    });
+    // Only reply.sendFile: the catch-all route decides between custom routes and panel files.
+    await app.register(fastifyStatic, { root: deps.panelDir, serve: false });
   }
+  await app.register(catchAllRoute, {
+    customRoutes: deps.customRoutes ?? null,
+    panel: deps.panelDir ? panelFiles(deps.panelDir) : null,
+  });
 
   return {
     app,

@@ -50,7 +50,7 @@ describe('environment variables', () => {
         PICLOUD_SHUTDOWN_TIMEOUT_MS: '2500',
       }),
     );
-    expect(config).toEqual({
+    expect(config).toMatchObject({
       port: 9000,
       host: '127.0.0.1',
       dataDir: '/srv/picloud',

@@ -1,0 +1,229 @@
+/**
+ * Runs one job on a Rhai engine: compile (cached per script version), build `ctx`, evaluate under the
+ * job's limits and deadline, capture print/debug output, turn the result or the error into a report.
+ * Pure with respect to its inputs, so it runs the same in a worker thread and in-process in tests.
+ */
+import type {
+  ExecutionFailure,
+  ExecutionJob,
+  ExecutionLimits,
+  ExecutionReport,
+} from '../contracts/executor.js';
+import { type AST, Engine, isRhaiError, type RhaiError, Scope } from '../rhai/index.js';
+import { SDK_VERSION } from '../version.js';
+import { bodyBytes, ResponseShapeError, toScriptResponse } from './script-response.js';
+
+/** Error kinds that mean "the script hit a sandbox limit". */
+const LIMIT_KINDS = new Set([
+  'ErrorTooManyOperations',
+  'ErrorStackOverflow',
+  'ErrorDataTooLarge',
+  'ErrorTooManyVariables',
+  'ErrorTooManyModules',
+]);
+
+/** Keeps compiled scripts (by id and version) and one engine per distinct set of limits. */
+export class ScriptRunner {
+  private readonly engines = new Map<string, { engine: Engine; output: OutputBuffer }>();
+  private readonly compiled = new Map<string, AST>();
+
+  constructor(private readonly cacheSize = 256) {}
+
+  private engineFor(limits: ExecutionLimits) {
+    const key = `${limits.maxOperations}/${limits.maxCallLevels}/${limits.maxStringSize}/${limits.maxArraySize}/${limits.maxMapSize}`;
+    let entry = this.engines.get(key);
+    if (!entry) {
+      const output = new OutputBuffer();
+      const engine = new Engine({
+        limits: {
+          maxOperations: limits.maxOperations,
+          maxCallLevels: limits.maxCallLevels,
+          maxStringSize: limits.maxStringSize,
+          maxArraySize: limits.maxArraySize,
+          maxMapSize: limits.maxMapSize,
+        },
+        onPrint: (text) => output.write(text),
+        onDebug: (text) => output.write(text),
+      });
+      entry = { engine, output };
+      this.engines.set(key, entry);
+    }
+    return entry;
+  }
+
+  private compile(engine: Engine, job: ExecutionJob): AST {
+    const key = `${job.script.id}@${job.script.version}`;
+    let ast = this.compiled.get(key);
+    if (ast) {
+      // Refresh its place in the LRU order.
+      this.compiled.delete(key);
+    } else {
+      ast = engine.compile(job.script.source, { sourceName: job.script.name });
+      if (this.compiled.size >= this.cacheSize)
+        this.compiled.delete(this.compiled.keys().next().value as string);
+    }
+    this.compiled.set(key, ast);
+    return ast;
+  }
+
+  /** Runs the job. Never throws. */
+  run(job: ExecutionJob): ExecutionReport {
+    const started = performance.now();
+    const { engine, output } = this.engineFor(job.limits);
+    output.reset(job.limits.maxOutputBytes);
+    const stats = { operations: 0 };
+    const finish = (result: ExecutionReport['result']): ExecutionReport => ({
+      result,
+      operations: stats.operations,
+      output: output.text(),
+      durationMs: performance.now() - started,
+    });
+    try {
+      const ast = this.compile(engine, job);
+      const scope = new Scope();
+      scope.pushConstant('ctx', { ...job.request, sdk_version: SDK_VERSION });
+      const value = engine.evalRaw(ast, scope, {
+        deadline: Date.now() + job.limits.timeoutMs,
+        stats,
+      } as never);
+      const response = toScriptResponse(value);
+      if (bodyBytes(response) > job.limits.maxResponseBytes) {
+        return finish({
+          ok: false,
+          error: {
+            code: 'PICLOUD_ERR_SCRIPT_RESPONSE_TOO_LARGE',
+            status: 500,
+            message: `The response body is ${bodyBytes(response)} bytes, over the limit of ${job.limits.maxResponseBytes}`,
+          },
+        });
+      }
+      return finish({ ok: true, response });
+    } catch (error) {
+      return finish({ ok: false, error: describeFailure(error) });
+    }
+  }
+}
+
+/** Print/debug output of one run, cut at a byte budget. */
+class OutputBuffer {
+  private lines: string[] = [];
+  private bytes = 0;
+  private budget = 0;
+  private truncated = false;
+
+  reset(budget: number): void {
+    this.lines = [];
+    this.bytes = 0;
+    this.budget = budget;
+    this.truncated = false;
+  }
+
+  write(text: string): void {
+    if (this.truncated) return;
+    const size = Buffer.byteLength(text) + 1;
+    if (this.bytes + size > this.budget) {
+      this.truncated = true;
+      this.lines.push(`… output truncated at ${this.budget} bytes`);
+      return;
+    }
+    this.bytes += size;
+    this.lines.push(text);
+  }
+
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+/** Maps anything a run can throw onto a failure with a catalogue code and a position. */
+export function describeFailure(error: unknown): ExecutionFailure {
+  if (error instanceof ResponseShapeError) {
+    return { code: 'PICLOUD_ERR_SCRIPT_RUNTIME', status: 500, message: `Invalid response: ${error.message}` };
+  }
+  if (!isRhaiError(error)) {
+    const message =
+      error instanceof RangeError
+        ? 'The result is nested too deeply to send'
+        : 'The script failed unexpectedly';
+    return { code: 'PICLOUD_ERR_SCRIPT_RUNTIME', status: 500, message };
+  }
+  const rhai = error as RhaiError;
+  const position = { line: rhai.position?.line ?? null, column: rhai.position?.column ?? null };
+  if (rhai.kind === 'ErrorParsing') {
+    return {
+      code: 'PICLOUD_ERR_SCRIPT_COMPILE',
+      status: 500,
+      kind: rhai.parseKind ?? rhai.kind,
+      message: rhai.message,
+      ...position,
+    };
+  }
+  if (rhai.kind === 'ErrorTerminated') {
+    return {
+      code: 'PICLOUD_ERR_SCRIPT_TIMEOUT',
+      status: 504,
+      kind: rhai.kind,
+      message: 'The script ran out of time',
+      ...position,
+    };
+  }
+  if (LIMIT_KINDS.has(rhai.kind)) {
+    return {
+      code: 'PICLOUD_ERR_SCRIPT_LIMIT',
+      status: 500,
+      kind: rhai.kind,
+      message: rhai.message,
+      ...position,
+    };
+  }
+  if (rhai.kind === 'ErrorRuntime') return thrownFailure(rhai, position);
+  return {
+    code: 'PICLOUD_ERR_SCRIPT_RUNTIME',
+    status: 500,
+    kind: rhai.kind,
+    message: rhai.message,
+    ...position,
+  };
+}
+
+/** `throw` — a map may choose the status (400–599) and message; other values become the message. */
+function thrownFailure(
+  error: RhaiError,
+  position: { line: number | null; column: number | null },
+): ExecutionFailure {
+  const value = error.value;
+  if (value instanceof Map) {
+    const status = value.get('status');
+    const message = value.get('message');
+    const details: Record<string, unknown> = {};
+    for (const [key, v] of value) if (key !== 'status' && key !== 'message') details[key] = safeJson(v);
+    return {
+      code: 'PICLOUD_ERR_SCRIPT_THROWN',
+      status:
+        typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599
+          ? status
+          : 500,
+      kind: error.kind,
+      message: typeof message === 'string' ? message : 'The script threw an error',
+      ...position,
+      ...(Object.keys(details).length > 0 ? { details } : {}),
+    };
+  }
+  const message = typeof value === 'string' ? value : error.message;
+  return { code: 'PICLOUD_ERR_SCRIPT_THROWN', status: 500, kind: error.kind, message, ...position };
+}
+
+function safeJson(value: unknown): unknown {
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [k, safeJson(v)]));
+  if (Array.isArray(value)) return value.map(safeJson);
+  if (typeof value === 'bigint') return value.toString();
+  if (
+    value === undefined ||
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean'
+  ) {
+    return value ?? null;
+  }
+  return String(value);
+}

@@ -1,0 +1,238 @@
+/**
+ * A pool of script worker threads. Jobs wait in a queue and go to the first idle worker. Two
+ * protections keep one bad script from hurting the rest:
+ * - a hard deadline per job (the engine's own deadline plus a grace period): past it the worker is
+ *   terminated and replaced, and the caller gets a timeout error;
+ * - a per-script cap on concurrent jobs (all workers but one, when there are several), so a flood of
+ *   one slow script cannot occupy every worker.
+ * A worker that dies (out of memory, crash) fails only its own job and is replaced.
+ */
+import { Worker } from 'node:worker_threads';
+import type { ExecutionFailure, ExecutionJob, ExecutionReport } from '../contracts/executor.js';
+import type { FromWorker, ToWorker } from './worker-protocol.js';
+
+/** Pool settings. */
+export interface WorkerPoolOptions {
+  /** Number of worker threads. */
+  size: number;
+  /** The worker entry file (compiled JavaScript). */
+  workerFile: URL | string;
+  /** V8 heap limit of each worker, in MiB. */
+  memoryLimitMb: number;
+  /** Extra time after a job's own timeout before its worker is terminated, in ms. */
+  graceMs?: number;
+  /** Longest queue; beyond it jobs are refused at once (default 1000). */
+  maxQueue?: number;
+  /** Reports worker replacements. */
+  onWorkerExit?: (reason: string) => void;
+}
+
+interface Task {
+  job: ExecutionJob;
+  resolve(report: ExecutionReport): void;
+  queuedAt: number;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  task: Task | null;
+  taskId: number;
+  timer: NodeJS.Timeout | null;
+}
+
+function failure(error: ExecutionFailure, startedAt: number): ExecutionReport {
+  return {
+    result: { ok: false, error },
+    operations: 0,
+    output: '',
+    durationMs: performance.now() - startedAt,
+  };
+}
+
+/** The pool. */
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private readonly running = new Map<string, number>();
+  private nextId = 1;
+  private closed = false;
+  private readonly perScriptCap: number;
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    this.perScriptCap = options.size > 1 ? options.size - 1 : 1;
+    for (let i = 0; i < options.size; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(this.options.workerFile, {
+      resourceLimits: { maxOldGenerationSizeMb: this.options.memoryLimitMb, maxYoungGenerationSizeMb: 16 },
+    });
+    const slot: Slot = { worker, ready: false, task: null, taskId: 0, timer: null };
+    worker.on('message', (message: FromWorker) => this.onMessage(slot, message));
+    worker.on('error', (error) => this.onExit(slot, error.message));
+    worker.on('exit', (code) => this.onExit(slot, `exit code ${code}`));
+    // Idle workers must not keep the process alive.
+    worker.unref();
+    return slot;
+  }
+
+  /** Runs a job; resolves with its report (failures included). Never rejects. */
+  run(job: ExecutionJob): Promise<ExecutionReport> {
+    if (this.closed) {
+      return Promise.resolve(
+        failure(
+          { code: 'PICLOUD_ERR_EXECUTOR_BUSY', status: 503, message: 'The executor is shutting down' },
+          performance.now(),
+        ),
+      );
+    }
+    if (this.queue.length >= (this.options.maxQueue ?? 1000)) {
+      return Promise.resolve(
+        failure(
+          { code: 'PICLOUD_ERR_EXECUTOR_BUSY', status: 503, message: 'Too many scripts waiting to run' },
+          performance.now(),
+        ),
+      );
+    }
+    return new Promise((resolve) => {
+      this.queue.push({ job, resolve, queuedAt: performance.now() });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.task) continue;
+      const index = this.queue.findIndex(
+        (task) => (this.running.get(task.job.script.id) ?? 0) < this.perScriptCap,
+      );
+      if (index === -1) return;
+      const [task] = this.queue.splice(index, 1);
+      this.start(slot, task);
+    }
+  }
+
+  private start(slot: Slot, task: Task): void {
+    slot.task = task;
+    slot.taskId = this.nextId++;
+    const scriptId = task.job.script.id;
+    this.running.set(scriptId, (this.running.get(scriptId) ?? 0) + 1);
+    slot.worker.ref();
+    slot.timer = setTimeout(
+      () => {
+        // The engine checks its deadline between operations; a worker still busy past the grace period
+        // is stuck somewhere the engine cannot interrupt. Kill it.
+        this.finish(
+          slot,
+          failure(
+            {
+              code: 'PICLOUD_ERR_SCRIPT_TIMEOUT',
+              status: 504,
+              message: 'The script ran out of time and its worker was stopped',
+            },
+            task.queuedAt,
+          ),
+        );
+        this.replace(slot, 'terminated after its deadline');
+      },
+      task.job.limits.timeoutMs + (this.options.graceMs ?? 1_000),
+    );
+    slot.worker.postMessage({ type: 'run', id: slot.taskId, job: task.job } satisfies ToWorker);
+  }
+
+  private finish(slot: Slot, report: ExecutionReport): void {
+    const task = slot.task;
+    if (!task) return;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    slot.task = null;
+    const scriptId = task.job.script.id;
+    const count = (this.running.get(scriptId) ?? 1) - 1;
+    if (count <= 0) this.running.delete(scriptId);
+    else this.running.set(scriptId, count);
+    slot.worker.unref();
+    task.resolve(report);
+  }
+
+  private onMessage(slot: Slot, message: FromWorker): void {
+    if (message.type === 'ready') {
+      slot.ready = true;
+    } else if (slot.task && message.id === slot.taskId) {
+      this.finish(slot, message.report);
+    }
+    this.dispatch();
+  }
+
+  private onExit(slot: Slot, reason: string): void {
+    const index = this.slots.indexOf(slot);
+    if (index === -1) return; // already replaced
+    if (slot.task) {
+      const oom = /memory|heap/i.test(reason);
+      this.finish(
+        slot,
+        failure(
+          {
+            code: 'PICLOUD_ERR_EXECUTOR_CRASHED',
+            status: 500,
+            message: oom
+              ? 'The script used more memory than its worker may have'
+              : `The script's worker stopped (${reason})`,
+          },
+          slot.task.queuedAt,
+        ),
+      );
+    }
+    this.slots.splice(index, 1);
+    if (!this.closed) {
+      this.options.onWorkerExit?.(reason);
+      this.slots.push(this.spawn());
+    }
+    this.dispatch();
+  }
+
+  private replace(slot: Slot, reason: string): void {
+    const index = this.slots.indexOf(slot);
+    if (index === -1) return;
+    this.slots.splice(index, 1);
+    void slot.worker.terminate();
+    if (!this.closed) {
+      this.options.onWorkerExit?.(reason);
+      this.slots.push(this.spawn());
+    }
+    this.dispatch();
+  }
+
+  /** Jobs waiting for a worker. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Fails waiting jobs and stops every worker. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const task of this.queue.splice(0)) {
+      task.resolve(
+        failure(
+          { code: 'PICLOUD_ERR_EXECUTOR_BUSY', status: 503, message: 'The executor is shutting down' },
+          task.queuedAt,
+        ),
+      );
+    }
+    const slots = this.slots.splice(0);
+    await Promise.all(
+      slots.map(async (slot) => {
+        if (slot.task) {
+          this.finish(
+            slot,
+            failure(
+              { code: 'PICLOUD_ERR_EXECUTOR_BUSY', status: 503, message: 'The executor is shutting down' },
+              slot.task.queuedAt,
+            ),
+          );
+        }
+        await slot.worker.terminate();
+      }),
+    );
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Resolving the `:app` path parameter (id or slug). A retired slug answers 308 Permanent Redirect to
+ * the same URL with the app's current slug, for every method (308 keeps the method and body).
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { AppsTable, Database } from '../db/schema.js';
+import { PicloudError } from '../errors/catalogue.js';
+import { lookupApp } from './apps/app-store.js';
+
+/** The part of a Fastify reply used to redirect (any route's reply type fits). */
+export interface RedirectingReply {
+  redirect(url: string, code: number): unknown;
+}
+
+/**
+ * The app named by `request.params.app`, or null once the redirect for a retired slug has been sent
+ * (the handler then returns `reply`).
+ */
+export async function appFromParam(
+  db: Kysely<Database>,
+  request: { params: { app: string }; url: string },
+  reply: RedirectingReply,
+): Promise<Selectable<AppsTable> | null> {
+  const found = await lookupApp(db, request.params.app);
+  if (!found) throw new PicloudError('PICLOUD_ERR_APP_NOT_FOUND', `No app "${request.params.app}"`);
+  if ('app' in found) return found.app;
+  const [path, query] = request.url.split('?');
+  const segments = path.split('/');
+  const index = segments.findIndex(
+    (segment) => decodeURIComponent(segment).toLowerCase() === found.retiredSlug,
+  );
+  segments[index] = found.currentSlug;
+  await reply.redirect(`${segments.join('/')}${query === undefined ? '' : `?${query}`}`, 308);
+  return null;
+}

@@ -1,0 +1,160 @@
+/**
+ * `/api/v1/admin/apps`: create, list, read (by id or slug), update (including slug renames with the
+ * two-step `slug:check`, then `force` to take over a retired slug) and delete apps.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { appFromParam } from '../app-param.js';
+import type { ManagerDeps } from '../manager-deps.js';
+import { AppParam, ErrorSchema, PageOf, PageQuerySchema, Slug } from '../schemas.js';
+import { checkSlug, createApp, deleteApp, listApps, updateApp, viewApp } from './app-store.js';
+
+const AppSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    slug: Type.String(),
+    name: Type.String(),
+    description: Type.String(),
+    domains: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        pattern: Type.String(),
+        kind: Type.Union([Type.Literal('exact'), Type.Literal('wildcard')]),
+      }),
+    ),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'App' },
+);
+
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Description = Type.String({ maxLength: 2000 });
+const tags = ['apps'];
+
+/** Registers the app routes. */
+export function appApi(deps: ManagerDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const { db } = deps;
+    app.get(
+      '/admin/apps',
+      {
+        schema: {
+          tags,
+          summary: 'List apps',
+          querystring: PageQuerySchema,
+          response: { 200: PageOf(AppSchema) },
+        },
+      },
+      async (request) => listApps(db, request.query),
+    );
+
+    app.post(
+      '/admin/apps',
+      {
+        schema: {
+          tags,
+          summary: 'Create an app',
+          body: Type.Object(
+            {
+              slug: Slug,
+              name: Name,
+              description: Type.Optional(Description),
+              force: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 201: AppSchema, 409: ErrorSchema },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await createApp(db, request.body)),
+    );
+
+    app.get(
+      '/admin/apps/:app',
+      {
+        schema: {
+          tags,
+          summary: 'Get an app by id or slug',
+          params: AppParam,
+          response: { 200: AppSchema, 404: ErrorSchema },
+        },
+      },
+      async (request, reply) => {
+        const found = await appFromParam(db, request, reply);
+        return found ? viewApp(db, found) : reply;
+      },
+    );
+
+    app.patch(
+      '/admin/apps/:app',
+      {
+        schema: {
+          tags,
+          summary: 'Update an app (a new slug retires the old one, which keeps redirecting)',
+          params: AppParam,
+          body: Type.Object(
+            {
+              slug: Type.Optional(Slug),
+              name: Type.Optional(Name),
+              description: Type.Optional(Description),
+              force: Type.Optional(Type.Boolean({ description: 'take over a slug another app retired' })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: AppSchema, 404: ErrorSchema, 409: ErrorSchema },
+        },
+      },
+      async (request, reply) => {
+        const found = await appFromParam(db, request, reply);
+        return found ? updateApp(db, found.id, request.body) : reply;
+      },
+    );
+
+    app.post(
+      '/admin/apps/:app/slug::check',
+      {
+        schema: {
+          tags,
+          summary: 'Step one of a rename: is this slug free for the app?',
+          params: AppParam,
+          body: Type.Object({ slug: Slug }, { additionalProperties: false }),
+          response: {
+            200: Type.Object({
+              slug: Type.String(),
+              available: Type.Boolean(),
+              conflict: Type.Optional(
+                Type.Object({
+                  reason: Type.Union([Type.Literal('taken'), Type.Literal('retired')]),
+                  app: Type.Object({ id: Type.String(), slug: Type.String() }),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request, reply) => {
+        const found = await appFromParam(db, request, reply);
+        return found ? checkSlug(db, request.body.slug, found.id) : reply;
+      },
+    );
+
+    app.delete(
+      '/admin/apps/:app',
+      {
+        schema: {
+          tags,
+          summary: 'Delete an app and everything it owns',
+          params: AppParam,
+          response: { 204: Type.Null(), 404: ErrorSchema },
+        },
+      },
+      async (request, reply) => {
+        const found = await appFromParam(db, request, reply);
+        if (!found) return reply;
+        await deleteApp(db, found.id);
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}

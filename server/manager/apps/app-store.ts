@@ -1,0 +1,224 @@
+/**
+ * Apps in the database: the isolation boundary of everything else. Slug renames keep the old slug in
+ * `app_slug_history` so links keep working (the API answers them with a permanent redirect); taking
+ * over a slug another app retired needs an explicit `force`, after a `slug:check`.
+ */
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { AppsTable, Database } from '../../db/schema.js';
+import { PicloudError } from '../../errors/catalogue.js';
+import { announce } from '../change-feed.js';
+import { decodeCursor, PAGE_LIMITS, type Page, type PageQuery, toPage } from '../pagination.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** An app as the API shows it. */
+export interface AppView {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  domains: { id: string; pattern: string; kind: 'exact' | 'wildcard' }[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** The result of looking an app up by id or slug. */
+export type AppLookup = { app: Selectable<AppsTable> } | { retiredSlug: string; currentSlug: string } | null;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Finds an app by id or current slug, or tells where a retired slug now points. */
+export async function lookupApp(db: Db, idOrSlug: string): Promise<AppLookup> {
+  const app = await db
+    .selectFrom('apps')
+    .selectAll()
+    .where(UUID.test(idOrSlug) ? 'id' : 'slug', '=', idOrSlug.toLowerCase())
+    .executeTakeFirst();
+  if (app) return { app };
+  const retired = await db
+    .selectFrom('app_slug_history')
+    .innerJoin('apps', 'apps.id', 'app_slug_history.app_id')
+    .select(['app_slug_history.slug as retired', 'apps.slug as current'])
+    .where('app_slug_history.slug', '=', idOrSlug.toLowerCase())
+    .executeTakeFirst();
+  return retired ? { retiredSlug: retired.retired, currentSlug: retired.current } : null;
+}
+
+/** Loads an app by id, or throws PICLOUD_ERR_APP_NOT_FOUND. */
+export async function requireAppById(db: Db, id: string): Promise<Selectable<AppsTable>> {
+  const app = UUID.test(id)
+    ? await db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst()
+    : undefined;
+  if (!app) throw new PicloudError('PICLOUD_ERR_APP_NOT_FOUND', `No app with id ${id}`);
+  return app;
+}
+
+/** The API view of apps, with their domain claims. */
+export async function viewApps(db: Db, apps: Selectable<AppsTable>[]): Promise<AppView[]> {
+  if (apps.length === 0) return [];
+  const domains = await db
+    .selectFrom('app_domains')
+    .select(['id', 'app_id', 'pattern', 'kind'])
+    .where(
+      'app_id',
+      'in',
+      apps.map((a) => a.id),
+    )
+    .orderBy('pattern')
+    .execute();
+  return apps.map((app) => ({
+    id: app.id,
+    slug: app.slug,
+    name: app.name,
+    description: app.description,
+    domains: domains
+      .filter((d) => d.app_id === app.id)
+      .map(({ id, pattern, kind }) => ({ id, pattern, kind })),
+    created_at: app.created_at.toISOString(),
+    updated_at: app.updated_at.toISOString(),
+  }));
+}
+
+/** One app's view. */
+export async function viewApp(db: Db, app: Selectable<AppsTable>): Promise<AppView> {
+  return (await viewApps(db, [app]))[0];
+}
+
+/** Lists apps ordered by slug. */
+export async function listApps(db: Db, query: PageQuery): Promise<Page<AppView>> {
+  const limit = query.limit ?? PAGE_LIMITS.default;
+  let select = db
+    .selectFrom('apps')
+    .selectAll()
+    .orderBy('slug')
+    .limit(limit + 1);
+  if (query.cursor) select = select.where('slug', '>', String(decodeCursor(query.cursor, 1)[0]));
+  const rows = await select.execute();
+  const page = toPage(
+    rows,
+    limit,
+    (row) => [row.slug],
+    (row) => row,
+  );
+  return { items: await viewApps(db, page.items), next_cursor: page.next_cursor };
+}
+
+/** Whether a slug is free for `appId` (or for a new app), and if not, why. */
+export interface SlugCheck {
+  slug: string;
+  available: boolean;
+  /** `taken`: an app uses it now. `retired`: it redirects to another app; `force` takes it over. */
+  conflict?: { reason: 'taken' | 'retired'; app: { id: string; slug: string } };
+}
+
+/** Step one of a rename: may this slug be used? */
+export async function checkSlug(db: Db, slug: string, appId?: string): Promise<SlugCheck> {
+  const normalised = slug.toLowerCase();
+  const active = await db
+    .selectFrom('apps')
+    .select(['id', 'slug'])
+    .where('slug', '=', normalised)
+    .executeTakeFirst();
+  if (active && active.id !== appId)
+    return { slug: normalised, available: false, conflict: { reason: 'taken', app: active } };
+  const retired = await db
+    .selectFrom('app_slug_history')
+    .innerJoin('apps', 'apps.id', 'app_slug_history.app_id')
+    .select(['apps.id', 'apps.slug'])
+    .where('app_slug_history.slug', '=', normalised)
+    .executeTakeFirst();
+  if (retired && retired.id !== appId)
+    return { slug: normalised, available: false, conflict: { reason: 'retired', app: retired } };
+  return { slug: normalised, available: true };
+}
+
+/** Makes `slug` usable by `appId`: refuses a taken slug, takes over a retired one only with `force`. */
+async function claimSlug(
+  trx: Transaction<Database>,
+  slug: string,
+  appId: string | undefined,
+  force: boolean,
+): Promise<void> {
+  const check = await checkSlug(trx, slug, appId);
+  if (check.conflict?.reason === 'taken') {
+    throw new PicloudError(
+      'PICLOUD_ERR_APP_SLUG_TAKEN',
+      `The slug "${slug}" is used by another app`,
+      check.conflict,
+    );
+  }
+  if (check.conflict?.reason === 'retired' && !force) {
+    throw new PicloudError(
+      'PICLOUD_ERR_APP_SLUG_RETIRED',
+      `The slug "${slug}" still redirects to app "${check.conflict.app.slug}"; send force: true to take it over`,
+      check.conflict,
+    );
+  }
+  // Our own old slug, or one taken over with force, leaves the history.
+  await trx.deleteFrom('app_slug_history').where('slug', '=', slug).execute();
+}
+
+/** Input of {@link createApp}. */
+export interface NewApp {
+  slug: string;
+  name: string;
+  description?: string;
+  force?: boolean;
+}
+
+/** Creates an app. */
+export async function createApp(db: Kysely<Database>, input: NewApp): Promise<AppView> {
+  return db.transaction().execute(async (trx) => {
+    const slug = input.slug.toLowerCase();
+    await claimSlug(trx, slug, undefined, input.force ?? false);
+    const app = await trx
+      .insertInto('apps')
+      .values({ slug, name: input.name, description: input.description ?? '' })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await announce(trx, { topic: 'apps', app: app.id });
+    return viewApp(trx, app);
+  });
+}
+
+/** Input of {@link updateApp}. */
+export interface AppChanges {
+  slug?: string;
+  name?: string;
+  description?: string;
+  force?: boolean;
+}
+
+/** Renames or edits an app; a new slug retires the old one into the history. */
+export async function updateApp(db: Kysely<Database>, id: string, changes: AppChanges): Promise<AppView> {
+  return db.transaction().execute(async (trx) => {
+    const app = await requireAppById(trx, id);
+    const slug = changes.slug?.toLowerCase();
+    if (slug !== undefined && slug !== app.slug) {
+      await claimSlug(trx, slug, app.id, changes.force ?? false);
+      await trx.insertInto('app_slug_history').values({ slug: app.slug, app_id: app.id }).execute();
+    }
+    const updated = await trx
+      .updateTable('apps')
+      .set({
+        ...(slug !== undefined ? { slug } : {}),
+        ...(changes.name !== undefined ? { name: changes.name } : {}),
+        ...(changes.description !== undefined ? { description: changes.description } : {}),
+        updated_at: new Date(),
+      })
+      .where('id', '=', app.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await announce(trx, { topic: 'apps', app: app.id });
+    return viewApp(trx, updated);
+  });
+}
+
+/** Deletes an app and, by cascade, everything it owns. */
+export async function deleteApp(db: Kysely<Database>, id: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const app = await requireAppById(trx, id);
+    await trx.deleteFrom('apps').where('id', '=', app.id).execute();
+    await announce(trx, { topic: 'apps', app: app.id });
+  });
+}

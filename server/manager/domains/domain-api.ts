@@ -1,0 +1,74 @@
+/** `/api/v1/admin/apps/:app/domains`: the host claims of an app. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { appFromParam } from '../app-param.js';
+import type { ManagerDeps } from '../manager-deps.js';
+import { AppParam, ErrorSchema } from '../schemas.js';
+import { addDomain, listDomains, removeDomain } from './domain-store.js';
+
+const DomainSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  pattern: Type.String(),
+  kind: Type.Union([Type.Literal('exact'), Type.Literal('wildcard')]),
+  created_at: Type.String({ format: 'date-time' }),
+});
+const tags = ['domains'];
+
+/** Registers the domain routes. */
+export function domainApi({ db }: ManagerDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/admin/apps/:app/domains',
+      {
+        schema: {
+          tags,
+          summary: "List an app's host claims",
+          params: AppParam,
+          response: { 200: Type.Object({ items: Type.Array(DomainSchema) }) },
+        },
+      },
+      async (request, reply) => {
+        const found = await appFromParam(db, request, reply);
+        return found ? { items: await listDomains(db, found.id) } : reply;
+      },
+    );
+
+    app.post(
+      '/admin/apps/:app/domains',
+      {
+        schema: {
+          tags,
+          summary: 'Claim a host ("api.home.lan") or a wildcard ("*.home.lan") for the app',
+          params: AppParam,
+          body: Type.Object(
+            { pattern: Type.String({ minLength: 1, maxLength: 255 }) },
+            { additionalProperties: false },
+          ),
+          response: { 201: DomainSchema, 400: ErrorSchema, 409: ErrorSchema },
+        },
+      },
+      async (request, reply) => {
+        const found = await appFromParam(db, request, reply);
+        return found ? reply.code(201).send(await addDomain(db, found.id, request.body.pattern)) : reply;
+      },
+    );
+
+    app.delete(
+      '/admin/apps/:app/domains/:domain',
+      {
+        schema: {
+          tags,
+          summary: 'Release a host claim (by id or pattern)',
+          params: Type.Object({ app: Type.String(), domain: Type.String({ minLength: 1, maxLength: 255 }) }),
+          response: { 204: Type.Null(), 404: ErrorSchema },
+        },
+      },
+      async (request, reply) => {
+        const found = await appFromParam(db, request, reply);
+        if (!found) return reply;
+        await removeDomain(db, found.id, request.params.domain);
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * `/api/v1/admin/logs`: execution logs (filter by app, script, status, time; paginated), one record,
+ * and a live tail as Server-Sent Events (`/admin/logs/stream`).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { Database } from '../../db/schema.js';
+import { PicloudError } from '../../errors/catalogue.js';
+import { lookupApp } from '../apps/app-store.js';
+import type { ManagerDeps } from '../manager-deps.js';
+import { ErrorSchema, PageOf, PageQuerySchema } from '../schemas.js';
+import { getLog, listLogs } from './log-store.js';
+import type { ExecutionLogWriter } from './log-writer.js';
+
+const Status = Type.Union([
+  Type.Literal('ok'),
+  Type.Literal('error'),
+  Type.Literal('timeout'),
+  Type.Literal('limit'),
+]);
+const LogSchema = Type.Object({
+  id: Type.String(),
+  app_id: Type.String(),
+  script_id: Type.Union([Type.String(), Type.Null()]),
+  script_version: Type.Union([Type.Integer(), Type.Null()]),
+  request_id: Type.String(),
+  trigger: Type.String(),
+  status: Status,
+  http_status: Type.Union([Type.Integer(), Type.Null()]),
+  duration_ms: Type.Number(),
+  operations: Type.Integer(),
+  error: Type.Union([
+    Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      kind: Type.Optional(Type.String()),
+      line: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+      column: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    }),
+    Type.Null(),
+  ]),
+  output: Type.String(),
+  started_at: Type.String({ format: 'date-time' }),
+});
+const Filters = Type.Object({
+  app: Type.Optional(Type.String({ maxLength: 64, description: 'app id or slug' })),
+  script: Type.Optional(Type.String({ format: 'uuid' })),
+  status: Type.Optional(Status),
+  since: Type.Optional(Type.String({ format: 'date-time' })),
+  until: Type.Optional(Type.String({ format: 'date-time' })),
+});
+const tags = ['logs'];
+
+/** Keep-alive comments let proxies and browsers keep an idle stream open. Only runs while a client listens. */
+const STREAM_KEEPALIVE_MS = 25_000;
+
+async function appIdOf(db: Kysely<Database>, ref: string | undefined): Promise<string | undefined> {
+  if (ref === undefined) return undefined;
+  const found = await lookupApp(db, ref);
+  if (!found) throw new PicloudError('PICLOUD_ERR_APP_NOT_FOUND', `No app "${ref}"`);
+  if ('app' in found) return found.app.id;
+  const current = await lookupApp(db, found.currentSlug);
+  return current && 'app' in current ? current.app.id : undefined;
+}
+
+/** Registers the log routes. */
+export function logApi({ db }: ManagerDeps, writer: ExecutionLogWriter): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    // Open streams end when the server closes, so shutdown does not wait for browsers to hang up.
+    const streams = new Set<() => void>();
+    app.addHook('onClose', async () => {
+      for (const end of streams) end();
+    });
+
+    app.get(
+      '/admin/logs',
+      {
+        schema: {
+          tags,
+          summary: 'List execution logs, newest first',
+          querystring: Type.Intersect([PageQuerySchema, Filters]),
+          response: { 200: PageOf(LogSchema) },
+        },
+      },
+      async (request) => {
+        const { app: appRef, script, status, since, until, ...page } = request.query;
+        return listLogs(
+          db,
+          { appId: await appIdOf(db, appRef), scriptId: script, status, since, until },
+          page,
+        );
+      },
+    );
+
+    app.get(
+      '/admin/logs/stream',
+      {
+        schema: {
+          tags,
+          summary: 'Live tail of execution logs (text/event-stream; one `log` event per record)',
+          querystring: Type.Object({
+            app: Type.Optional(Type.String({ maxLength: 64 })),
+            script: Type.Optional(Type.String({ format: 'uuid' })),
+            status: Type.Optional(Status),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const appId = await appIdOf(db, request.query.app);
+        const { script, status } = request.query;
+        reply.hijack();
+        const raw = reply.raw;
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          'x-request-id': request.id,
+        });
+        raw.write(': connected\n\n');
+        const unsubscribe = writer.subscribe((records) => {
+          for (const record of records) {
+            if (appId && record.app_id !== appId) continue;
+            if (script && record.script_id !== script) continue;
+            if (status && record.status !== status) continue;
+            raw.write(`id: ${record.id}\nevent: log\ndata: ${JSON.stringify(record)}\n\n`);
+          }
+        });
+        const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), STREAM_KEEPALIVE_MS);
+        const close = () => {
+          clearInterval(keepAlive);
+          unsubscribe();
+          streams.delete(end);
+        };
+        const end = () => {
+          close();
+          raw.end();
+        };
+        streams.add(end);
+        request.raw.on('close', close);
+        raw.on('error', close);
+      },
+    );
+
+    app.get(
+      '/admin/logs/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Get one execution log',
+          params: Type.Object({ id: Type.String({ maxLength: 20 }) }),
+          response: { 200: LogSchema, 404: ErrorSchema },
+        },
+      },
+      async (request) => getLog(db, request.params.id),
+    );
+  };
+}

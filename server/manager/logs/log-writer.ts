@@ -1,0 +1,121 @@
+/**
+ * Writes execution logs in batches, off the request path: `record()` only appends to a buffer; a flush
+ * (when the batch is full, or shortly after the first record of a batch) inserts them in one
+ * statement. Retention (count and age) is enforced after flushes, at most once a minute — no timer
+ * runs while nothing is logged. Listeners see each batch with its database ids (the live tail).
+ */
+import { EventEmitter } from 'node:events';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { ExecutionLogSink, ExecutionRecord } from './execution-record.js';
+
+/** A stored record, as the API and the live tail show it. */
+export interface ExecutionLogView extends Omit<ExecutionRecord, 'started_at'> {
+  id: string;
+  started_at: string;
+}
+
+/** Tuning of the writer. */
+export interface LogWriterOptions {
+  /** Records per INSERT (default 200). */
+  batchSize?: number;
+  /** Longest wait before a partial batch is written, ms (default 200). */
+  flushDelayMs?: number;
+  /** Keep at most this many records (default 100 000). */
+  retentionCount: number;
+  /** Keep records at most this many days (default 14). */
+  retentionDays: number;
+  /** Reports write failures (the records are dropped: logging must never take the appliance down). */
+  onError?: (error: Error) => void;
+}
+
+const PRUNE_INTERVAL_MS = 60_000;
+
+/** The batching writer. */
+export class ExecutionLogWriter implements ExecutionLogSink {
+  private buffer: ExecutionRecord[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private lastPrune = 0;
+  private readonly events = new EventEmitter();
+  private readonly options: Required<Omit<LogWriterOptions, 'onError'>> & Pick<LogWriterOptions, 'onError'>;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    options: LogWriterOptions,
+  ) {
+    this.options = { batchSize: 200, flushDelayMs: 200, ...options };
+    this.events.setMaxListeners(0);
+  }
+
+  /** Queues a record. Never throws, never waits. */
+  record(entry: ExecutionRecord): void {
+    this.buffer.push(entry);
+    if (this.buffer.length >= this.options.batchSize) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.options.flushDelayMs);
+  }
+
+  /** Subscribes to written records; returns the unsubscribe function. */
+  subscribe(listener: (records: ExecutionLogView[]) => void): () => void {
+    this.events.on('written', listener);
+    return () => this.events.off('written', listener);
+  }
+
+  /** Writes everything buffered; resolves when it is stored. */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const batch = this.buffer;
+    this.buffer = [];
+    if (batch.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(() => this.write(batch));
+    return this.flushing;
+  }
+
+  private async write(batch: ExecutionRecord[]): Promise<void> {
+    try {
+      const rows = await this.db
+        .insertInto('execution_logs')
+        .values(
+          batch.map((entry) => ({
+            ...entry,
+            operations: String(entry.operations),
+            error: entry.error === null ? null : JSON.stringify(entry.error),
+          })),
+        )
+        .returning(['id'])
+        .execute();
+      const views = batch.map((entry, index) => ({
+        ...entry,
+        id: rows[index].id,
+        started_at: entry.started_at.toISOString(),
+      }));
+      this.events.emit('written', views);
+      await this.pruneIfDue();
+    } catch (error) {
+      this.options.onError?.(error as Error);
+    }
+  }
+
+  private async pruneIfDue(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPrune < PRUNE_INTERVAL_MS) return;
+    this.lastPrune = now;
+    await this.prune();
+  }
+
+  /** Deletes records beyond the retention count or age. */
+  async prune(): Promise<void> {
+    await this.db
+      .deleteFrom('execution_logs')
+      .where('started_at', '<', sql<Date>`now() - make_interval(days => ${this.options.retentionDays})`)
+      .execute();
+    await sql`DELETE FROM execution_logs WHERE id <= (
+      SELECT id FROM execution_logs ORDER BY id DESC OFFSET ${this.options.retentionCount} LIMIT 1)`.execute(
+      this.db,
+    );
+  }
+}

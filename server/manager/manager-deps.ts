@@ -1,0 +1,14 @@
+/**
+ * What the manager (control plane) needs from the rest of the appliance, injected by the assembly.
+ */
+import type { Kysely } from 'kysely';
+import type { ScriptChecker } from '../contracts/script-checker.js';
+import type { Database } from '../db/schema.js';
+
+export type { ScriptChecker, ScriptDiagnostic } from '../contracts/script-checker.js';
+
+/** The manager's dependencies. */
+export interface ManagerDeps {
+  db: Kysely<Database>;
+  scriptChecker: ScriptChecker;
+}

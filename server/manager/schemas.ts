@@ -1,0 +1,36 @@
+/**
+ * JSON schemas shared by the admin API (TypeBox: one definition gives validation, TypeScript types and
+ * the OpenAPI document).
+ */
+import { Type } from 'typebox';
+import { PAGE_LIMITS } from './pagination.js';
+
+/** A slug: DNS-label shaped, so it fits in URLs and host names. */
+export const Slug = Type.String({
+  pattern: '^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$',
+  description: 'URL-safe name',
+});
+
+/** A UUID. */
+export const Uuid = Type.String({ format: 'uuid' });
+
+/** `?limit=&cursor=` of paginated lists. */
+export const PageQuerySchema = Type.Object({
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: PAGE_LIMITS.max, description: `default ${PAGE_LIMITS.default}` }),
+  ),
+  cursor: Type.Optional(Type.String({ maxLength: 512 })),
+});
+
+/** The error body, for the OpenAPI document. */
+export const ErrorSchema = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+});
+
+/** `:app` — an app id or slug (a retired slug answers 308 to the current one). */
+export const AppParam = Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** A page of `item`. */
+export function PageOf<T extends ReturnType<typeof Type.Object>>(item: T) {
+  return Type.Object({ items: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) });
+}

@@ -1,0 +1,212 @@
+/**
+ * `/api/v1/admin/scripts`: scripts of every app (`?app=` filters), their versions and rollbacks.
+ * Saving compiles first; invalid code is a 422 with the engine's diagnostics (message, line, column).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { Database } from '../../db/schema.js';
+import { PicloudError } from '../../errors/catalogue.js';
+import { lookupApp } from '../apps/app-store.js';
+import type { ManagerDeps } from '../manager-deps.js';
+import { ErrorSchema, PageOf, PageQuerySchema } from '../schemas.js';
+import {
+  createScript,
+  deleteScript,
+  getScript,
+  getVersion,
+  listScripts,
+  listVersions,
+  rollbackScript,
+  updateScript,
+} from './script-store.js';
+
+const Kind = Type.Union([Type.Literal('endpoint'), Type.Literal('module')]);
+const ScriptName = Type.String({
+  pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}$',
+  description: 'unique within the app',
+});
+const Source = Type.String({ maxLength: 256 * 1024 });
+const summaryProperties = {
+  id: Type.String({ format: 'uuid' }),
+  app_id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  kind: Kind,
+  description: Type.String(),
+  version: Type.Integer({ description: 'the live version' }),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+};
+const ScriptSummarySchema = Type.Object(summaryProperties);
+const ScriptSchema = Type.Object({ ...summaryProperties, source: Type.String() });
+const VersionSchema = Type.Object({
+  version: Type.Integer(),
+  kind: Kind,
+  message: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  source: Type.Optional(Type.String()),
+});
+const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const tags = ['scripts'];
+
+/** The id of the app named by id or slug (a retired slug names its app's current self). */
+async function appIdOf(db: Kysely<Database>, idOrSlug: string): Promise<string> {
+  const found = await lookupApp(db, idOrSlug);
+  if (!found) throw new PicloudError('PICLOUD_ERR_APP_NOT_FOUND', `No app "${idOrSlug}"`);
+  if ('app' in found) return found.app.id;
+  const current = await lookupApp(db, found.currentSlug);
+  if (!current || !('app' in current))
+    throw new PicloudError('PICLOUD_ERR_APP_NOT_FOUND', `No app "${idOrSlug}"`);
+  return current.app.id;
+}
+
+/** Registers the script routes. */
+export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/admin/scripts',
+      {
+        schema: {
+          tags,
+          summary: 'List scripts (without source)',
+          querystring: Type.Intersect([
+            PageQuerySchema,
+            Type.Object({ app: Type.Optional(Type.String({ maxLength: 64 })), kind: Type.Optional(Kind) }),
+          ]),
+          response: { 200: PageOf(ScriptSummarySchema) },
+        },
+      },
+      async (request) => {
+        const { app: appRef, kind, ...page } = request.query;
+        const appId = appRef === undefined ? undefined : await appIdOf(db, appRef);
+        return listScripts(db, { appId, kind }, page);
+      },
+    );
+
+    app.post(
+      '/admin/scripts',
+      {
+        schema: {
+          tags,
+          summary: 'Create a script (compiled first; version 1)',
+          body: Type.Object(
+            {
+              app: Type.String({ minLength: 1, maxLength: 64, description: 'app id or slug' }),
+              name: ScriptName,
+              kind: Type.Optional(Kind),
+              source: Source,
+              description: Type.Optional(Type.String({ maxLength: 2000 })),
+              message: Type.Optional(Type.String({ maxLength: 500 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 201: ScriptSchema, 404: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema },
+        },
+      },
+      async (request, reply) => {
+        const { app: appRef, kind, ...rest } = request.body;
+        const script = await createScript(db, scriptChecker, {
+          appId: await appIdOf(db, appRef),
+          kind: kind ?? 'endpoint',
+          ...rest,
+        });
+        return reply.code(201).send(script);
+      },
+    );
+
+    app.get(
+      '/admin/scripts/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Get a script with its live source',
+          params: IdParam,
+          response: { 200: ScriptSchema, 404: ErrorSchema },
+        },
+      },
+      async (request) => getScript(db, request.params.id),
+    );
+
+    app.patch(
+      '/admin/scripts/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Save a script: new source or kind compiles first and becomes a new version',
+          params: IdParam,
+          body: Type.Object(
+            {
+              name: Type.Optional(ScriptName),
+              kind: Type.Optional(Kind),
+              source: Type.Optional(Source),
+              description: Type.Optional(Type.String({ maxLength: 2000 })),
+              message: Type.Optional(
+                Type.String({ maxLength: 500, description: 'note stored with the version' }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: ScriptSchema, 404: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema },
+        },
+      },
+      async (request) => updateScript(db, scriptChecker, request.params.id, request.body),
+    );
+
+    app.delete(
+      '/admin/scripts/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Delete a script, its versions and routes',
+          params: IdParam,
+          response: { 204: Type.Null(), 404: ErrorSchema },
+        },
+      },
+      async (request, reply) => {
+        await deleteScript(db, request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/admin/scripts/:id/versions',
+      {
+        schema: {
+          tags,
+          summary: 'List versions, newest first',
+          params: IdParam,
+          querystring: PageQuerySchema,
+          response: { 200: PageOf(VersionSchema), 404: ErrorSchema },
+        },
+      },
+      async (request) => listVersions(db, request.params.id, request.query),
+    );
+
+    app.get(
+      '/admin/scripts/:id/versions/:version',
+      {
+        schema: {
+          tags,
+          summary: 'Get one version with its source',
+          params: Type.Object({ id: Type.String({ maxLength: 64 }), version: Type.Integer({ minimum: 1 }) }),
+          response: { 200: VersionSchema, 404: ErrorSchema },
+        },
+      },
+      async (request) => getVersion(db, request.params.id, request.params.version),
+    );
+
+    app.post(
+      '/admin/scripts/:id/rollback',
+      {
+        schema: {
+          tags,
+          summary: 'Make an old version live again (as a new version)',
+          params: IdParam,
+          body: Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+          response: { 200: ScriptSchema, 404: ErrorSchema, 422: ErrorSchema },
+        },
+      },
+      async (request) => rollbackScript(db, scriptChecker, request.params.id, request.body.version),
+    );
+  };
+}

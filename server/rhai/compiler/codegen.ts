@@ -1,0 +1,1528 @@
+/**
+ * The code generator: compiles a parsed script into JavaScript source, instantiated with
+ * `new Function`. Sandboxing argument: the generated text contains only compiler-made identifiers
+ * (`v1`, `t2`, `f3`, `L4`...), numbers in canonical form and fixed code templates. Every piece of
+ * script text (strings, names, property keys) lives in the constant pool `K` and is referenced by
+ * index, so no script text is ever spliced into the generated source.
+ */
+import { type Position, RhaiError } from '../errors.js';
+import type {
+  Assign,
+  Binary,
+  Block,
+  Call,
+  Closure,
+  DoLoop,
+  Expr,
+  FnDef,
+  For,
+  If,
+  Index,
+  Logical,
+  Loop,
+  MethodCall,
+  Property,
+  Script,
+  Stmt,
+  Switch,
+  TryCatch,
+  Unary,
+  While,
+} from '../parser/ast.js';
+import { unreachable } from '../parser/ast.js';
+import type { Limits } from '../runtime/limits.js';
+import type { CallSiteCache } from '../runtime/registry.js';
+import { swKey } from '../runtime/switch-key.js';
+import { RChar, RFloat, type Value } from '../runtime/value.js';
+import { isBoolExpr, isPure, mayAlias } from './analysis.js';
+import { FnCtx, type LoopCtx, Scope, type VarInfo } from './scope.js';
+
+/** A native call site: name, arity, position and its inline cache. */
+export interface CallSite {
+  readonly name: string;
+  readonly argc: number;
+  /** `name/argc`, the script-function table key. */
+  readonly key: string;
+  readonly pos: Position;
+  /** The receiver (or first argument) is a constant: mutating natives are refused. */
+  readonly constRecv: boolean;
+  /** Module path for namespace-qualified calls (`a::b::f`), for messages. */
+  readonly ns?: string;
+  readonly cache: CallSiteCache;
+}
+
+/** Code generation settings. */
+export interface CodegenOptions {
+  readonly limits: Readonly<Limits>;
+  /** `eval` chunks resolve unknown names and define top-level variables through the caller's scope. */
+  readonly mode: 'script' | 'eval';
+  /** Names not declared by the script are compile errors unless listed in `knownVariables`. */
+  readonly strictVariables?: boolean;
+  readonly knownVariables?: ReadonlySet<string>;
+}
+
+/** Output of the code generator. */
+export interface GeneratedCode {
+  /** Body of the factory `(rt, K, P, S, FP, GP) => { main, F, G }`. */
+  readonly source: string;
+  /** Constant pool. */
+  readonly consts: unknown[];
+  /** Positions referenced by the code. */
+  readonly positions: Position[];
+  /** Native call sites. */
+  readonly sites: CallSite[];
+}
+
+/** Names of intrinsics that the compiler handles itself (name -> accepted arities). */
+const INTRINSICS: ReadonlyMap<string, readonly number[]> = new Map([
+  ['print', [1]],
+  ['debug', [1]],
+  ['type_of', [1]],
+  ['Fn', [1]],
+  ['eval', [1]],
+  ['is_def_var', [1]],
+  ['is_def_fn', [2]],
+  ['is_shared', [1]],
+]);
+
+const ARITH_TEMPLATES: Readonly<Record<string, string>> = {
+  '+': 'add',
+  '-': 'sub',
+  '*': 'mul',
+  '/': 'div',
+  '%': 'mod',
+  '**': 'pow',
+  '<<': 'shl',
+  '>>': 'shr',
+  '&': 'band',
+  '|': 'bor',
+  '^': 'bxor',
+};
+
+const CMP_METHODS: Readonly<Record<string, string>> = {
+  '<': 'lt',
+  '<=': 'le',
+  '>': 'gt',
+  '>=': 'ge',
+};
+
+const MAX_SAFE = '9007199254740991';
+
+/** Factory-local float helpers used as the first slow path of `+ - * /` and `+=`. */
+const FLOAT_HELPERS: readonly string[] = [
+  ['FADD', '+', 'add'],
+  ['FSUB', '-', 'sub'],
+  ['FMUL', '*', 'mul'],
+  ['FDIV', '/', 'div'],
+  ['FADDA', '+', 'addAssign'],
+].map(
+  ([name, op, slow]) =>
+    `function ${name}(a, b, p) { let x, y; if (a instanceof RFloat) x = a.value; else if (typeof a === "number" && Math.floor(a) !== a) x = a; else if (typeof a === "number" && b instanceof RFloat) x = a; else return rt.${slow}(a, b, p); if (b instanceof RFloat) y = b.value; else if (typeof b === "number") y = b; else return rt.${slow}(a, b, p); return mkf(x ${op} y); }`,
+);
+
+interface Captured {
+  readonly code: string;
+  readonly stmts: string[];
+}
+
+interface LRef {
+  /** Comma-expression parts evaluated before `get` is valid. */
+  readonly pre: string[];
+  /** Atom holding the current value (a reference for containers). */
+  readonly get: string;
+  /** Expression storing a new value (writing back through immutable containers). */
+  set(v: string): string;
+}
+
+/** Compile a parsed script to JavaScript source. */
+export function generate(script: Script, options: CodegenOptions): GeneratedCode {
+  return new Codegen(options).generate(script);
+}
+
+function isLiteralCode(code: string): boolean {
+  return /^(?:\(-?[0-9][0-9.e+-]*\)|[0-9][0-9.e+-]*|K\[\d+\]|undefined|true|false)$/.test(code);
+}
+
+function isIdentCode(code: string): boolean {
+  return /^(?:[vt]\d+|th)$/.test(code);
+}
+
+class Codegen {
+  private readonly opts: CodegenOptions;
+  private readonly consts: unknown[] = [];
+  private readonly constIndex = new Map<string, number>();
+  private readonly positions: Position[] = [];
+  private readonly posIndex = new Map<string, number>();
+  private readonly sites: CallSite[] = [];
+  private readonly fnTable = new Map<string, { js: string; def: FnDef }>();
+  /** Module variables of top-level imports, declared at factory level so functions see them. */
+  private readonly globalMods: string[] = [];
+
+  private out: string[] = [];
+  private fn!: FnCtx;
+  private scope!: Scope;
+  private counter = 0;
+  private anonCounter = 0;
+  /** Exported variables of the main script: [alias, js]. */
+  private readonly exports: [string, string][] = [];
+
+  constructor(opts: CodegenOptions) {
+    this.opts = opts;
+  }
+
+  // ---- pools ----------------------------------------------------------------------------------
+
+  /** Reference a constant-pool entry (strings are de-duplicated). */
+  private k(value: unknown): string {
+    if (typeof value === 'string') {
+      const key = `s:${value}`;
+      const hit = this.constIndex.get(key);
+      if (hit !== undefined) return `K[${hit}]`;
+      this.constIndex.set(key, this.consts.length);
+    }
+    this.consts.push(value);
+    return `K[${this.consts.length - 1}]`;
+  }
+
+  private p(pos: Position): string {
+    const key = `${pos.line}:${pos.column}`;
+    let i = this.posIndex.get(key);
+    if (i === undefined) {
+      i = this.positions.length;
+      this.positions.push(pos);
+      this.posIndex.set(key, i);
+    }
+    return `P[${i}]`;
+  }
+
+  private site(name: string, argc: number, pos: Position, constRecv = false, ns?: string): string {
+    this.sites.push({
+      name,
+      argc,
+      key: `${name}/${argc}`,
+      pos,
+      constRecv,
+      ns,
+      cache: { gen: -1, tags: null, def: null },
+    });
+    return `S[${this.sites.length - 1}]`;
+  }
+
+  private temp(): string {
+    const t = `t${++this.counter}`;
+    this.fn.temps.push(t);
+    return t;
+  }
+
+  private label(): string {
+    return `L${++this.counter}`;
+  }
+
+  private emit(line: string): void {
+    this.out.push(line);
+  }
+
+  /** Compile with a fresh statement buffer, returning the code and the statements it needed. */
+  private capture(f: () => string): Captured {
+    const saved = this.out;
+    this.out = [];
+    try {
+      const code = f();
+      return { code, stmts: this.out };
+    } finally {
+      this.out = saved;
+    }
+  }
+
+  private withScope<T>(scope: Scope, f: () => T): T {
+    const saved = this.scope;
+    this.scope = scope;
+    try {
+      return f();
+    } finally {
+      this.scope = saved;
+    }
+  }
+
+  private fail(
+    kind: 'AssignmentToConstant' | 'VariableUndefined' | 'BadInput',
+    msg: string,
+    pos: Position,
+  ): never {
+    throw RhaiError.parse(kind, msg, pos);
+  }
+
+  // ---- top level ------------------------------------------------------------------------------
+
+  generate(script: Script): GeneratedCode {
+    script.functions.forEach((f, i) => {
+      this.fnTable.set(`${f.name}/${f.params.length}`, { js: `f${i}`, def: f });
+    });
+    const mainSrc = this.genMain(script.body);
+    const fnSrcs = script.functions.map((f, i) => this.genFunction(f, `f${i}`));
+    const lines: string[] = [
+      '"use strict";',
+      'const { UNBOUND, NS, FnPtr, DONE, RFloat, mkf } = rt.H;',
+      'function B(v, p) { return typeof v === "boolean" ? v : rt.notBool(v, p); }',
+      'function CL(v) { return typeof v === "object" ? rt.clone(v) : v; }',
+      // Float operations where an operand is a boxed integral FLOAT: small enough to be inlined.
+      ...FLOAT_HELPERS,
+      'const F = FP === null ? new Map() : FP;',
+      'const G = GP === null ? new Map() : GP;',
+    ];
+    if (this.globalMods.length > 0) lines.push(`let ${this.globalMods.map((m) => `${m} = NS`).join(', ')};`);
+    lines.push(...fnSrcs);
+    script.functions.forEach((f, i) => {
+      lines.push(
+        `F.set(${this.k(`${f.name}/${f.params.length}`)}, rt.sfn(f${i}, ${this.k(f.name)}, ${f.params.length}, ${f.isPrivate}));`,
+      );
+    });
+    lines.push(mainSrc, 'return { main, F, G };');
+    return { source: lines.join('\n'), consts: this.consts, positions: this.positions, sites: this.sites };
+  }
+
+  private prologue(ctx: FnCtx, pos: Position, cost: number): string[] {
+    const lines: string[] = [];
+    const maxLevels = this.opts.limits.maxCallLevels;
+    if (ctx.kind !== 'main' && maxLevels > 0)
+      lines.push(`if (d > ${maxLevels}) rt.overflow(${this.p(pos)});`);
+    lines.push(`if ((rt.ops += ${cost}) > rt.lim) rt.tick(${this.p(pos)});`);
+    if (ctx.temps.length > 0) lines.push(`let ${ctx.temps.join(', ')};`);
+    if (ctx.countsOps) lines.push('let oc = 0;');
+    if (ctx.kind !== 'closure') {
+      if (ctx.kind === 'fn' && ctx.usesDyn) lines.push(`const ${ctx.dsName} = rt.takeDS();`);
+      if (ctx.usesEval) lines.push(`const ${ctx.dfName} = new Map();`);
+      else if (ctx.usesDyn) lines.push(`const ${ctx.dfName} = null;`);
+    }
+    return lines;
+  }
+
+  private genMain(body: readonly Stmt[]): string {
+    const ctx = new FnCtx(++this.counter, 'main', null);
+    this.fn = ctx;
+    const scope = new Scope(null, ctx, true, true);
+    this.scope = scope;
+    this.out = [];
+    const value = this.blockBody(body, true);
+    this.emit(`return ${value};`);
+    const bodyLines = this.out;
+    const lines: string[] = [`function main(d, ${ctx.dsName}, EX, th) {`];
+    // The main function's scope view arrives as a parameter, not through takeDS.
+    ctx.usesDyn = ctx.usesDyn || this.opts.mode === 'eval';
+    lines.push(...this.prologue(ctx, { line: 1, column: 1 }, body.length + 1));
+    const hoisted = ctx.hoisted;
+    if (hoisted.length > 0) lines.push(`let ${hoisted.map((v) => `${v.js} = NS`).join(', ')};`);
+    const finals: string[] = [];
+    if (hoisted.length > 0) {
+      finals.push(
+        `if (${ctx.dsName} !== null) rt.writeBack(${ctx.dsName}, ${this.k(hoisted.map((v) => v.name))}, ${this.k(
+          hoisted.map((v) => v.constant),
+        )}, [${hoisted.map((v) => v.js).join(', ')}]);`,
+      );
+    }
+    const exportLines: string[] = [];
+    for (const [alias, js] of this.exports) {
+      exportLines.push(`if (${js} !== NS) EX.vars.set(${this.k(alias)}, ${js});`);
+    }
+    for (const [alias, js] of scope.mods)
+      exportLines.push(`if (${js} !== NS) EX.subs.set(${this.k(alias)}, ${js});`);
+    if (exportLines.length > 0) finals.push(`if (EX !== null) {`, ...exportLines, '}');
+    if (finals.length > 0) {
+      lines.push('try {', ...bodyLines, '} finally {', ...finals, '}');
+    } else {
+      lines.push(...bodyLines);
+    }
+    lines.push('}');
+    return lines.join('\n');
+  }
+
+  private genFunction(def: FnDef, js: string): string {
+    const ctx = new FnCtx(++this.counter, 'fn', null);
+    this.fn = ctx;
+    // Function bodies see global module imports but no outer variables.
+    const globalScope = this.globalModScope();
+    const scope = new Scope(globalScope, ctx, true);
+    this.scope = scope;
+    this.out = [];
+    const params = def.params.map((name) => this.declare(name, false, def.pos, true));
+    const value = this.blockBody(def.body.body, true);
+    this.emit(`return ${value};`);
+    const body = this.out;
+    const lines = [`function ${js}(d, th${params.map((p) => `, ${p}`).join('')}) {`];
+    lines.push(...this.prologue(ctx, def.pos, def.body.body.length + 1));
+    if (ctx.writesThis) {
+      lines.push(
+        'try {',
+        ...body,
+        '} finally {',
+        'if (th !== UNBOUND) { rt.dirty = true; rt.newThis = th; }',
+        '}',
+      );
+    } else {
+      lines.push(...body);
+    }
+    lines.push('}');
+    return lines.join('\n');
+  }
+
+  private globalScopeCache: Scope | null = null;
+
+  /** A scope holding only the top-level module aliases (shared by all function bodies). */
+  private globalModScope(): Scope {
+    if (this.globalScopeCache === null) {
+      const s = new Scope(null, new FnCtx(0, 'main', null), true);
+      this.globalScopeCache = s;
+    }
+    return this.globalScopeCache;
+  }
+
+  /** Declare a variable in the current scope; returns its JS name. */
+  private declare(name: string, constant: boolean, pos: Position, param = false): string {
+    const js = `v${++this.counter}`;
+    const hoisted = this.scope.topLevel && !param;
+    const info: VarInfo = { name, js, constant, owner: this.fn, captured: false, hoisted };
+    const max = this.opts.limits.maxVariables;
+    if (max > 0 && this.scope.countInFunction() + 1 > max) {
+      this.emit(`rt.tooManyVariables(${this.p(pos)});`);
+    }
+    this.scope.vars.set(name, info);
+    if (hoisted) this.fn.hoisted.push(info);
+    return js;
+  }
+
+  // ---- statements -----------------------------------------------------------------------------
+
+  /**
+   * Compile statements into the current buffer; returns the code of the block's value (the last
+   * statement's value, or `undefined`).
+   */
+  private blockBody(stmts: readonly Stmt[], wantValue: boolean): string {
+    let value = 'undefined';
+    for (let i = 0; i < stmts.length; i++) {
+      const s = stmts[i];
+      const last = i === stmts.length - 1;
+      if (last && wantValue && s.type === 'ExprStmt') {
+        value = this.expr(s.expr);
+      } else if (last && wantValue && s.type === 'TryCatch') {
+        value = this.tryCatch(s, true);
+      } else {
+        this.stmt(s);
+      }
+    }
+    return value;
+  }
+
+  /** A Rhai block as a JS block (its own scope); returns the value code. */
+  private block(b: Block, wantValue: boolean): string {
+    const scope = new Scope(this.scope, this.fn, false);
+    const inner = this.capture(() => this.withScope(scope, () => this.blockBody(b.body, wantValue)));
+    if (scope.vars.size === 0 && scope.mods.size === 0) {
+      this.out.push(...inner.stmts);
+      return inner.code;
+    }
+    // Variables go out of scope at the end of the JS block: materialise the value inside it.
+    if (!wantValue || isLiteralCode(inner.code)) {
+      this.emit('{');
+      this.out.push(...inner.stmts);
+      if (!isLiteralCode(inner.code) && inner.code !== 'undefined') this.emit(`${inner.code};`);
+      this.emit('}');
+      return wantValue ? inner.code : 'undefined';
+    }
+    const t = this.temp();
+    this.emit('{');
+    this.out.push(...inner.stmts);
+    this.emit(`${t} = ${inner.code};`);
+    this.emit('}');
+    return t;
+  }
+
+  private stmt(s: Stmt): void {
+    switch (s.type) {
+      case 'Noop':
+        return;
+      case 'ExprStmt': {
+        const code = this.expr(s.expr);
+        if (!isLiteralCode(code) && !isIdentCode(code)) this.emit(`${code};`);
+        return;
+      }
+      case 'Let': {
+        let code = s.init === undefined ? 'undefined' : this.expr(s.init);
+        if (s.init !== undefined && mayAlias(s.init)) code = `CL(${code})`;
+        const js = this.declare(s.name, s.constant, s.pos);
+        const info = this.scope.vars.get(s.name)!;
+        if (info.hoisted) this.emit(`${js} = ${code};`);
+        else this.emit(`let ${js} = ${code};`);
+        if (s.constant && this.scope.topLevel && this.opts.mode === 'script') {
+          this.emit(`G.set(${this.k(s.name)}, ${js});`);
+        }
+        if (s.exported) this.exports.push([s.name, js]);
+        return;
+      }
+      case 'Return': {
+        let code = s.value === undefined ? 'undefined' : this.expr(s.value);
+        if (s.value !== undefined && mayAlias(s.value) && !this.isOwnedLocal(s.value)) code = `CL(${code})`;
+        this.emit(`return ${code};`);
+        return;
+      }
+      case 'Throw': {
+        if (s.value === undefined && this.fn.catches.length > 0) {
+          this.emit(`throw ${this.fn.catches[this.fn.catches.length - 1]};`);
+          return;
+        }
+        let code = s.value === undefined ? 'undefined' : this.expr(s.value);
+        if (s.value !== undefined && mayAlias(s.value)) code = `CL(${code})`;
+        this.emit(`throw rt.mkThrow(${code}, ${this.p(s.pos)});`);
+        return;
+      }
+      case 'Break': {
+        const loop = this.fn.loops[this.fn.loops.length - 1];
+        if (s.value !== undefined) {
+          let code = this.expr(s.value);
+          if (mayAlias(s.value)) code = `CL(${code})`;
+          this.emit(`${loop.result} = ${code};`);
+        }
+        this.emit(`break ${loop.label};`);
+        return;
+      }
+      case 'Continue': {
+        const loop = this.fn.loops[this.fn.loops.length - 1];
+        this.emit(loop.continueLabel ? `break ${loop.continueLabel};` : `continue ${loop.label};`);
+        return;
+      }
+      case 'TryCatch':
+        this.tryCatch(s, false);
+        return;
+      case 'Import': {
+        const path = this.expr(s.path);
+        const call = `rt.importModule(${path}, ${this.p(s.pos)}, d)`;
+        if (s.alias === undefined) {
+          this.emit(`${call};`);
+          return;
+        }
+        const js = `m${++this.counter}`;
+        if (this.scope.topLevel && this.fn.kind === 'main' && this.opts.mode === 'script') {
+          this.globalMods.push(js);
+          this.globalModScope().mods.set(s.alias, js);
+          this.emit(`${js} = ${call};`);
+        } else {
+          this.emit(`const ${js} = ${call};`);
+        }
+        this.scope.mods.set(s.alias, js);
+        return;
+      }
+      case 'Export': {
+        for (const item of s.items) {
+          const v = this.scope.lookup(item.name, this.fn);
+          if (v === undefined) this.fail('VariableUndefined', `Variable not found: ${item.name}`, item.pos);
+          this.exports.push([item.alias, v.js]);
+        }
+        return;
+      }
+      default:
+        unreachable(s, 'statement');
+    }
+  }
+
+  /** A variable local to the current function and not shared with closures (safe to hand out). */
+  private isOwnedLocal(e: Expr): boolean {
+    if (e.type !== 'Variable' || e.namespace) return false;
+    const v = this.scope.lookup(e.name, this.fn);
+    return v !== undefined && v.owner === this.fn && !v.captured && this.fn.kind !== 'main';
+  }
+
+  private tryCatch(s: TryCatch, wantValue: boolean): string {
+    const result = wantValue ? this.temp() : '';
+    const err = `e${++this.counter}`;
+    this.emit('try {');
+    const body = this.block(s.body, wantValue);
+    if (wantValue) this.emit(`${result} = ${body};`);
+    this.emit(`} catch (${err}x) {`);
+    this.emit(`const ${err} = rt.caught(${err}x);`);
+    const scope = new Scope(this.scope, this.fn, false);
+    this.fn.catches.push(err);
+    try {
+      this.withScope(scope, () => {
+        if (s.catchVar !== undefined) {
+          const js = this.declare(s.catchVar, false, s.pos);
+          this.emit(`let ${js} = rt.errorValue(${err});`);
+        }
+        const v = this.blockBody(s.catchBody.body, wantValue);
+        if (wantValue) this.emit(`${result} = ${v};`);
+      });
+    } finally {
+      this.fn.catches.pop();
+    }
+    this.emit('}');
+    return wantValue ? result : 'undefined';
+  }
+
+  // ---- expressions ----------------------------------------------------------------------------
+
+  private expr(e: Expr): string {
+    switch (e.type) {
+      case 'IntLit':
+        if (typeof e.value === 'bigint') return this.k(e.value);
+        return e.value < 0 ? `(${e.value})` : String(e.value);
+      case 'FloatLit':
+        if (Number.isInteger(e.value) || Object.is(e.value, -0)) return this.k(new RFloat(e.value));
+        return e.value < 0 ? `(${e.value})` : String(e.value);
+      case 'StringLit':
+        return this.k(e.value);
+      case 'CharLit':
+        return this.k(RChar.fromString(e.value));
+      case 'BoolLit':
+        return e.value ? 'true' : 'false';
+      case 'UnitLit':
+        return 'undefined';
+      case 'InterpString':
+        return this.interp(e.parts, e.pos);
+      case 'ArrayLit': {
+        const items = this.operands(e.items).map((c, i) => (mayAlias(e.items[i]) ? `CL(${c})` : c));
+        const arr = `[${items.join(', ')}]`;
+        return this.opts.limits.maxArraySize > 0 ? `rt.checkArray(${arr}, ${this.p(e.pos)})` : arr;
+      }
+      case 'MapLit': {
+        const vals = this.operands(e.entries.map((x) => x.value)).map((c, i) =>
+          mayAlias(e.entries[i].value) ? `CL(${c})` : c,
+        );
+        return `rt.mkMap(${this.k(e.entries.map((x) => x.key))}, [${vals.join(', ')}], ${this.p(e.pos)})`;
+      }
+      case 'Variable':
+        return this.variable(e.name, e.namespace, e.pos);
+      case 'This':
+        return `(th === UNBOUND ? rt.unbound(${this.p(e.pos)}) : th)`;
+      case 'Unary':
+        return this.unary(e);
+      case 'Binary':
+        return this.binary(e);
+      case 'Logical':
+        return this.logical(e);
+      case 'Index':
+        return this.indexRead(e);
+      case 'Property':
+        return this.propRead(e);
+      case 'Call':
+        return this.call(e);
+      case 'MethodCall':
+        return this.methodCall(e);
+      case 'Closure':
+        return this.closure(e);
+      case 'Block':
+        return this.block(e, true);
+      case 'If':
+        return this.ifExpr(e);
+      case 'Switch':
+        return this.switchExpr(e);
+      case 'While':
+        return this.whileLoop(e);
+      case 'Loop':
+        return this.loop(e);
+      case 'DoLoop':
+        return this.doLoop(e);
+      case 'For':
+        return this.forLoop(e);
+      case 'Assign':
+        this.assign(e);
+        return 'undefined';
+      default:
+        return unreachable(e, 'expression');
+    }
+  }
+
+  /** Compile operands left to right, materialising earlier ones if a later one needs statements. */
+  private operands(es: readonly Expr[]): string[] {
+    const parts = es.map((e) => this.capture(() => this.expr(e)));
+    let last = -1;
+    parts.forEach((p, i) => {
+      if (p.stmts.length > 0) last = i;
+    });
+    const codes: string[] = [];
+    parts.forEach((p, i) => {
+      this.out.push(...p.stmts);
+      let code = p.code;
+      if (i < last && !isLiteralCode(code)) {
+        const t = this.temp();
+        this.emit(`${t} = ${code};`);
+        code = t;
+      }
+      codes.push(code);
+    });
+    return codes;
+  }
+
+  /**
+   * Turn operand codes into atoms that can be repeated in a template, preserving evaluation order.
+   * Returns the comma-expression prefix and the atoms.
+   */
+  private atoms(codes: string[], exprs: readonly Expr[]): { pre: string[]; atoms: string[] } {
+    const pre: string[] = [];
+    const atoms = codes.map((code, i) => {
+      if (isLiteralCode(code)) return code;
+      if (isIdentCode(code) && exprs.slice(i + 1).every(isPure)) return code;
+      const t = this.temp();
+      pre.push(`${t} = ${code}`);
+      return t;
+    });
+    return { pre, atoms };
+  }
+
+  private seq(pre: string[], body: string): string {
+    return pre.length === 0 ? body : `(${pre.join(', ')}, ${body})`;
+  }
+
+  private variable(name: string, namespace: readonly string[] | undefined, pos: Position): string {
+    const P = this.p(pos);
+    if (namespace !== undefined) {
+      if (
+        namespace.length === 1 &&
+        namespace[0] === 'global' &&
+        this.scope.lookupModule('global') === undefined
+      ) {
+        return `rt.globalGet(G, ${this.k(name)}, ${P})`;
+      }
+      return `rt.moduleVar(${this.moduleRef(namespace, pos)}, ${this.k(name)}, ${P})`;
+    }
+    const v = this.scope.lookup(name, this.fn);
+    if (v !== undefined) return v.js;
+    return this.dynamicRead(name, pos);
+  }
+
+  private dynamicRead(name: string, pos: Position): string {
+    this.checkStrict(name, pos);
+    this.markDyn();
+    return `rt.dynGet(${this.fn.dfName}, ${this.fn.dsName}, ${this.k(name)}, ${this.p(pos)})`;
+  }
+
+  private checkStrict(name: string, pos: Position): void {
+    if (this.opts.strictVariables && this.opts.mode === 'script' && !this.opts.knownVariables?.has(name)) {
+      this.fail('VariableUndefined', `Variable not found: ${name}`, pos);
+    }
+  }
+
+  private markDyn(): void {
+    this.fn.usesDyn = true;
+    this.fn.home.usesDyn = true;
+  }
+
+  /** JS expression for a module path (`a::b` -> the module object). */
+  private moduleRef(path: readonly string[], pos: Position): string {
+    const P = this.p(pos);
+    const first = path[0];
+    const js = this.scope.lookupModule(first);
+    let code =
+      js !== undefined
+        ? `rt.moduleOr(${js}, ${this.k(first)}, ${P})`
+        : `rt.hostModule(${this.k(first)}, ${P})`;
+    for (let i = 1; i < path.length; i++) code = `rt.subModule(${code}, ${this.k(path[i])}, ${P})`;
+    return code;
+  }
+
+  private interp(parts: readonly (string | Block)[], pos: Position): string {
+    const blocks = parts.filter((p): p is Block => typeof p !== 'string');
+    const codes = this.operands(blocks);
+    let bi = 0;
+    const pieces = parts.map((p) => (typeof p === 'string' ? this.k(p) : `rt.interp(${codes[bi++]})`));
+    const joined = `(${pieces.length === 1 && typeof parts[0] !== 'string' ? `"" + ${pieces[0]}` : pieces.join(' + ')})`;
+    return this.opts.limits.maxStringSize > 0 ? `rt.checkString(${joined}, ${this.p(pos)})` : joined;
+  }
+
+  private unary(e: Unary): string {
+    const [code] = this.operands([e.operand]);
+    const { pre, atoms } = this.atoms([code], [e.operand]);
+    const a = atoms[0];
+    const P = this.p(e.pos);
+    switch (e.op) {
+      case '-':
+        return this.seq(
+          pre,
+          `(typeof ${a} === "number" && (${a} | 0) === ${a} ? 0 - ${a} : rt.neg(${a}, ${P}))`,
+        );
+      case '+':
+        return this.seq(pre, `rt.plus(${a}, ${P})`);
+      case '!':
+        if (isBoolExpr(e.operand)) return this.seq(pre, `!${a}`);
+        return this.seq(pre, `(typeof ${a} === "boolean" ? !${a} : rt.not(${a}, ${P}))`);
+      default:
+        return unreachable(e.op, 'operator');
+    }
+  }
+
+  private binary(e: Binary): string {
+    const codes = this.operands([e.left, e.right]);
+    const { pre, atoms } = this.atoms(codes, [e.left, e.right]);
+    return this.seq(pre, this.binaryTemplate(e.op, atoms[0], atoms[1], e.pos));
+  }
+
+  /**
+   * The inline fast path + slow-path call for a binary operator on two atoms. Numbers are tested
+   * with `typeof`; INTs are integral numbers (`Math.floor(x) === x`), FLOAT results are returned
+   * inline only when non-integral (integral floats must be boxed by the slow path).
+   */
+  private binaryTemplate(
+    op: string,
+    a: string,
+    b: string,
+    pos: Position,
+    slowCall?: string,
+    strFast = false,
+  ): string {
+    const P = this.p(pos);
+    const numLit = (x: string) => /^\(?-?[0-9][0-9.e+-]*\)?$/.test(x);
+    const intLit = (x: string) => /^\(?-?\d+\)?$/.test(x);
+    const isNum = [a, b].filter((x) => !numLit(x)).map((x) => `typeof ${x} === "number"`);
+    const numCheck = isNum.length > 0 ? isNum.join(' && ') : 'true';
+    const isInt = [a, b].filter((x) => !intLit(x)).map((x) => `Math.floor(${x}) === ${x}`);
+    const intCheck = isInt.length > 0 ? isInt.join(' && ') : 'true';
+    const FAST: Readonly<Record<string, string>> = { add: 'FADD', sub: 'FSUB', mul: 'FMUL', div: 'FDIV' };
+    const slow = (name: string) => slowCall ?? `${FAST[name] ? FAST[name] : `rt.${name}`}(${a}, ${b}, ${P})`;
+    switch (op) {
+      case '+':
+      case '-':
+      case '*': {
+        const t = this.temp();
+        const name = ARITH_TEMPLATES[op];
+        const other =
+          op === '+' && strFast
+            ? `typeof ${a} === "string" && typeof ${b} === "string" ? ${a} + ${b} : `
+            : '';
+        return `(${numCheck} ? (${t} = ${a} ${op} ${b}, ${intCheck} ? (${t} <= ${MAX_SAFE} && ${t} >= -${MAX_SAFE} ? ${t} + 0 : ${slow(name)}) : Math.floor(${t}) !== ${t} ? ${t} : ${slow(name)}) : ${other}${slow(name)})`;
+      }
+      case '/': {
+        const t = this.temp();
+        return `(${numCheck} ? (${intCheck} ? (${b} !== 0 ? Math.trunc(${a} / ${b}) + 0 : ${slow('div')}) : (${t} = ${a} / ${b}, Math.floor(${t}) !== ${t} ? ${t} : ${slow('div')})) : ${slow('div')})`;
+      }
+      case '%':
+        return `(${numCheck} && ${intCheck} && ${b} !== 0 ? (${a} % ${b}) + 0 : ${slow('mod')})`;
+      case '&':
+      case '|':
+      case '^': {
+        const i32 = [a, b]
+          .filter((x) => !(intLit(x) && Math.abs(Number(x.replace(/[()]/g, ''))) < 2 ** 31))
+          .map((x) => `typeof ${x} === "number" && (${x} | 0) === ${x}`);
+        const check = i32.length > 0 ? i32.join(' && ') : 'true';
+        return `(${check} ? (${a} ${op} ${b}) : ${slow(ARITH_TEMPLATES[op])})`;
+      }
+      case '**':
+      case '<<':
+      case '>>':
+        return slow(ARITH_TEMPLATES[op]);
+      case '==':
+        return `(${numCheck} ? ${a} === ${b} : rt.eq(${a}, ${b}, ${P}))`;
+      case '!=':
+        return `(${numCheck} ? ${a} !== ${b} : rt.ne(${a}, ${b}, ${P}))`;
+      case '<':
+      case '<=':
+      case '>':
+      case '>=':
+        return `(${numCheck} ? ${a} ${op} ${b} : rt.${CMP_METHODS[op]}(${a}, ${b}, ${P}))`;
+      case 'in':
+        return `rt.contains(${b}, ${a}, ${P})`;
+      case '!in':
+        return `!rt.contains(${b}, ${a}, ${P})`;
+      case '..':
+        return `rt.range(${a}, ${b}, false, ${P})`;
+      case '..=':
+        return `rt.range(${a}, ${b}, true, ${P})`;
+      default:
+        throw new Error(`Unknown operator ${op}`);
+    }
+  }
+
+  private cond(e: Expr): string {
+    const code = this.expr(e);
+    return isBoolExpr(e) ? code : `B(${code}, ${this.p(e.pos)})`;
+  }
+
+  private logical(e: Logical): string {
+    const left = e.op === '??' ? this.expr(e.left) : this.cond(e.left);
+    const right = this.capture(() => (e.op === '??' ? this.expr(e.right) : this.cond(e.right)));
+    if (right.stmts.length === 0) {
+      if (e.op === '??') {
+        const t = this.temp();
+        return `((${t} = ${left}) !== undefined ? ${t} : ${right.code})`;
+      }
+      return `(${left} ${e.op} ${right.code})`;
+    }
+    const t = this.temp();
+    this.emit(`${t} = ${left};`);
+    const test = e.op === '&&' ? t : e.op === '||' ? `!${t}` : `${t} === undefined`;
+    this.emit(`if (${test}) {`);
+    this.out.push(...right.stmts);
+    this.emit(`${t} = ${right.code};`);
+    this.emit('}');
+    return t;
+  }
+
+  private indexRead(e: Index): string {
+    const codes = this.operands([e.target, e.index]);
+    const { pre, atoms } = this.atoms(codes, [e.target, e.index]);
+    const [a, i] = atoms;
+    const read = this.indexTemplate(a, i, e.pos);
+    return this.seq(pre, e.safe ? `(${a} === undefined ? undefined : ${read})` : read);
+  }
+
+  private indexTemplate(a0: string, i: string, pos: Position): string {
+    // A numeric literal base needs parentheses before `.length`.
+    const a = /^[0-9]/.test(a0) ? `(${a0})` : a0;
+    return `(Array.isArray(${a}) && typeof ${i} === "number" && (${i} >>> 0) === ${i} && ${i} < ${a}.length ? ${a}[${i}] : rt.index(${a}, ${i}, ${this.p(pos)}))`;
+  }
+
+  private propRead(e: Property): string {
+    const [code] = this.operands([e.target]);
+    const { pre, atoms } = this.atoms([code], [e.target]);
+    const o = atoms[0];
+    const read = this.propTemplate(o, e.name, e.pos);
+    return this.seq(pre, e.safe ? `(${o} === undefined ? undefined : ${read})` : read);
+  }
+
+  private propTemplate(o0: string, name: string, pos: Position): string {
+    const o = /^[0-9]/.test(o0) ? `(${o0})` : o0;
+    const K = this.k(name);
+    return `(${o} instanceof Map ? ${o}.get(${K}) : rt.getProp(${o}, ${K}, ${this.p(pos)}))`;
+  }
+
+  // ---- assignment -----------------------------------------------------------------------------
+
+  /** A reference to an assignable expression (variable, `this`, index/property chain). */
+  private lref(e: Expr): LRef {
+    switch (e.type) {
+      case 'Variable': {
+        if (e.namespace) this.fail('AssignmentToConstant', `Cannot modify module variable ${e.name}`, e.pos);
+        const v = this.scope.lookup(e.name, this.fn);
+        if (v !== undefined) {
+          return { pre: [], get: v.js, set: (x) => `(${v.js} = ${x})` };
+        }
+        const t = this.temp();
+        const K = this.k(e.name);
+        const P = this.p(e.pos);
+        this.checkStrict(e.name, e.pos);
+        this.markDyn();
+        const { dfName, dsName } = this.fn;
+        return {
+          pre: [`${t} = rt.dynGet(${dfName}, ${dsName}, ${K}, ${P})`],
+          get: t,
+          set: (x) => `rt.dynSet(${dfName}, ${dsName}, ${K}, ${x}, ${P})`,
+        };
+      }
+      case 'This': {
+        this.fn.writesThis = this.fn.writesThis || this.fn.kind !== 'main';
+        return {
+          pre: [`(th === UNBOUND && rt.unbound(${this.p(e.pos)}))`],
+          get: 'th',
+          set: (x) => `(th = ${x})`,
+        };
+      }
+      case 'Index': {
+        const base = this.lref(e.target);
+        const [ic] = this.operands([e.index]);
+        const ti = isLiteralCode(ic) ? ic : this.temp();
+        const t = this.temp();
+        const tn = this.temp();
+        const pre = [...base.pre];
+        if (ti !== ic) pre.push(`${ti} = ${ic}`);
+        pre.push(`${t} = ${this.indexTemplate(base.get, ti, e.pos)}`);
+        const P = this.p(e.pos);
+        return {
+          pre,
+          get: t,
+          set: (x) =>
+            `((${tn} = rt.setIndex(${base.get}, ${ti}, ${x}, ${P})) !== ${base.get} && ${base.set(tn)})`,
+        };
+      }
+      case 'Property': {
+        const base = this.lref(e.target);
+        const t = this.temp();
+        const tn = this.temp();
+        const K = this.k(e.name);
+        const P = this.p(e.pos);
+        return {
+          pre: [...base.pre, `${t} = ${this.propTemplate(base.get, e.name, e.pos)}`],
+          get: t,
+          set: (x) =>
+            `((${tn} = rt.setProp(${base.get}, ${K}, ${x}, ${P})) !== ${base.get} && ${base.set(tn)})`,
+        };
+      }
+      default:
+        return this.fail('BadInput', 'Invalid assignment target', e.pos);
+    }
+  }
+
+  /** The root variable of an assignment chain is constant? */
+  private checkNotConstant(target: Expr, pos: Position): void {
+    let root = target;
+    while (root.type === 'Index' || root.type === 'Property') root = root.target;
+    if (root.type === 'Variable' && !root.namespace) {
+      const v = this.scope.lookup(root.name, this.fn);
+      if (v?.constant) this.fail('AssignmentToConstant', `Cannot modify constant ${root.name}`, pos);
+    }
+  }
+
+  private assign(e: Assign): void {
+    this.checkNotConstant(e.target, e.target.pos);
+    let value = this.expr(e.value);
+    if (e.op === '=' && mayAlias(e.value)) value = `CL(${value})`;
+    let tv = value;
+    if (!isLiteralCode(value) && !isIdentCode(value)) {
+      tv = this.temp();
+      this.emit(`${tv} = ${value};`);
+    }
+    const P = this.p(e.pos);
+    const target = e.target;
+    if (e.op === '=') {
+      if (target.type === 'Index') {
+        const base = this.lref(target.target);
+        const [ic] = this.operands([target.index]);
+        let ti = ic;
+        if (!isLiteralCode(ic) && !isIdentCode(ic)) {
+          ti = this.temp();
+          base.pre.push(`${ti} = ${ic}`);
+        }
+        if (base.pre.length > 0) this.emit(`${base.pre.join(', ')};`);
+        const b = base.get;
+        const tn = this.temp();
+        this.emit(
+          `if (Array.isArray(${b}) && typeof ${ti} === "number" && (${ti} >>> 0) === ${ti} && ${ti} < ${b}.length) ${b}[${ti}] = ${tv}; else if ((${tn} = rt.setIndex(${b}, ${ti}, ${tv}, ${P})) !== ${b}) ${base.set(tn)};`,
+        );
+        return;
+      }
+      if (target.type === 'Property') {
+        const base = this.lref(target.target);
+        if (base.pre.length > 0) this.emit(`${base.pre.join(', ')};`);
+        const b = base.get;
+        const tn = this.temp();
+        const K = this.k(target.name);
+        const fast =
+          this.opts.limits.maxMapSize > 0 ? `${b} instanceof Map && ${b}.has(${K})` : `${b} instanceof Map`;
+        this.emit(
+          `if (${fast}) ${b}.set(${K}, ${tv}); else if ((${tn} = rt.setProp(${b}, ${K}, ${tv}, ${P})) !== ${b}) ${base.set(tn)};`,
+        );
+        return;
+      }
+      const ref = this.lref(target);
+      this.emit(`${this.seq(ref.pre, ref.set(tv))};`);
+      return;
+    }
+    // Compound assignment: read, combine, write back.
+    const ref = this.lref(target);
+    if (ref.pre.length > 0) this.emit(`${ref.pre.join(', ')};`);
+    const cur = ref.get;
+    const op = e.op.slice(0, -1);
+    let combined: string;
+    if (op === '+') {
+      combined = this.binaryTemplate(
+        '+',
+        cur,
+        tv,
+        e.pos,
+        `FADDA(${cur}, ${tv}, ${P})`,
+        this.opts.limits.maxStringSize === 0,
+      );
+    } else {
+      combined = this.binaryTemplate(op, cur, tv, e.pos);
+    }
+    this.emit(`${ref.set(combined)};`);
+  }
+
+  // ---- calls ----------------------------------------------------------------------------------
+
+  /** Arguments to be stored by the callee: copy values that may alias a variable. */
+  private argCodes(args: readonly Expr[], keepFirst: boolean): string[] {
+    return this.operands(args).map((c, i) => (mayAlias(args[i]) && !(keepFirst && i === 0) ? `CL(${c})` : c));
+  }
+
+  private call(e: Call): string {
+    const argc = e.args.length;
+    const P = this.p(e.pos);
+    if (e.namespace !== undefined) {
+      const ns = e.namespace;
+      if (ns.length === 1 && ns[0] === 'global' && this.scope.lookupModule('global') === undefined) {
+        const script = this.fnTable.get(`${e.name}/${argc}`);
+        if (script !== undefined) {
+          return `${script.js}(d + 1, UNBOUND${this.argCodes(e.args, false)
+            .map((a) => `, ${a}`)
+            .join('')})`;
+        }
+        return `rt.call(${this.site(e.name, argc, e.pos)}, [${this.argCodes(e.args, false).join(', ')}], F, d)`;
+      }
+      const mod = this.moduleRef(ns, e.pos);
+      const args = this.argCodes(e.args, false);
+      return `rt.moduleCall(${mod}, ${this.site(e.name, argc, e.pos, false, ns.join('::'))}, [${args.join(', ')}], d)`;
+    }
+    const script = this.fnTable.get(`${e.name}/${argc}`);
+    if (script !== undefined) {
+      const args = this.argCodes(e.args, false);
+      if (!e.capture) return `${script.js}(d + 1, UNBOUND${args.map((a) => `, ${a}`).join('')})`;
+      const { pre, atoms } = this.atoms(args, e.args);
+      const r = this.temp();
+      return this.seq(
+        [
+          ...pre,
+          `rt.pendingDS = ${this.scopeView()}`,
+          `${r} = ${script.js}(d + 1, UNBOUND${atoms.map((a) => `, ${a}`).join('')})`,
+          'rt.pendingDS = null',
+        ],
+        r,
+      );
+    }
+    const intrinsic = INTRINSICS.get(e.name);
+    if (intrinsic?.includes(argc)) return this.intrinsic(e);
+    if (e.name === 'call' && argc >= 1) {
+      const args = this.argCodes(e.args, false);
+      const { pre, atoms } = this.atoms(args, e.args);
+      const rest = `[${atoms.slice(1).join(', ')}]`;
+      if (e.capture) {
+        const r = this.temp();
+        return this.seq(
+          [
+            ...pre,
+            `rt.pendingDS = ${this.scopeView()}`,
+            `${r} = rt.callPtr(F, ${atoms[0]}, ${rest}, d, UNBOUND, ${P})`,
+            'rt.pendingDS = null',
+          ],
+          r,
+        );
+      }
+      return this.seq(pre, `rt.callPtr(F, ${atoms[0]}, ${rest}, d, UNBOUND, ${P})`);
+    }
+    if (e.name === 'curry' && argc >= 1) {
+      const args = this.argCodes(e.args, false);
+      return `rt.curry(${args[0]}, [${args.slice(1).join(', ')}], ${P})`;
+    }
+    // A variable holding a function pointer can be called like a function.
+    const asVar = this.scope.lookup(e.name, this.fn);
+    if (asVar !== undefined) {
+      const args = this.argCodes(e.args, false);
+      return `rt.callValue(${asVar.js}, ${this.site(e.name, argc, e.pos)}, [${args.join(', ')}], F, d)`;
+    }
+    // Native function: the first argument is passed by reference (like a method receiver).
+    const first = e.args[0];
+    const firstVar =
+      first?.type === 'Variable' && !first.namespace ? this.scope.lookup(first.name, this.fn) : undefined;
+    const args = this.argCodes(e.args, true);
+    const site = this.site(e.name, argc, e.pos, firstVar?.constant ?? false);
+    const callCode = `rt.call(${site}, [${args.join(', ')}], F, d)`;
+    if (firstVar === undefined || firstVar.constant) return callCode;
+    const r = this.temp();
+    return `(rt.dirty = false, ${r} = ${callCode}, rt.dirty && (${firstVar.js} = rt.takeThis()), ${r})`;
+  }
+
+  private intrinsic(e: Call): string {
+    const P = this.p(e.pos);
+    switch (e.name) {
+      case 'print':
+        return `rt.print(${this.operands(e.args)[0]})`;
+      case 'debug':
+        return `rt.debug(${this.operands(e.args)[0]}, ${P})`;
+      case 'type_of':
+        return `rt.typeOf(${this.expr(e.args[0])})`;
+      case 'Fn':
+        return `rt.fnPtr(${this.expr(e.args[0])}, F, ${P})`;
+      case 'eval': {
+        const [code] = this.operands(e.args);
+        this.fn.usesEval = true;
+        this.fn.home.usesEval = true;
+        this.markDyn();
+        const r = this.temp();
+        return `(${r} = ${code}, rt.evalCode(${r}, F, G, d, ${this.scopeView()}, ${P}))`;
+      }
+      case 'is_def_var': {
+        const arg = e.args[0];
+        if (arg.type === 'StringLit' && this.scope.lookup(arg.value, this.fn) !== undefined) return 'true';
+        const names = this.scope.visible().map((v) => v.name);
+        const code = this.expr(arg);
+        const dyn = this.dynRefs();
+        return `rt.isDefVar(${code}, ${this.k(names)}, ${dyn})`;
+      }
+      case 'is_def_fn': {
+        const [n, a] = this.operands(e.args);
+        return `rt.isDefFn(F, ${n}, ${a})`;
+      }
+      case 'is_shared': {
+        const arg = e.args[0];
+        if (arg.type === 'Variable' && !arg.namespace) {
+          const v = this.scope.lookup(arg.name, this.fn);
+          if (v !== undefined) return v.captured ? 'true' : 'false';
+        }
+        const code = this.expr(arg);
+        return `(${code}, false)`;
+      }
+      default:
+        throw new Error(`Unknown intrinsic ${e.name}`);
+    }
+  }
+
+  /** `DF, DS` of the current function when it has a dynamic frame, else `null, null`. */
+  private dynRefs(): string {
+    const home = this.fn.home;
+    if (home.usesDyn || home.usesEval || home.kind === 'main') {
+      this.markDyn();
+      return `${this.fn.dfName}, ${this.fn.dsName}`;
+    }
+    return 'null, null';
+  }
+
+  /** A run-time view of the variables visible here (for `eval` and `name!(...)` calls). */
+  private scopeView(): string {
+    this.markDyn();
+    const vars = this.scope.visible();
+    const names = this.k(vars.map((v) => v.name));
+    const consts = this.k(vars.map((v) => v.constant));
+    const getter = `() => [${vars.map((v) => v.js).join(', ')}]`;
+    const cases = vars
+      .map((v, i) => (v.constant ? '' : `case ${i}: ${v.js} = x; break;`))
+      .filter((c) => c !== '')
+      .join(' ');
+    const setter = `(i, x) => { switch (i) { ${cases} } }`;
+    return `rt.view(${this.fn.dfName}, ${this.fn.dsName}, ${names}, ${consts}, ${getter}, ${setter})`;
+  }
+
+  private methodCall(e: MethodCall): string {
+    const argc = e.args.length;
+    // Intrinsics usable in method style.
+    if (!this.fnTable.has(`${e.name}/${argc}`)) {
+      if (e.name === 'type_of' && argc === 0) return `rt.typeOf(${this.expr(e.target)})`;
+      if (e.name === 'is_shared' && argc === 0) {
+        return this.intrinsic({
+          type: 'Call',
+          name: 'is_shared',
+          args: [e.target],
+          capture: false,
+          pos: e.pos,
+        });
+      }
+      if ((e.name === 'Fn' || e.name === 'eval') && !this.fnTable.has(`${e.name}/${argc + 1}`)) {
+        this.fail('BadInput', `'${e.name}' cannot be called in method-call style`, e.pos);
+      }
+    }
+    const lvalue = isLValue(e.target) && !e.safe;
+    let ref: LRef | undefined;
+    let recv: string;
+    const recvPre: string[] = [];
+    let constRecv = false;
+    if (lvalue) {
+      constRecv = this.isConstRoot(e.target);
+      ref = this.lref(e.target);
+      recvPre.push(...ref.pre);
+      recv = ref.get;
+    } else {
+      const [code] = this.operands([e.target]);
+      const a = this.atoms([code], [e.target, ...e.args]);
+      recvPre.push(...a.pre);
+      recv = a.atoms[0];
+    }
+    const args = this.argCodes(e.args, false);
+    const argAtoms = this.atoms(args, e.args);
+    const r = this.temp();
+    const script = this.fnTable.get(`${e.name}/${argc}`);
+    const site = this.site(e.name, argc, e.pos, constRecv);
+    const generic = `rt.callMethod(${site}, [${[recv, ...argAtoms.atoms].join(', ')}], F, d)`;
+    let callCode = generic;
+    if (script !== undefined) {
+      const K = this.k(e.name);
+      if (/^[0-9]/.test(recv)) recv = `(${recv})`;
+      callCode = `(${recv} instanceof Map && ${recv}.get(${K}) instanceof FnPtr ? ${generic} : ${script.js}(d + 1, ${recv}${argAtoms.atoms.map((a) => `, ${a}`).join('')}))`;
+    }
+    let writeBack: string;
+    if (ref !== undefined) {
+      writeBack = constRecv ? `rt.dirty && rt.constThis(${site})` : `rt.dirty && ${ref.set('rt.takeThis()')}`;
+    } else {
+      writeBack = 'rt.dirty = false';
+    }
+    const call = this.seq([...argAtoms.pre, 'rt.dirty = false', `${r} = ${callCode}`, writeBack], r);
+    if (e.safe) return this.seq(recvPre, `(${recv} === undefined ? undefined : ${call})`);
+    return this.seq(recvPre, call);
+  }
+
+  private isConstRoot(e: Expr): boolean {
+    let root = e;
+    while (root.type === 'Index' || root.type === 'Property') root = root.target;
+    if (root.type === 'Variable' && !root.namespace)
+      return this.scope.lookup(root.name, this.fn)?.constant ?? false;
+    return false;
+  }
+
+  private closure(e: Closure): string {
+    const outerFn = this.fn;
+    const outerOut = this.out;
+    const outerScope = this.scope;
+    const ctx = new FnCtx(++this.counter, 'closure', outerFn);
+    this.fn = ctx;
+    this.scope = new Scope(outerScope, ctx, false);
+    this.out = [];
+    let params: string[];
+    let body: string[];
+    try {
+      params = e.params.map((name) => this.declare(name, false, e.pos, true));
+      let value = this.expr(e.body);
+      if (mayAlias(e.body) && !this.isOwnedLocal(e.body)) value = `CL(${value})`;
+      this.emit(`return ${value};`);
+      body = this.out;
+    } finally {
+      this.fn = outerFn;
+      this.out = outerOut;
+      this.scope = outerScope;
+    }
+    const name = `anon$${++this.anonCounter}`;
+    const lines = [`function (d, th${params.map((p) => `, ${p}`).join('')}) {`];
+    lines.push(...this.prologue(ctx, e.pos, 1));
+    if (ctx.writesThis) {
+      lines.push(
+        'try {',
+        ...body,
+        '} finally {',
+        'if (th !== UNBOUND) { rt.dirty = true; rt.newThis = th; }',
+        '}',
+      );
+    } else {
+      lines.push(...body);
+    }
+    lines.push('}');
+    return `rt.closure(${this.k(name)}, ${e.params.length}, ${lines.join('\n')})`;
+  }
+
+  // ---- control flow ---------------------------------------------------------------------------
+
+  private ifExpr(e: If): string {
+    const c = this.capture(() => this.cond(e.cond));
+    const t = this.capture(() => this.block(e.then, true));
+    const o = e.otherwise
+      ? this.capture(() => this.expr(e.otherwise as Expr))
+      : { code: 'undefined', stmts: [] };
+    this.out.push(...c.stmts);
+    if (t.stmts.length === 0 && o.stmts.length === 0) {
+      return `(${c.code} ? ${t.code} : ${o.code})`;
+    }
+    const r = this.temp();
+    this.emit(`if (${c.code}) {`);
+    this.out.push(...t.stmts);
+    this.emit(`${r} = ${t.code};`);
+    this.emit('} else {');
+    this.out.push(...o.stmts);
+    this.emit(`${r} = ${o.code};`);
+    this.emit('}');
+    return r;
+  }
+
+  /**
+   * Per-iteration operation counting: loops count into a function-local counter (cheap), flushed
+   * to the run's counter when it passes a threshold and when the loop ends.
+   */
+  private opsCheck(cost: number, pos: Position): string {
+    this.fn.countsOps = true;
+    return `if ((oc += ${cost}) > ${this.flushThreshold()}) oc = rt.flush(oc, ${this.p(pos)});`;
+  }
+
+  private opsFlush(pos: Position): string {
+    return `if (oc !== 0) oc = rt.flush(oc, ${this.p(pos)});`;
+  }
+
+  private flushThreshold(): number {
+    const max = this.opts.limits.maxOperations;
+    return max > 0 ? Math.max(1, Math.min(4096, Math.floor(max / 16))) : 4096;
+  }
+
+  private withLoop<T>(loop: LoopCtx, f: () => T): T {
+    this.fn.loops.push(loop);
+    try {
+      return f();
+    } finally {
+      this.fn.loops.pop();
+    }
+  }
+
+  private whileLoop(e: While): string {
+    const label = this.label();
+    const result = this.temp();
+    this.emit(`${result} = undefined;`);
+    this.emit(`${label}: for (;;) {`);
+    this.emit(this.opsCheck(e.body.body.length + 1, e.pos));
+    const c = this.capture(() => this.cond(e.cond));
+    this.out.push(...c.stmts);
+    this.emit(`if (!${c.code}) break;`);
+    this.withLoop({ label, result }, () => this.block(e.body, false));
+    this.emit('}');
+    this.emit(this.opsFlush(e.pos));
+    return result;
+  }
+
+  private loop(e: Loop): string {
+    const label = this.label();
+    const result = this.temp();
+    this.emit(`${result} = undefined;`);
+    this.emit(`${label}: for (;;) {`);
+    this.emit(this.opsCheck(e.body.body.length + 1, e.pos));
+    this.withLoop({ label, result }, () => this.block(e.body, false));
+    this.emit('}');
+    this.emit(this.opsFlush(e.pos));
+    return result;
+  }
+
+  private doLoop(e: DoLoop): string {
+    const label = this.label();
+    const inner = this.label();
+    const result = this.temp();
+    this.emit(`${result} = undefined;`);
+    this.emit(`${label}: for (;;) {`);
+    this.emit(this.opsCheck(e.body.body.length + 1, e.pos));
+    this.emit(`${inner}: {`);
+    this.withLoop({ label, result, continueLabel: inner }, () => this.block(e.body, false));
+    this.emit('}');
+    const c = this.capture(() => this.cond(e.cond));
+    this.out.push(...c.stmts);
+    this.emit(e.until ? `if (${c.code}) break;` : `if (!${c.code}) break;`);
+    this.emit('}');
+    this.emit(this.opsFlush(e.pos));
+    return result;
+  }
+
+  private forLoop(e: For): string {
+    const label = this.label();
+    const result = this.temp();
+    this.emit(`${result} = undefined;`);
+    const P = this.p(e.pos);
+    const it = e.iterable;
+    const scope = new Scope(this.scope, this.fn, false);
+    const cost = e.body.body.length + 1;
+    if (it.type === 'Binary' && (it.op === '..' || it.op === '..=')) {
+      // Numeric range: a plain JS counting loop.
+      const [sc, ec] = this.operands([it.left, it.right]);
+      const s = this.temp();
+      const en = this.temp();
+      this.emit(`${s} = ${sc}; ${en} = ${ec};`);
+      this.emit(`if (typeof ${s} !== "number" || !Number.isInteger(${s})) ${s} = rt.forBound(${s}, ${P});`);
+      this.emit(
+        `if (typeof ${en} !== "number" || !Number.isInteger(${en})) ${en} = rt.forBound(${en}, ${P});`,
+      );
+      this.emit('{');
+      this.withScope(scope, () => {
+        const v = this.declare(e.name, false, e.pos);
+        const c = e.counter !== undefined ? this.declare(e.counter, false, e.pos) : undefined;
+        this.emit(`let ${v}${c ? `, ${c}` : ''};`);
+        const i = `i${++this.counter}`;
+        this.emit(`${label}: for (let ${i} = ${s}; ${i} ${it.op === '..' ? '<' : '<='} ${en}; ${i}++) {`);
+        this.emit(this.opsCheck(cost, e.pos));
+        this.emit(`${v} = ${i};`);
+        if (c) this.emit(`${c} = ${i} - ${s};`);
+        this.withLoop({ label, result }, () => this.block(e.body, false));
+        this.emit('}');
+      });
+      this.emit('}');
+      this.emit(this.opsFlush(e.pos));
+      return result;
+    }
+    const [code] = this.operands([it]);
+    const cur = this.temp();
+    const x = this.temp();
+    this.emit(`${cur} = rt.iterate(${code}, ${mayAlias(it)}, ${P});`);
+    this.emit('{');
+    this.withScope(scope, () => {
+      const v = this.declare(e.name, false, e.pos);
+      const c = e.counter !== undefined ? this.declare(e.counter, false, e.pos) : undefined;
+      this.emit(`let ${v}${c ? `, ${c} = -1` : ''};`);
+      this.emit(`${label}: for (;;) {`);
+      this.emit(`${x} = ${cur}.next();`);
+      this.emit(`if (${x} === DONE) break;`);
+      this.emit(this.opsCheck(cost, e.pos));
+      this.emit(`${v} = ${x};`);
+      if (c) this.emit(`${c}++;`);
+      this.withLoop({ label, result }, () => this.block(e.body, false));
+      this.emit('}');
+    });
+    this.emit('}');
+    this.emit(this.opsFlush(e.pos));
+    return result;
+  }
+
+  private switchExpr(e: Switch): string {
+    const [subj] = this.operands([e.subject]);
+    const s = this.temp();
+    const r = this.temp();
+    const label = this.label();
+    this.emit(`${s} = ${subj}; ${r} = undefined;`);
+    this.emit(`${label}: {`);
+    const valueCases = e.cases.filter((c) => c.range === undefined);
+    const rangeCases = e.cases.filter((c) => c.range !== undefined);
+    const caseBody = (c: { guard?: Expr; body: Expr }) => {
+      if (c.guard !== undefined) {
+        const g = this.capture(() => this.cond(c.guard as Expr));
+        this.out.push(...g.stmts);
+        this.emit(`if (${g.code}) {`);
+      }
+      let v = this.expr(c.body);
+      if (mayAlias(c.body)) v = `CL(${v})`;
+      this.emit(`${r} = ${v};`);
+      this.emit(`break ${label};`);
+      if (c.guard !== undefined) this.emit('}');
+    };
+    if (valueCases.length > 0) {
+      this.emit(`switch (rt.switchKey(${s})) {`);
+      for (const c of valueCases) {
+        for (const v of c.values) this.emit(`case ${this.caseLabel(v)}:`);
+        this.emit('{');
+        caseBody(c);
+        this.emit('break; }');
+      }
+      this.emit('}');
+    }
+    if (rangeCases.length > 0) {
+      this.emit(`if (typeof ${s} === "number" && Number.isInteger(${s})) {`);
+      for (const c of rangeCases) {
+        const rg = c.range!;
+        this.emit(`if (${s} >= ${rg.start} && ${s} ${rg.inclusive ? '<=' : '<'} ${rg.end}) {`);
+        caseBody(c);
+        this.emit('}');
+      }
+      this.emit('}');
+    }
+    if (e.defaultCase !== undefined) {
+      let v = this.expr(e.defaultCase);
+      if (mayAlias(e.defaultCase)) v = `CL(${v})`;
+      this.emit(`${r} = ${v};`);
+    }
+    this.emit('}');
+    return r;
+  }
+
+  /** The JS `case` label for a constant switch value (same key function as at run time). */
+  private caseLabel(v: Expr): string {
+    const key = swKey(constValue(v));
+    if (typeof key === 'number') return key < 0 ? `(${key})` : String(key);
+    if (typeof key === 'boolean') return String(key);
+    if (key === undefined) return 'undefined';
+    return this.k(key);
+  }
+}
+
+/** Expressions that can be assigned to / written back through. */
+function isLValue(e: Expr): boolean {
+  let root = e;
+  while (root.type === 'Index' || root.type === 'Property') {
+    if (root.safe) return false;
+    root = root.target;
+  }
+  return (root.type === 'Variable' && !root.namespace) || root.type === 'This';
+}
+
+/** Evaluate a constant (literal) expression at compile time. */
+function constValue(e: Expr): Value {
+  switch (e.type) {
+    case 'IntLit':
+      return e.value;
+    case 'FloatLit':
+      return Number.isInteger(e.value) || Object.is(e.value, -0) ? new RFloat(e.value) : e.value;
+    case 'StringLit':
+      return e.value;
+    case 'CharLit':
+      return RChar.fromString(e.value);
+    case 'BoolLit':
+      return e.value;
+    case 'UnitLit':
+      return undefined;
+    case 'ArrayLit':
+      return e.items.map(constValue);
+    case 'MapLit':
+      return new Map(e.entries.map((x) => [x.key, constValue(x.value)]));
+    default:
+      throw RhaiError.parse('ExprExpected', 'Expecting a constant', e.pos);
+  }
+}

@@ -1,0 +1,1047 @@
+/**
+ * The per-run runtime: the object compiled code calls for everything beyond its inline fast paths
+ * (operator slow paths, indexing, calls, function pointers, modules, eval, limits, errors).
+ * One Runtime is created per evaluation; imported modules and eval chunks share it, so the
+ * operation counter, call depth and limits apply to everything a run does.
+ */
+import type { CallSite } from '../compiler/codegen.js';
+import { type Position, RhaiError } from '../errors.js';
+import { indexGet, indexSet } from './indexing.js';
+import { type Cursor, DONE, iterate } from './iterate.js';
+import type { Limits } from './limits.js';
+import { type CompiledFn, moduleFromHost, RModule, type ScriptFn } from './modules.js';
+import type { NativeCallContext, NativeFnDef } from './native.js';
+import * as ops from './ops.js';
+import { NOT_BUILTIN, type OpResult } from './ops.js';
+import { type FunctionRegistry, resolveCached, signature } from './registry.js';
+import { type DynFrame, dynLookup, NOT_FOUND, type ScopeView, StaticView } from './scope-view.js';
+import { swKey } from './switch-key.js';
+import {
+  cloneValue,
+  debugString,
+  displayString,
+  FnPtr,
+  makeFloat,
+  RBlob,
+  RChar,
+  RCustom,
+  RFloat,
+  stringCharLength,
+  typeOf,
+  type Value,
+} from './value.js';
+
+/** `this` is not bound (function called normally). */
+export const UNBOUND: unique symbol = Symbol('unbound');
+/** A hoisted variable not yet declared. */
+export const NS: unique symbol = Symbol('not-set');
+
+/** What a compiled unit's factory returns. */
+export interface Instance {
+  main(d: number, view: ScopeView | null, ex: Exports | null, th: unknown): Value;
+  readonly F: Map<string, ScriptFn>;
+  readonly G: Map<string, Value>;
+}
+
+/** Exports collected from a module script. */
+export interface Exports {
+  readonly vars: Map<string, Value>;
+  readonly subs: Map<string, RModule>;
+}
+
+/** The factory built from generated source. */
+export type Factory = (
+  rt: Runtime,
+  K: readonly unknown[],
+  P: readonly Position[],
+  S: readonly CallSite[],
+  FP: Map<string, ScriptFn> | null,
+  GP: Map<string, Value> | null,
+) => Instance;
+
+/** A compiled script ready to instantiate. */
+export interface CompiledUnit {
+  readonly factory: Factory;
+  readonly consts: readonly unknown[];
+  readonly positions: readonly Position[];
+  readonly sites: readonly CallSite[];
+  readonly sourceName?: string;
+}
+
+/** What the engine provides to a run. */
+export interface RuntimeHost {
+  readonly registry: FunctionRegistry;
+  readonly limits: Readonly<Limits>;
+  readonly modules: ReadonlyMap<string, RModule>;
+  readonly disableEval: boolean;
+  readonly onPrint?: (s: string) => void;
+  readonly onDebug?: (s: string, pos: Position) => void;
+  /** Compile code passed to `eval`. */
+  compileEval(source: string): CompiledUnit;
+  /** Resolve `import` paths (null when not found). */
+  resolveModule(path: string): CompiledUnit | RModule | null;
+}
+
+/** Per-run options. */
+export interface RunOptions {
+  readonly onProgress?: (operations: number) => boolean | undefined;
+  readonly deadline?: number;
+  /** Host variables visible at the top level (and receiving top-level definitions). */
+  readonly view?: ScopeView | null;
+}
+
+/** Operations between clock/progress checks. */
+const CHECK_INTERVAL = 4096;
+
+const NON_CATCHABLE = new Set([
+  'ErrorTooManyOperations',
+  'ErrorTooManyVariables',
+  'ErrorTooManyModules',
+  'ErrorStackOverflow',
+  'ErrorDataTooLarge',
+  'ErrorTerminated',
+  'ErrorParsing',
+]);
+
+/** True for errors a script `try/catch` may catch. */
+export function isCatchable(e: RhaiError): boolean {
+  return !NON_CATCHABLE.has(e.kind);
+}
+
+/** Convert anything thrown during a run into a RhaiError (nothing else may escape). */
+export function toRhaiError(e: unknown): RhaiError {
+  if (e instanceof RhaiError) return e;
+  if (e instanceof RangeError) {
+    if (/call stack/i.test(e.message)) return new RhaiError('ErrorStackOverflow', 'Stack overflow');
+    if (/invalid (string|array|typed array) length|allocation/i.test(e.message)) {
+      return new RhaiError('ErrorDataTooLarge', 'Data too large');
+    }
+  }
+  if (e instanceof Error)
+    return new RhaiError('ErrorRuntime', `Internal error: ${e.message}`, null, e.message);
+  return new RhaiError('ErrorRuntime', 'Internal error', null, String(e));
+}
+
+const FLOAT_PAIR: [number, number] = [0, 0];
+
+/**
+ * When at least one operand is a boxed FLOAT and the other a number (not a bigint), the two float
+ * values (in a shared scratch pair); otherwise undefined. Keeps float arithmetic off the generic path.
+ */
+function floatPair(a: Value, b: Value): [number, number] | undefined {
+  if (a instanceof RFloat) {
+    if (typeof b === 'number') {
+      FLOAT_PAIR[0] = a.value;
+      FLOAT_PAIR[1] = b;
+      return FLOAT_PAIR;
+    }
+    if (b instanceof RFloat) {
+      FLOAT_PAIR[0] = a.value;
+      FLOAT_PAIR[1] = b.value;
+      return FLOAT_PAIR;
+    }
+    return undefined;
+  }
+  if (b instanceof RFloat && typeof a === 'number') {
+    FLOAT_PAIR[0] = a;
+    FLOAT_PAIR[1] = b.value;
+    return FLOAT_PAIR;
+  }
+  if (typeof a === 'number' && typeof b === 'number' && (!Number.isInteger(a) || !Number.isInteger(b))) {
+    FLOAT_PAIR[0] = a;
+    FLOAT_PAIR[1] = b;
+    return FLOAT_PAIR;
+  }
+  return undefined;
+}
+
+function withPos(e: unknown, pos: Position | null | undefined): RhaiError {
+  return toRhaiError(e).at(pos);
+}
+
+function notFound(sig: string, pos: Position | null): RhaiError {
+  const e = new RhaiError('ErrorFunctionNotFound', `Function not found: ${sig}`, pos);
+  e.details = { function: sig };
+  return e;
+}
+
+/** Native call context (one per run; saved/restored around callbacks). */
+class NativeCtx implements NativeCallContext {
+  position: Position = { line: 0, column: 0 };
+  F: Map<string, ScriptFn> = new Map();
+  depth = 0;
+  thisSet = false;
+  newThis: Value = undefined;
+  readonly limits: Readonly<Limits>;
+  private readonly rt: Runtime;
+  constructor(rt: Runtime, limits: Readonly<Limits>) {
+    this.rt = rt;
+    this.limits = limits;
+  }
+  callFnPtr(fn: FnPtr, args: Value[]): Value {
+    const { position, F, depth, thisSet, newThis } = this;
+    try {
+      return this.rt.callPtrLenient(F, fn, args, depth, position);
+    } finally {
+      this.position = position;
+      this.F = F;
+      this.depth = depth;
+      this.thisSet = thisSet;
+      this.newThis = newThis;
+    }
+  }
+  fnPtrAcceptsArgs(fn: FnPtr, n: number): boolean {
+    return fn instanceof FnPtr && this.rt.hasTarget(this.F, fn, fn.curried.length + n);
+  }
+  callFnPtrWithThis(fn: FnPtr, thisRef: { value: Value }, args: Value[]): Value {
+    const { position, F, depth, thisSet, newThis } = this;
+    const rt = this.rt;
+    const savedDirty = rt.dirty;
+    const savedNew = rt.newThis;
+    try {
+      rt.dirty = false;
+      const r = rt.callPtr(F, fn, args, depth, thisRef.value, position);
+      if (rt.dirty) thisRef.value = rt.takeThis();
+      return r;
+    } finally {
+      rt.dirty = savedDirty;
+      rt.newThis = savedNew;
+      this.position = position;
+      this.F = F;
+      this.depth = depth;
+      this.thisSet = thisSet;
+      this.newThis = newThis;
+    }
+  }
+  setThis(v: Value): void {
+    this.thisSet = true;
+    this.newThis = v;
+  }
+  addOperations(n: number): void {
+    const rt = this.rt;
+    rt.ops += n;
+    if (rt.ops > rt.lim) rt.tick(this.position);
+  }
+}
+
+/** The runtime of one evaluation. */
+export class Runtime {
+  /** Helpers destructured by generated code. */
+  readonly H = { UNBOUND, NS, FnPtr, DONE, RFloat, mkf: makeFloat };
+  /** Operations counted so far. */
+  ops = 0;
+  /** Next operation count at which `tick` must run. */
+  lim = Number.POSITIVE_INFINITY;
+  /** Set when a called function replaced its `this` (method receivers are written back). */
+  dirty = false;
+  newThis: Value = undefined;
+  /** Scope view for the next call made with `name!(...)`. */
+  pendingDS: ScopeView | null = null;
+
+  readonly host: RuntimeHost;
+  readonly limits: Readonly<Limits>;
+  private readonly reg: FunctionRegistry;
+  private readonly ctx: NativeCtx;
+  private readonly onProgress?: (operations: number) => boolean | undefined;
+  private readonly deadline?: number;
+  /** The host scope (top level only). */
+  readonly hostView: ScopeView | null;
+  private readonly modCache = new Map<string, RModule>();
+  private moduleCount = 0;
+  private readonly maxOps: number;
+  private readonly maxLevels: number;
+
+  constructor(host: RuntimeHost, options: RunOptions = {}) {
+    this.host = host;
+    this.limits = host.limits;
+    this.reg = host.registry;
+    this.ctx = new NativeCtx(this, host.limits);
+    this.onProgress = options.onProgress;
+    this.deadline = options.deadline;
+    this.hostView = options.view ?? null;
+    this.maxOps = host.limits.maxOperations;
+    this.maxLevels = host.limits.maxCallLevels;
+    this.lim = this.nextLimit();
+    if (this.deadline !== undefined && Date.now() > this.deadline) {
+      throw new RhaiError('ErrorTerminated', 'Script terminated');
+    }
+  }
+
+  /** Instantiate and run a compiled unit. */
+  run(
+    unit: CompiledUnit,
+    ex: Exports | null = null,
+    th: unknown = UNBOUND,
+  ): { value: Value; instance: Instance } {
+    const instance = this.instantiate(unit);
+    const value = instance.main(0, this.hostView, ex, th);
+    return { value, instance };
+  }
+
+  /** Create the functions of a unit bound to this runtime. */
+  instantiate(
+    unit: CompiledUnit,
+    FP: Map<string, ScriptFn> | null = null,
+    GP: Map<string, Value> | null = null,
+  ) {
+    return unit.factory(this, unit.consts, unit.positions, unit.sites, FP, GP);
+  }
+
+  // ---- limits ---------------------------------------------------------------------------------
+
+  private nextLimit(): number {
+    let next = this.maxOps > 0 ? this.maxOps : Number.POSITIVE_INFINITY;
+    if (this.onProgress !== undefined || this.deadline !== undefined)
+      next = Math.min(next, this.ops + CHECK_INTERVAL);
+    return next;
+  }
+
+  /** Called when the operation counter passes `lim`: enforce limits, poll progress and deadline. */
+  tick(pos: Position): void {
+    if (this.maxOps > 0 && this.ops > this.maxOps) {
+      throw new RhaiError('ErrorTooManyOperations', 'Too many operations', pos);
+    }
+    if (this.onProgress !== undefined && this.onProgress(this.ops) === true) {
+      throw new RhaiError('ErrorTerminated', 'Script terminated', pos);
+    }
+    if (this.deadline !== undefined && Date.now() > this.deadline) {
+      throw new RhaiError('ErrorTerminated', 'Script terminated', pos);
+    }
+    this.lim = this.nextLimit();
+  }
+
+  /** Add a function-local operation count to the run's counter (returns the reset local count). */
+  flush(n: number, pos: Position): number {
+    this.ops += n;
+    if (this.ops > this.lim) this.tick(pos);
+    return 0;
+  }
+
+  overflow(pos: Position): never {
+    throw new RhaiError('ErrorStackOverflow', 'Stack overflow', pos);
+  }
+
+  tooManyVariables(pos: Position): never {
+    throw new RhaiError('ErrorTooManyVariables', 'Too many variables defined', pos);
+  }
+
+  checkString(s: string, pos: Position | null): string {
+    const max = this.limits.maxStringSize;
+    if (max > 0 && s.length > max && stringCharLength(s) > max)
+      throw RhaiError.tooLarge('Length of string', pos);
+    return s;
+  }
+
+  checkArray(a: Value[], pos: Position | null): Value[] {
+    const max = this.limits.maxArraySize;
+    if (max > 0 && a.length > max) throw RhaiError.tooLarge('Size of array', pos);
+    return a;
+  }
+
+  private checkMap(m: Map<string, Value>, pos: Position | null): Map<string, Value> {
+    const max = this.limits.maxMapSize;
+    if (max > 0 && m.size > max) throw RhaiError.tooLarge('Size of object map', pos);
+    return m;
+  }
+
+  private checkBlob(b: RBlob, pos: Position | null): RBlob {
+    const max = this.limits.maxArraySize;
+    if (max > 0 && b.length > max) throw RhaiError.tooLarge('Size of BLOB', pos);
+    return b;
+  }
+
+  /** Check a value produced by an operator against the size limits. */
+  private checkSize(v: Value, pos: Position | null): Value {
+    if (typeof v === 'string') return this.limits.maxStringSize > 0 ? this.checkString(v, pos) : v;
+    if (Array.isArray(v)) return this.checkArray(v, pos);
+    if (v instanceof Map) return this.checkMap(v, pos);
+    if (v instanceof RBlob) return this.checkBlob(v, pos);
+    return v;
+  }
+
+  // ---- values ---------------------------------------------------------------------------------
+
+  clone(v: Value): Value {
+    return cloneValue(v);
+  }
+
+  mkMap(keys: readonly string[], vals: Value[], pos: Position): Map<string, Value> {
+    const m = new Map<string, Value>();
+    for (let i = 0; i < keys.length; i++) m.set(keys[i], vals[i]);
+    return this.limits.maxMapSize > 0 ? this.checkMap(m, pos) : m;
+  }
+
+  /** String interpolation: display form; blobs are read as UTF-8 text. */
+  interp(v: Value): string {
+    if (typeof v === 'string') return v;
+    if (v instanceof RBlob) return new TextDecoder().decode(v.view());
+    return displayString(v);
+  }
+
+  typeOf(v: Value): string {
+    return typeOf(v);
+  }
+
+  switchKey(v: Value): number | string | boolean | undefined {
+    return swKey(v);
+  }
+
+  sfn(fn: CompiledFn, name: string, arity: number, isPrivate: boolean): ScriptFn {
+    return { fn, name, arity, isPrivate };
+  }
+
+  closure(name: string, arity: number, fn: CompiledFn): FnPtr {
+    return new FnPtr(name, [], { fn, name, arity, isPrivate: false } satisfies ScriptFn);
+  }
+
+  notBool(v: Value, pos: Position): never {
+    throw new RhaiError('ErrorMismatchDataType', `Data type incorrect: ${typeOf(v)} (expecting bool)`, pos);
+  }
+
+  unbound(pos: Position): never {
+    throw new RhaiError('ErrorUnboundThis', "'this' not bound", pos);
+  }
+
+  /** The new `this` set by the last call (clears the flag). */
+  takeThis(): Value {
+    this.dirty = false;
+    return this.newThis;
+  }
+
+  constThis(site: CallSite): never {
+    this.dirty = false;
+    throw new RhaiError(
+      'ErrorNonPureMethodCallOnConstant',
+      `Non-pure method '${site.name}' cannot be called on constant`,
+      site.pos,
+    );
+  }
+
+  // ---- operators ------------------------------------------------------------------------------
+
+  private binop(op: string, f: (a: Value, b: Value) => OpResult, a: Value, b: Value, pos: Position): Value {
+    let r: OpResult;
+    try {
+      r = f(a, b);
+    } catch (e) {
+      throw withPos(e, pos);
+    }
+    if (r !== NOT_BUILTIN) return r;
+    return this.operatorFallback(op, [a, b], pos);
+  }
+
+  private operatorFallback(op: string, args: Value[], pos: Position): Value {
+    const def = this.reg.resolve(op, args);
+    if (def !== undefined) return this.invoke(def, args, pos, new Map(), 0);
+    throw notFound(signature(op, args), pos);
+  }
+
+  add(a: Value, b: Value, pos: Position): Value {
+    const f = floatPair(a, b);
+    if (f !== undefined) return makeFloat(f[0] + f[1]);
+    const r = this.binop('+', ops.add, a, b, pos);
+    return typeof r === 'object' || (typeof r === 'string' && this.limits.maxStringSize > 0)
+      ? this.checkSize(r, pos)
+      : r;
+  }
+  sub(a: Value, b: Value, pos: Position): Value {
+    const f = floatPair(a, b);
+    if (f !== undefined) return makeFloat(f[0] - f[1]);
+    return this.binop('-', ops.sub, a, b, pos);
+  }
+  mul(a: Value, b: Value, pos: Position): Value {
+    const f = floatPair(a, b);
+    if (f !== undefined) return makeFloat(f[0] * f[1]);
+    return this.binop('*', ops.mul, a, b, pos);
+  }
+  div(a: Value, b: Value, pos: Position): Value {
+    const f = floatPair(a, b);
+    if (f !== undefined) return makeFloat(f[0] / f[1]);
+    return this.binop('/', ops.div, a, b, pos);
+  }
+  mod(a: Value, b: Value, pos: Position): Value {
+    const f = floatPair(a, b);
+    if (f !== undefined) return makeFloat(f[0] % f[1]);
+    return this.binop('%', ops.mod, a, b, pos);
+  }
+  pow(a: Value, b: Value, pos: Position): Value {
+    return this.binop('**', ops.pow, a, b, pos);
+  }
+  shl(a: Value, b: Value, pos: Position): Value {
+    return this.binop('<<', ops.shl, a, b, pos);
+  }
+  shr(a: Value, b: Value, pos: Position): Value {
+    return this.binop('>>', ops.shr, a, b, pos);
+  }
+  band(a: Value, b: Value, pos: Position): Value {
+    return this.binop('&', ops.bitAnd, a, b, pos);
+  }
+  bor(a: Value, b: Value, pos: Position): Value {
+    return this.binop('|', ops.bitOr, a, b, pos);
+  }
+  bxor(a: Value, b: Value, pos: Position): Value {
+    return this.binop('^', ops.bitXor, a, b, pos);
+  }
+
+  neg(a: Value, pos: Position): Value {
+    let r: OpResult;
+    try {
+      r = ops.neg(a);
+    } catch (e) {
+      throw withPos(e, pos);
+    }
+    return r !== NOT_BUILTIN ? r : this.operatorFallback('-', [a], pos);
+  }
+
+  plus(a: Value, pos: Position): Value {
+    if (typeof a === 'number' || typeof a === 'bigint' || a instanceof RFloat) return a;
+    return this.operatorFallback('+', [a], pos);
+  }
+
+  not(a: Value, pos: Position): Value {
+    if (typeof a === 'boolean') return !a;
+    return this.operatorFallback('!', [a], pos);
+  }
+
+  private isCustom(a: Value, b: Value): boolean {
+    return a instanceof RCustom || b instanceof RCustom;
+  }
+
+  private customCompare(op: string, a: Value, b: Value, pos: Position, dflt: boolean): boolean {
+    const def = this.reg.resolve(op, [a, b]);
+    if (def === undefined) return dflt;
+    return this.invoke(def, [a, b], pos, new Map(), 0) === true;
+  }
+
+  eq(a: Value, b: Value, pos: Position): boolean {
+    if (a === b && !(a instanceof RCustom)) return true;
+    if (this.isCustom(a, b)) return this.customCompare('==', a, b, pos, false);
+    return ops.eq(a, b);
+  }
+
+  ne(a: Value, b: Value, pos: Position): boolean {
+    if (this.isCustom(a, b)) return this.customCompare('!=', a, b, pos, true);
+    return !this.eq(a, b, pos);
+  }
+
+  private cmp(op: string, a: Value, b: Value, pos: Position, test: (c: number) => boolean): boolean {
+    const c = ops.compare(a, b);
+    if (c !== undefined) return test(c);
+    return this.customCompare(op, a, b, pos, false);
+  }
+
+  lt(a: Value, b: Value, pos: Position): boolean {
+    return this.cmp('<', a, b, pos, (c) => c < 0);
+  }
+  le(a: Value, b: Value, pos: Position): boolean {
+    return this.cmp('<=', a, b, pos, (c) => c <= 0);
+  }
+  gt(a: Value, b: Value, pos: Position): boolean {
+    return this.cmp('>', a, b, pos, (c) => c > 0);
+  }
+  ge(a: Value, b: Value, pos: Position): boolean {
+    return this.cmp('>=', a, b, pos, (c) => c >= 0);
+  }
+
+  /** `item in container` (the `contains` function for other types). */
+  contains(container: Value, item: Value, pos: Position): boolean {
+    const r = ops.contains(container, item);
+    if (r !== NOT_BUILTIN) return r as boolean;
+    const def = this.reg.resolve('contains', [container, item]);
+    if (def !== undefined) return this.invoke(def, [container, item], pos, new Map(), 0) === true;
+    throw notFound(signature('contains', [container, item]), pos);
+  }
+
+  range(a: Value, b: Value, inclusive: boolean, pos: Position): Value {
+    const r = ops.range(a, b, inclusive);
+    if (r !== NOT_BUILTIN) return r;
+    return this.operatorFallback(inclusive ? '..=' : '..', [a, b], pos);
+  }
+
+  /** `a += b`: containers grow in place; everything else is `a + b`. */
+  addAssign(a: Value, b: Value, pos: Position): Value {
+    if (typeof a !== 'object') return this.add(a, b, pos);
+    if (a instanceof RFloat) {
+      if (typeof b === 'number') return makeFloat(a.value + b);
+      if (b instanceof RFloat) return makeFloat(a.value + b.value);
+      return this.add(a, b, pos);
+    }
+    if (Array.isArray(a)) {
+      if (Array.isArray(b)) for (const x of b) a.push(typeof x === 'object' ? cloneValue(x) : x);
+      else a.push(typeof b === 'object' ? cloneValue(b) : b);
+      return this.checkArray(a, pos);
+    }
+    if (a instanceof Map && b instanceof Map) {
+      for (const [k, x] of b) a.set(k, typeof x === 'object' ? cloneValue(x) : x);
+      return this.checkMap(a, pos);
+    }
+    if (a instanceof RBlob) {
+      if (b instanceof RBlob) a.append(b.view());
+      else if (typeof b === 'number' && Number.isInteger(b)) a.push(b);
+      else if (typeof b === 'string') a.append(new TextEncoder().encode(b));
+      else if (b instanceof RChar) a.append(new TextEncoder().encode(b.str));
+      else return this.operatorFallback('+=', [a, b], pos);
+      return this.checkBlob(a, pos);
+    }
+    if (a instanceof RCustom) {
+      const def = this.reg.resolve('+=', [a, b]);
+      if (def !== undefined) {
+        const ctx = this.ctx;
+        const r = this.invoke(def, [a, b], pos, new Map(), 0);
+        void r;
+        return ctx.thisSet ? ctx.newThis : a;
+      }
+    }
+    return this.add(a, b, pos);
+  }
+
+  forBound(v: Value, pos: Position): number {
+    if (typeof v === 'bigint') return Number(v);
+    throw new RhaiError('ErrorMismatchDataType', `Data type incorrect: ${typeOf(v)} (expecting i64)`, pos);
+  }
+
+  iterate(v: Value, snapshot: boolean, pos: Position): Cursor {
+    try {
+      return iterate(v, snapshot);
+    } catch (e) {
+      throw withPos(e, pos);
+    }
+  }
+
+  // ---- indexing & properties ------------------------------------------------------------------
+
+  index(c: Value, idx: Value, pos: Position): Value {
+    let r: OpResult;
+    try {
+      r = indexGet(c, idx);
+    } catch (e) {
+      throw withPos(e, pos);
+    }
+    if (r !== NOT_BUILTIN) return r;
+    const def = this.reg.resolve('index$get$', [c, idx]);
+    if (def !== undefined) return this.invoke(def, [c, idx], pos, new Map(), 0);
+    throw new RhaiError('ErrorIndexingType', `Indexer unavailable: ${typeOf(c)} [${typeOf(idx)}]`, pos);
+  }
+
+  setIndex(c: Value, idx: Value, v: Value, pos: Position): Value {
+    let r: OpResult;
+    try {
+      r = indexSet(c, idx, v, this.limits.maxMapSize);
+    } catch (e) {
+      throw withPos(e, pos);
+    }
+    if (r !== NOT_BUILTIN) return r;
+    const def = this.reg.resolve('index$set$', [c, idx, v]);
+    if (def !== undefined) {
+      this.invoke(def, [c, idx, v], pos, new Map(), 0);
+      return this.ctx.thisSet ? this.ctx.newThis : c;
+    }
+    throw new RhaiError('ErrorIndexingType', `Indexer unavailable: ${typeOf(c)} [${typeOf(idx)}]`, pos);
+  }
+
+  getProp(o: Value, name: string, pos: Position): Value {
+    if (o instanceof Map) return o.get(name);
+    if (o instanceof FnPtr) {
+      if (name === 'name') return o.name;
+      if (name === 'is_anonymous') return o.isAnonymous;
+    }
+    const args = [o];
+    const getter = this.reg.resolve(`get$${name}`, args) ?? this.reg.resolve(name, args);
+    if (getter !== undefined) return this.invoke(getter, args, pos, new Map(), 0);
+    throw new RhaiError(
+      'ErrorDotExpr',
+      `Unknown property '${name}' - a getter is not registered for type '${typeOf(o)}'`,
+      pos,
+    );
+  }
+
+  setProp(o: Value, name: string, v: Value, pos: Position): Value {
+    if (o instanceof Map) {
+      const max = this.limits.maxMapSize;
+      if (max > 0 && !o.has(name) && o.size >= max) throw RhaiError.tooLarge('Size of object map', pos);
+      o.set(name, v);
+      return o;
+    }
+    const args = [o, v];
+    const setter = this.reg.resolve(`set$${name}`, args);
+    if (setter !== undefined) {
+      this.invoke(setter, args, pos, new Map(), 0);
+      return this.ctx.thisSet ? this.ctx.newThis : o;
+    }
+    throw new RhaiError(
+      'ErrorDotExpr',
+      `Cannot set property '${name}' - a setter is not registered for type '${typeOf(o)}'`,
+      pos,
+    );
+  }
+
+  // ---- calls ----------------------------------------------------------------------------------
+
+  /** Invoke a native function (counts one operation; fills in error positions). */
+  invoke(def: NativeFnDef, args: Value[], pos: Position, F: Map<string, ScriptFn>, d: number): Value {
+    if ((this.ops += 1) > this.lim) this.tick(pos);
+    const ctx = this.ctx;
+    ctx.position = pos;
+    ctx.F = F;
+    ctx.depth = d;
+    ctx.thisSet = false;
+    let r: Value;
+    try {
+      r = def.fn(ctx, args);
+    } catch (e) {
+      throw withPos(e, pos);
+    }
+    if (ctx.thisSet) {
+      this.dirty = true;
+      this.newThis = ctx.newThis;
+    }
+    return r === null ? undefined : r;
+  }
+
+  /** A call not resolved at compile time (natives; or script functions of an enclosing script). */
+  call(site: CallSite, args: Value[], F: Map<string, ScriptFn>, d: number): Value {
+    const sf = F.get(site.key);
+    if (sf !== undefined) {
+      if (typeof args[0] === 'object') args[0] = cloneValue(args[0]);
+      return sf.fn(d + 1, UNBOUND, ...args);
+    }
+    const def = resolveCached(this.reg, site.cache, site.name, args);
+    if (def !== undefined) {
+      if (site.constRecv && def.mutates) {
+        throw new RhaiError(
+          'ErrorNonPureMethodCallOnConstant',
+          `Non-pure method '${site.name}' cannot be called on constant`,
+          site.pos,
+        );
+      }
+      return this.invoke(def, args, site.pos, F, d);
+    }
+    throw notFound(signature(site.name, args), site.pos);
+  }
+
+  /** `f(args)` where `f` is also a variable: call the function pointer it holds, if any. */
+  callValue(v: Value, site: CallSite, args: Value[], F: Map<string, ScriptFn>, d: number): Value {
+    if (v instanceof FnPtr) return this.callPtr(F, v, args, d, UNBOUND, site.pos);
+    return this.call(site, args, F, d);
+  }
+
+  /** Method-call style `recv.name(args)`; `all[0]` is the receiver (by reference). */
+  callMethod(site: CallSite, all: Value[], F: Map<string, ScriptFn>, d: number): Value {
+    const recv = all[0];
+    const name = site.name;
+    if (recv instanceof Map) {
+      const p = recv.get(name);
+      if (p instanceof FnPtr) return this.callPtr(F, p, all.slice(1), d, recv, site.pos);
+    }
+    if (recv instanceof FnPtr) {
+      if (name === 'call') return this.callPtr(F, recv, all.slice(1), d, UNBOUND, site.pos);
+      if (name === 'curry') return recv.curry(all.slice(1));
+    }
+    if (name === 'call' && all.length >= 2 && all[1] instanceof FnPtr) {
+      return this.callPtr(F, all[1], all.slice(2), d, recv, site.pos);
+    }
+    const sf = F.get(site.key);
+    if (sf !== undefined) return sf.fn(d + 1, recv, ...all.slice(1));
+    const def = resolveCached(this.reg, site.cache, name, all);
+    if (def !== undefined) {
+      if (site.constRecv && def.mutates) {
+        throw new RhaiError(
+          'ErrorNonPureMethodCallOnConstant',
+          `Non-pure method '${name}' cannot be called on constant`,
+          site.pos,
+        );
+      }
+      return this.invoke(def, all, site.pos, F, d);
+    }
+    throw notFound(signature(name, all), site.pos);
+  }
+
+  /** Call a function pointer (curried arguments first); `th` binds `this` for script functions. */
+  callPtr(F: Map<string, ScriptFn>, fp: Value, args: Value[], d: number, th: unknown, pos: Position): Value {
+    if (!(fp instanceof FnPtr)) {
+      throw new RhaiError('ErrorMismatchDataType', `Data type incorrect: ${typeOf(fp)} (expecting Fn)`, pos);
+    }
+    const all = fp.curried.length > 0 ? [...fp.curried, ...args] : args;
+    const target = fp.target as ScriptFn | undefined;
+    if (target !== undefined) {
+      if (target.arity !== all.length) throw notFound(signature(fp.name, all), pos);
+      return target.fn(d + 1, th, ...all);
+    }
+    const sf = F.get(`${fp.name}/${all.length}`);
+    if (sf !== undefined) return sf.fn(d + 1, th, ...all);
+    const withThis = th !== UNBOUND ? [th as Value, ...all] : all;
+    const def = this.reg.resolve(fp.name, withThis);
+    if (def !== undefined) return this.invoke(def, withThis, pos, F, d);
+    throw notFound(signature(fp.name, withThis), pos);
+  }
+
+  /** For natives: like `callPtr`, but trailing arguments the function does not take are dropped. */
+  callPtrLenient(F: Map<string, ScriptFn>, fp: FnPtr, args: Value[], d: number, pos: Position): Value {
+    if (!(fp instanceof FnPtr)) return this.callPtr(F, fp, args, d, UNBOUND, pos);
+    const curried = fp.curried.length;
+    for (let n = args.length; n >= 0; n--) {
+      if (this.hasTarget(F, fp, curried + n)) return this.callPtr(F, fp, args.slice(0, n), d, UNBOUND, pos);
+    }
+    return this.callPtr(F, fp, args, d, UNBOUND, pos);
+  }
+
+  /** Whether a function pointer can be called with `arity` arguments in total. */
+  hasTarget(F: Map<string, ScriptFn>, fp: FnPtr, arity: number): boolean {
+    const target = fp.target as ScriptFn | undefined;
+    if (target !== undefined) return target.arity === arity;
+    return F.has(`${fp.name}/${arity}`) || this.reg.hasArity(fp.name, arity);
+  }
+
+  curry(fp: Value, args: Value[], pos: Position): FnPtr {
+    if (!(fp instanceof FnPtr)) {
+      throw new RhaiError('ErrorMismatchDataType', `Data type incorrect: ${typeOf(fp)} (expecting Fn)`, pos);
+    }
+    return fp.curry(args);
+  }
+
+  /** `Fn("name")`. */
+  fnPtr(name: Value, _F: Map<string, ScriptFn>, pos: Position): FnPtr {
+    if (typeof name !== 'string') throw notFound(signature('Fn', [name]), pos);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !/^anon\$\d+$/.test(name)) {
+      throw new RhaiError(
+        'ErrorFunctionNotFound',
+        `Function not found: invalid function name '${name}'`,
+        pos,
+      );
+    }
+    return new FnPtr(name);
+  }
+
+  isDefFn(F: Map<string, ScriptFn>, name: Value, arity: Value): boolean {
+    return typeof name === 'string' && typeof arity === 'number' && F.has(`${name}/${arity}`);
+  }
+
+  isDefVar(name: Value, names: readonly string[], DF: DynFrame | null, DS: ScopeView | null): boolean {
+    if (typeof name !== 'string') return false;
+    return names.includes(name) || dynLookup(DF, DS, name) !== NOT_FOUND;
+  }
+
+  print(v: Value): Value {
+    this.host.onPrint?.(displayString(v));
+    return undefined;
+  }
+
+  debug(v: Value, pos: Position): Value {
+    this.host.onDebug?.(debugString(v), pos);
+    return undefined;
+  }
+
+  // ---- dynamic variables ----------------------------------------------------------------------
+
+  takeDS(): ScopeView | null {
+    const v = this.pendingDS;
+    this.pendingDS = null;
+    return v;
+  }
+
+  view(
+    DF: DynFrame | null,
+    DS: ScopeView | null,
+    names: readonly string[],
+    consts: readonly boolean[],
+    getter: () => Value[],
+    setter: (i: number, v: Value) => void,
+  ): ScopeView {
+    return new StaticView(DF, DS, names, consts, getter, setter);
+  }
+
+  dynGet(DF: DynFrame | null, DS: ScopeView | null, name: string, pos: Position): Value {
+    const v = dynLookup(DF, DS, name);
+    if (v !== NOT_FOUND) return v;
+    throw this.varNotFound(name, pos);
+  }
+
+  dynSet(DF: DynFrame | null, DS: ScopeView | null, name: string, v: Value, pos: Position): void {
+    try {
+      if (DF !== null) {
+        const d = DF.get(name);
+        if (d !== undefined) {
+          if (d.constant) throw new RhaiError('ErrorAssignmentToConstant', `Cannot modify constant ${name}`);
+          d.value = v;
+          return;
+        }
+      }
+      if (DS !== null && DS.set(name, v)) return;
+    } catch (e) {
+      throw withPos(e, pos);
+    }
+    throw this.varNotFound(name, pos);
+  }
+
+  private varNotFound(name: string, pos: Position): RhaiError {
+    const e = new RhaiError('ErrorVariableNotFound', `Variable not found: ${name}`, pos);
+    e.details = { variable: name };
+    return e;
+  }
+
+  writeBack(
+    DS: ScopeView,
+    names: readonly string[],
+    consts: readonly boolean[],
+    values: readonly unknown[],
+  ): void {
+    for (let i = 0; i < names.length; i++) {
+      if (values[i] !== NS) DS.define(names[i], values[i] as Value, consts[i]);
+    }
+  }
+
+  globalGet(G: Map<string, Value>, name: string, pos: Position): Value {
+    if (G.has(name)) return G.get(name);
+    const v = this.hostView?.get(name);
+    if (v !== undefined && v !== NOT_FOUND) return v;
+    throw this.varNotFound(`global::${name}`, pos);
+  }
+
+  // ---- eval -----------------------------------------------------------------------------------
+
+  evalCode(
+    code: Value,
+    F: Map<string, ScriptFn>,
+    G: Map<string, Value>,
+    d: number,
+    view: ScopeView,
+    pos: Position,
+  ) {
+    if (this.host.disableEval || typeof code !== 'string') throw notFound(signature('eval', [code]), pos);
+    if (this.maxLevels > 0 && d + 1 > this.maxLevels) this.overflow(pos);
+    const unit = this.host.compileEval(code);
+    const inst = this.instantiate(unit, F, G);
+    return inst.main(d + 1, view, null, UNBOUND);
+  }
+
+  // ---- modules --------------------------------------------------------------------------------
+
+  importModule(path: Value, pos: Position, d: number): RModule {
+    if (typeof path !== 'string') {
+      throw new RhaiError(
+        'ErrorMismatchDataType',
+        `Data type incorrect: ${typeOf(path)} (expecting string)`,
+        pos,
+      );
+    }
+    const cached = this.modCache.get(path);
+    if (cached !== undefined) return cached;
+    const max = this.limits.maxModules;
+    if (max > 0 && this.moduleCount >= max)
+      throw new RhaiError('ErrorTooManyModules', 'Too many modules imported', pos);
+    this.moduleCount++;
+    if (this.maxLevels > 0 && d + 1 > this.maxLevels) this.overflow(pos);
+    let resolved: CompiledUnit | RModule | null;
+    try {
+      resolved = this.host.resolveModule(path);
+    } catch (e) {
+      const err = toRhaiError(e);
+      if (err.kind === 'ErrorParsing' || !isCatchable(err)) throw err.at(pos);
+      throw this.inModule(path, err, pos);
+    }
+    if (resolved === null) {
+      const e = new RhaiError('ErrorModuleNotFound', `Module not found: ${path}`, pos);
+      e.details = { module: path };
+      throw e;
+    }
+    if (!('factory' in resolved)) {
+      this.modCache.set(path, resolved);
+      return resolved;
+    }
+    const ex: Exports = { vars: new Map(), subs: new Map() };
+    const inst = this.instantiate(resolved);
+    try {
+      inst.main(d + 1, null, ex, UNBOUND);
+    } catch (e) {
+      const err = toRhaiError(e);
+      if (!isCatchable(err)) throw err;
+      throw this.inModule(path, err, pos);
+    }
+    const m = moduleFromExports(path, ex, inst);
+    this.modCache.set(path, m);
+    return m;
+  }
+
+  private inModule(path: string, inner: RhaiError, pos: Position): RhaiError {
+    const e = new RhaiError('ErrorInModule', `${inner.message} (in module '${path}')`, inner.position ?? pos);
+    e.details = { module: path };
+    e.inner = inner;
+    return e;
+  }
+
+  hostModule(name: string, pos: Position): RModule {
+    const m = this.host.modules.get(name) ?? this.modCache.get(name);
+    if (m !== undefined) return m;
+    const e = new RhaiError('ErrorModuleNotFound', `Module not found: ${name}`, pos);
+    e.details = { module: name };
+    throw e;
+  }
+
+  moduleOr(js: unknown, name: string, pos: Position): RModule {
+    return js === NS ? this.hostModule(name, pos) : (js as RModule);
+  }
+
+  subModule(m: RModule, name: string, pos: Position): RModule {
+    const s = m.subs.get(name);
+    if (s !== undefined) return s;
+    throw new RhaiError('ErrorModuleNotFound', `Module not found: ${m.name}::${name}`, pos);
+  }
+
+  moduleVar(m: RModule, name: string, pos: Position): Value {
+    if (m.vars.has(name)) return m.vars.get(name);
+    throw this.varNotFound(`${m.name}::${name}`, pos);
+  }
+
+  moduleCall(m: RModule, site: CallSite, args: Value[], d: number): Value {
+    const sf = m.fns.get(site.key);
+    if (sf !== undefined) return sf.fn(d + 1, UNBOUND, ...args);
+    const def = m.natives.resolve(site.name, args);
+    if (def !== undefined) return this.invoke(def, args, site.pos, new Map(), d);
+    throw notFound(signature(`${site.ns ?? m.name}::${site.name}`, args), site.pos);
+  }
+
+  // ---- errors ---------------------------------------------------------------------------------
+
+  /** `throw value`. */
+  mkThrow(v: Value, pos: Position): RhaiError {
+    const msg = v === undefined || v === '' ? 'Runtime error' : `Runtime error: ${displayString(v)}`;
+    return new RhaiError('ErrorRuntime', msg, pos, v);
+  }
+
+  /** Entering a `catch` block: convert the error, re-throwing what scripts may not catch. */
+  caught(e: unknown): RhaiError {
+    this.dirty = false;
+    this.pendingDS = null;
+    const err = toRhaiError(e);
+    if (!isCatchable(err)) throw err;
+    return err;
+  }
+
+  /** The value bound by `catch (err)`: the thrown value, or an error map for runtime errors. */
+  errorValue(err: RhaiError): Value {
+    if (err.kind === 'ErrorRuntime' && 'value' in err && !err.message.startsWith('Internal error')) {
+      return err.value;
+    }
+    const m = new Map<string, Value>();
+    m.set('message', err.message);
+    m.set('error', err.kind);
+    if (err.sourceName !== undefined) m.set('source', err.sourceName);
+    if (err.position !== null) {
+      m.set('line', err.position.line);
+      m.set('position', err.position.column);
+    }
+    for (const [k, v] of Object.entries(err.details ?? {})) m.set(k, v);
+    return m;
+  }
+}
+
+function moduleFromExports(path: string, ex: Exports, inst: Instance): RModule {
+  const m = new RModule(path);
+  for (const [k, v] of ex.vars) m.vars.set(k, v);
+  for (const [k, s] of ex.subs) m.subs.set(k, s);
+  for (const [k, f] of inst.F) if (!f.isPrivate) m.fns.set(k, f);
+  return m;
+}
+
+/** Re-exported for the engine. */
+export { moduleFromHost };

@@ -1,0 +1,130 @@
+/**
+ * Run-time views of variable scopes, used only where names are not resolved at compile time:
+ * host `Scope` variables, variables created by `eval`, and functions called with `name!(...)`.
+ */
+import { RhaiError } from '../errors.js';
+import type { Scope } from './scope.js';
+import type { Value } from './value.js';
+
+/** Marker for "no such variable". */
+export const NOT_FOUND: unique symbol = Symbol('not-found');
+
+/** A variable created at run time (by `eval`). */
+export interface DynVar {
+  value: Value;
+  readonly constant: boolean;
+}
+
+/** Frame of variables created by `eval` inside one function activation. */
+export type DynFrame = Map<string, DynVar>;
+
+/** Name-based access to variables. */
+export interface ScopeView {
+  get(name: string): Value | typeof NOT_FOUND;
+  /** Assign an existing variable: false when absent; throws for constants. */
+  set(name: string, v: Value): boolean;
+  /** Create (or shadow) a variable. */
+  define(name: string, v: Value, constant: boolean): void;
+}
+
+function constantError(name: string): RhaiError {
+  return new RhaiError('ErrorAssignmentToConstant', `Cannot modify constant ${name}`);
+}
+
+/** The host's Scope seen from the top level of a script. */
+export class HostScopeView implements ScopeView {
+  private readonly scope: Scope;
+  constructor(scope: Scope) {
+    this.scope = scope;
+  }
+  get(name: string): Value | typeof NOT_FOUND {
+    const e = this.scope.entry(name);
+    return e === undefined ? NOT_FOUND : e.value;
+  }
+  set(name: string, v: Value): boolean {
+    const e = this.scope.entry(name);
+    if (e === undefined) return false;
+    if (e.constant) throw constantError(name);
+    e.value = v;
+    return true;
+  }
+  define(name: string, v: Value, constant: boolean): void {
+    const e = this.scope.entry(name);
+    if (e !== undefined && !e.constant && !constant) e.value = v;
+    else this.scope.pushValue(name, v, constant);
+  }
+  /** The underlying scope. */
+  get hostScope(): Scope {
+    return this.scope;
+  }
+}
+
+/**
+ * The statically known variables at an `eval` / `name!()` call site (read and written through
+ * compiler-generated accessors), then the function's eval frame, then the enclosing view.
+ */
+export class StaticView implements ScopeView {
+  private readonly frame: DynFrame | null;
+  private readonly parent: ScopeView | null;
+  private readonly names: readonly string[];
+  private readonly consts: readonly boolean[];
+  private readonly getter: () => Value[];
+  private readonly setter: (i: number, v: Value) => void;
+
+  constructor(
+    frame: DynFrame | null,
+    parent: ScopeView | null,
+    names: readonly string[],
+    consts: readonly boolean[],
+    getter: () => Value[],
+    setter: (i: number, v: Value) => void,
+  ) {
+    this.frame = frame;
+    this.parent = parent;
+    this.names = names;
+    this.consts = consts;
+    this.getter = getter;
+    this.setter = setter;
+  }
+
+  get(name: string): Value | typeof NOT_FOUND {
+    const i = this.names.indexOf(name);
+    if (i >= 0) return this.getter()[i];
+    const d = this.frame?.get(name);
+    if (d !== undefined) return d.value;
+    return this.parent === null ? NOT_FOUND : this.parent.get(name);
+  }
+
+  set(name: string, v: Value): boolean {
+    const i = this.names.indexOf(name);
+    if (i >= 0) {
+      if (this.consts[i]) throw constantError(name);
+      this.setter(i, v);
+      return true;
+    }
+    const d = this.frame?.get(name);
+    if (d !== undefined) {
+      if (d.constant) throw constantError(name);
+      d.value = v;
+      return true;
+    }
+    return this.parent === null ? false : this.parent.set(name, v);
+  }
+
+  define(name: string, v: Value, constant: boolean): void {
+    if (this.frame !== null) this.frame.set(name, { value: v, constant });
+  }
+}
+
+/** Read a name from an eval frame then a view. */
+export function dynLookup(
+  frame: DynFrame | null,
+  view: ScopeView | null,
+  name: string,
+): Value | typeof NOT_FOUND {
+  if (frame !== null) {
+    const d = frame.get(name);
+    if (d !== undefined) return d.value;
+  }
+  return view === null ? NOT_FOUND : view.get(name);
+}

@@ -1,0 +1,62 @@
+/** Every conformance chapter table, for tools that replay the suite (fuzzing, mutation). */
+import type { ConformanceCase } from '../harness.js';
+import { arraysCases } from './arrays.js';
+import { assignmentsCases } from './assignments.js';
+import { bitFieldsCases } from './bit-fields.js';
+import { blobsCases } from './blobs.js';
+import { commentsCases } from './comments.js';
+import { evalCases } from './eval.js';
+import { functionPointersAndClosuresCases } from './function-pointers-and-closures.js';
+import { functionsCases } from './functions.js';
+import { ifSwitchCases } from './if-switch.js';
+import { jsonCases } from './json.js';
+import { literalsAndNumbersCases } from './literals-and-numbers.js';
+import { loopsCases } from './loops.js';
+import { methodsAndThisCases } from './methods-and-this.js';
+import { modulesImportExportCases } from './modules-import-export.js';
+import { objectMapsCases } from './object-maps.js';
+import { oopObjectMapsCases } from './oop-object-maps.js';
+import { operatorsAndPrecedenceCases } from './operators-and-precedence.js';
+import { printDebugCases } from './print-debug.js';
+import { rangesCases } from './ranges.js';
+import { standardLibraryMathCases } from './standard-library-math.js';
+import { statementsAndBlocksCases } from './statements-and-blocks.js';
+import { stringInterpolationCases } from './string-interpolation.js';
+import { stringsAndCharsCases } from './strings-and-chars.js';
+import { throwTryCatchCases } from './throw-try-catch.js';
+import { timestampsCases } from './timestamps.js';
+import { typeConversionsCases } from './type-conversions.js';
+import { valuesAndTypesCases } from './values-and-types.js';
+import { variablesAndConstantsCases } from './variables-and-constants.js';
+
+/** All chapters, keyed by file name. */
+export const allConformanceCases: Readonly<Record<string, readonly ConformanceCase[]>> = {
+  arrays: arraysCases,
+  assignments: assignmentsCases,
+  'bit-fields': bitFieldsCases,
+  blobs: blobsCases,
+  comments: commentsCases,
+  eval: evalCases,
+  'function-pointers-and-closures': functionPointersAndClosuresCases,
+  functions: functionsCases,
+  'if-switch': ifSwitchCases,
+  json: jsonCases,
+  'literals-and-numbers': literalsAndNumbersCases,
+  loops: loopsCases,
+  'methods-and-this': methodsAndThisCases,
+  'modules-import-export': modulesImportExportCases,
+  'object-maps': objectMapsCases,
+  'oop-object-maps': oopObjectMapsCases,
+  'operators-and-precedence': operatorsAndPrecedenceCases,
+  'print-debug': printDebugCases,
+  ranges: rangesCases,
+  'standard-library-math': standardLibraryMathCases,
+  'statements-and-blocks': statementsAndBlocksCases,
+  'string-interpolation': stringInterpolationCases,
+  'strings-and-chars': stringsAndCharsCases,
+  'throw-try-catch': throwTryCatchCases,
+  timestamps: timestampsCases,
+  'type-conversions': typeConversionsCases,
+  'values-and-types': valuesAndTypesCases,
+  'variables-and-constants': variablesAndConstantsCases,
+};

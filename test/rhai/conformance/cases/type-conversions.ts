@@ -1,0 +1,72 @@
+/** Book: language/convert.md, language/num-fn.md (parsing) — converting between types. */
+import type { ConformanceCase } from '../harness.js';
+
+/** Conversions: to_float/to_int, parse_int/parse_float with radix, to_string, hex/octal/binary text. */
+export const typeConversionsCases: readonly ConformanceCase[] = [
+  {
+    name: 'book: to_float then multiply',
+    script: 'let x = 42; x.to_float() * 100.0',
+    value: 4200,
+    type: 'f64',
+  },
+  {
+    name: 'book: to_int then add',
+    script: 'let x = 42; let y = x.to_float() * 100.0; y.to_int() + x',
+    value: 4242,
+    type: 'i64',
+  },
+  {
+    name: 'book: char code in a message',
+    script: 'let c = \'X\'; "c is \'" + c + "\' and its code is " + c.to_int()',
+    value: "c is 'X' and its code is 88",
+  },
+  {
+    name: 'book: parse_float',
+    script: 'let x = parse_float("123.4"); [x, type_of(x)]',
+    value: [123.4, 'f64'],
+  },
+  { name: 'book: parse_int', script: 'let dec = parse_int("42"); [dec, type_of(dec)]', value: [42, 'i64'] },
+  { name: 'book: parse_int radix 10', script: 'parse_int("42", 10)', value: 42 },
+  { name: 'book: parse_int binary', script: 'parse_int("110", 2) == 0b110', value: true },
+  { name: 'book: parse_int hex', script: 'parse_int("ab", 16) == 0xab', value: true },
+  { name: 'parse_int radix 36', script: 'parse_int("z", 36)', value: 35 },
+  { name: 'parse_int negative', script: 'parse_int("-17")', value: -17 },
+  { name: 'parse_int of garbage fails', script: 'parse_int("abc")', error: 'ErrorArithmetic' },
+  { name: 'parse_int of a float string fails', script: 'parse_int("1.5")', error: 'ErrorArithmetic' },
+  {
+    name: 'parse_int beyond i64 fails',
+    script: 'parse_int("9223372036854775808")',
+    error: 'ErrorArithmetic',
+  },
+  { name: 'parse_int as a method', script: '"99".parse_int()', value: 99 },
+  {
+    name: 'parse_float of an integer string',
+    script: 'let f = parse_float("3"); [f, type_of(f)]',
+    value: [3, 'f64'],
+  },
+  { name: 'parse_float with exponent', script: 'parse_float("1e3")', value: 1000 },
+  { name: 'parse_float of garbage fails', script: 'parse_float("x1")', error: 'any' },
+  { name: 'to_float of an integer', script: 'let f = 42.to_float(); [f, type_of(f)]', value: [42, 'f64'] },
+  { name: 'to_float keeps .0 when printed', script: '42.to_float().to_string()', value: '42.0' },
+  { name: 'to_int truncates toward zero', script: '[3.9.to_int(), (-3.9).to_int()]', value: [3, -3] },
+  { name: 'to_int of a huge float fails', script: '1e30.to_int()', error: 'ErrorArithmetic' },
+  { name: 'to_int of an integer is itself', script: '5.to_int()', value: 5 },
+  { name: 'to_int of a char', script: "'A'.to_int()", value: 65 },
+  { name: 'to_string in function style', script: 'to_string(42)', value: '42' },
+  { name: 'to_string of a float', script: 'to_string(2.5)', value: '2.5' },
+  { name: 'string + number converts the number', script: '42 + ""', value: '42' },
+  { name: 'to_hex', script: '255.to_hex()', value: 'ff' },
+  {
+    name: 'to_hex of a negative number is two-complement',
+    script: '(-1).to_hex()',
+    value: 'ffffffffffffffff',
+  },
+  { name: 'to_octal', script: '8.to_octal()', value: '10' },
+  { name: 'to_binary', script: '5.to_binary()', value: '101' },
+  { name: 'to_chars', script: '"ab".to_chars()', value: ['a', 'b'] },
+  { name: 'to_array of a blob', script: 'blob(2, 1).to_array()', value: [1, 1] },
+  { name: 'to_blob of a string', script: '"a".to_blob().len()', value: 1 },
+  { name: 'no implicit string to number', script: '"1" + 1', value: '11' },
+  { name: 'no implicit number to bool', script: 'if 0 { 1 }', error: 'ErrorMismatchDataType' },
+  { name: 'int to char code round trip', script: '"A".to_chars()[0].to_int()', value: 65 },
+];

@@ -1,0 +1,5 @@
+/** Conformance: loops (cases in ./cases/loops.ts). */
+import { loopsCases } from './cases/loops.js';
+import { defineCases } from './harness.js';
+
+defineCases('loops', loopsCases);
