@@ -1,17 +1,18 @@
 // Shared by the appliance benchmarks: run `picloud start` as a user would and time it.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 export const PICLOUD_BIN = fileURLToPath(new URL('../../bin/picloud.js', import.meta.url));
 
 /**
- * Spawns `picloud start` on `dataDir` and resolves when it logs "ready", with the elapsed milliseconds
+ * Spawns `picloud start` on `dataDir` and resolves when it prints its ready banner, with the elapsed milliseconds
  * from spawn to ready and a stop() that sends SIGTERM and waits for exit.
  */
-export async function startAppliance(dataDir, extraEnv = {}) {
+export async function startAppliance(dataDir, extraEnv = {}, core = null) {
   const started = performance.now();
-  const child = spawn(process.execPath, [PICLOUD_BIN, 'start'], {
+  const [command, args] = pinned(core, process.execPath, [PICLOUD_BIN, 'start']);
+  const child = spawn(command, args, {
     env: {
       ...process.env,
       PICLOUD_CONFIG: '',
@@ -27,7 +28,7 @@ export async function startAppliance(dataDir, extraEnv = {}) {
   const port = await new Promise((resolve, reject) => {
     const onData = (chunk) => {
       output += chunk.toString();
-      const ready = /"port":(\d+),"startupMs":\d+,"msg":"ready"/.exec(output);
+      const ready = /Panel: +http:\/\/localhost:(\d+)\//.exec(output);
       if (ready) resolve(Number(ready[1]));
     };
     child.stdout.on('data', onData);
@@ -51,4 +52,30 @@ export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** True when `taskset` can pin processes to cores here. */
+export const canPin = (() => {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** The command and arguments that run `command` pinned to `core` (unchanged when core is null or pinning is unavailable). */
+export function pinned(core, command, args) {
+  return core === null || !canPin ? [command, args] : ['taskset', ['-c', String(core), command, ...args]];
+}
+
+/** Pins this process to `core`, so a load generator and the server under test do not share a core. */
+export function pinSelf(core) {
+  if (canPin) execFileSync('taskset', ['-pc', String(core), String(process.pid)], { stdio: 'ignore' });
+}
+
+/** Percentile of sorted numbers. */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }

@@ -18,7 +18,8 @@ function defaults(): Config {
     postgresPort: 0,
     logLevel: 'info',
     shutdownTimeoutMs: 10_000,
-    executorWorkers: availableParallelism(),
+    // At least two, even on one core: with a single worker one runaway script would stall every other.
+    executorWorkers: Math.max(2, availableParallelism()),
     workerMemoryMb: 128,
     scriptMaxOperations: 5_000_000,
     scriptTimeoutMs: 5_000,

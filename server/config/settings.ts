@@ -153,7 +153,7 @@ export const SETTINGS: { [K in keyof Config]: SettingSpec<K> } = {
   executorWorkers: {
     env: 'PICLOUD_EXECUTOR_WORKERS',
     fileKey: 'executorWorkers',
-    description: 'Script worker threads (default: one per CPU core).',
+    description: 'Script worker threads (default: one per CPU core, at least 2).',
     parse: integerIn(1, 256),
   },
   workerMemoryMb: {

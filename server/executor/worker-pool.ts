@@ -1,10 +1,12 @@
 /**
- * A pool of script worker threads. Jobs wait in a queue and go to the first idle worker. Two
- * protections keep one bad script from hurting the rest:
+ * A pool of script worker threads. Jobs wait in a queue and go to the first idle worker. Three
+ * protections keep slow or bad scripts from hurting the rest:
  * - a hard deadline per job (the engine's own deadline plus a grace period): past it the worker is
  *   terminated and replaced, and the caller gets a timeout error;
  * - a per-script cap on concurrent jobs (all workers but one, when there are several), so a flood of
- *   one slow script cannot occupy every worker.
+ *   one script cannot occupy every worker;
+ * - heavy scripts (recent runs slower than `heavyMs` on average, or stopped by a limit) share all
+ *   workers but one, so quick scripts always find a worker even while several runaways burn theirs.
  * A worker that dies (out of memory, crash) fails only its own job and is replaced.
  */
 import { Worker } from 'node:worker_threads';
@@ -23,6 +25,8 @@ export interface WorkerPoolOptions {
   graceMs?: number;
   /** Longest queue; beyond it jobs are refused at once (default 1000). */
   maxQueue?: number;
+  /** A script whose runs average more than this many ms is heavy (default 25). */
+  heavyMs?: number;
   /** Reports worker replacements. */
   onWorkerExit?: (reason: string) => void;
 }
@@ -39,7 +43,14 @@ interface Slot {
   task: Task | null;
   taskId: number;
   timer: NodeJS.Timeout | null;
+  /** Whether the running task counts against the heavy cap. */
+  heavy: boolean;
 }
+
+/** Weight of the newest run in a script's average cost. */
+const COST_SMOOTHING = 0.3;
+/** Scripts whose cost is remembered (the least recently run are forgotten first). */
+const COST_MEMORY = 10_000;
 
 function failure(error: ExecutionFailure, startedAt: number): ExecutionReport {
   return {
@@ -55,6 +66,9 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private readonly running = new Map<string, number>();
+  /** Average wall-clock cost per script, ms. */
+  private readonly cost = new Map<string, number>();
+  private heavyRunning = 0;
   private nextId = 1;
   private closed = false;
   private readonly perScriptCap: number;
@@ -68,7 +82,7 @@ export class WorkerPool {
     const worker = new Worker(this.options.workerFile, {
       resourceLimits: { maxOldGenerationSizeMb: this.options.memoryLimitMb, maxYoungGenerationSizeMb: 16 },
     });
-    const slot: Slot = { worker, ready: false, task: null, taskId: 0, timer: null };
+    const slot: Slot = { worker, ready: false, task: null, taskId: 0, timer: null, heavy: false };
     worker.on('message', (message: FromWorker) => this.onMessage(slot, message));
     worker.on('error', (error) => this.onExit(slot, error.message));
     worker.on('exit', (code) => this.onExit(slot, `exit code ${code}`));
@@ -101,16 +115,42 @@ export class WorkerPool {
     });
   }
 
+  private isHeavy(scriptId: string): boolean {
+    return (this.cost.get(scriptId) ?? 0) > (this.options.heavyMs ?? 25);
+  }
+
+  private eligible(task: Task): boolean {
+    const id = task.job.script.id;
+    if ((this.running.get(id) ?? 0) >= this.perScriptCap) return false;
+    return !this.isHeavy(id) || this.heavyRunning < this.perScriptCap;
+  }
+
   private dispatch(): void {
     for (const slot of this.slots) {
       if (!slot.ready || slot.task) continue;
-      const index = this.queue.findIndex(
-        (task) => (this.running.get(task.job.script.id) ?? 0) < this.perScriptCap,
-      );
+      const index = this.queue.findIndex((task) => this.eligible(task));
       if (index === -1) return;
       const [task] = this.queue.splice(index, 1);
       this.start(slot, task);
     }
+  }
+
+  /** Folds a finished run into its script's average cost; a run stopped by a limit counts as heavy. */
+  private learn(scriptId: string, report: ExecutionReport): void {
+    const heavyMs = this.options.heavyMs ?? 25;
+    const code = report.result.ok ? null : report.result.error.code;
+    const limited =
+      code === 'PICLOUD_ERR_SCRIPT_LIMIT' ||
+      code === 'PICLOUD_ERR_SCRIPT_TIMEOUT' ||
+      code === 'PICLOUD_ERR_EXECUTOR_CRASHED';
+    const sample = limited ? Math.max(report.durationMs, heavyMs * 4) : report.durationMs;
+    const previous = this.cost.get(scriptId);
+    this.cost.delete(scriptId); // re-inserted last: the map's order is least recently run first
+    this.cost.set(
+      scriptId,
+      previous === undefined ? sample : previous + COST_SMOOTHING * (sample - previous),
+    );
+    if (this.cost.size > COST_MEMORY) this.cost.delete(this.cost.keys().next().value as string);
   }
 
   private start(slot: Slot, task: Task): void {
@@ -118,6 +158,8 @@ export class WorkerPool {
     slot.taskId = this.nextId++;
     const scriptId = task.job.script.id;
     this.running.set(scriptId, (this.running.get(scriptId) ?? 0) + 1);
+    slot.heavy = this.isHeavy(scriptId);
+    if (slot.heavy) this.heavyRunning += 1;
     slot.worker.ref();
     slot.timer = setTimeout(
       () => {
@@ -151,6 +193,9 @@ export class WorkerPool {
     const count = (this.running.get(scriptId) ?? 1) - 1;
     if (count <= 0) this.running.delete(scriptId);
     else this.running.set(scriptId, count);
+    if (slot.heavy) this.heavyRunning -= 1;
+    slot.heavy = false;
+    this.learn(scriptId, report);
     slot.worker.unref();
     task.resolve(report);
   }

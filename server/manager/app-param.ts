@@ -18,7 +18,7 @@ export interface RedirectingReply {
  */
 export async function appFromParam(
   db: Kysely<Database>,
-  request: { params: { app: string }; url: string },
+  request: { params: { app: string }; url: string; routeOptions: { url?: string } },
   reply: RedirectingReply,
 ): Promise<Selectable<AppsTable> | null> {
   const found = await lookupApp(db, request.params.app);
@@ -26,9 +26,10 @@ export async function appFromParam(
   if ('app' in found) return found.app;
   const [path, query] = request.url.split('?');
   const segments = path.split('/');
-  const index = segments.findIndex(
-    (segment) => decodeURIComponent(segment).toLowerCase() === found.retiredSlug,
-  );
+  // The segment in the `:app` position of the route, not the first one spelled like the slug: a
+  // retired slug may read "apps", "admin" or "v1".
+  const index = (request.routeOptions.url ?? '').split('/').indexOf(':app');
+  if (index < 1 || index >= segments.length) throw new PicloudError('PICLOUD_ERR_INTERNAL');
   segments[index] = found.currentSlug;
   await reply.redirect(`${segments.join('/')}${query === undefined ? '' : `?${query}`}`, 308);
   return null;

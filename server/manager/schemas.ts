@@ -5,10 +5,14 @@
 import { Type } from 'typebox';
 import { PAGE_LIMITS } from './pagination.js';
 
-/** A slug: DNS-label shaped, so it fits in URLs and host names. */
+/**
+ * A slug: DNS-label shaped, so it fits in URLs and host names. Never shaped like a UUID: `:app` takes an
+ * id or a slug, and a UUID-shaped slug would be looked up as an id and never found.
+ */
 export const Slug = Type.String({
-  pattern: '^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$',
-  description: 'URL-safe name',
+  pattern:
+    '^(?![0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$',
+  description: 'URL-safe name (letters, digits, inner dashes; at most 63), not shaped like a UUID',
 });
 
 /** A UUID. */

@@ -1,6 +1,6 @@
 /**
  * Runs the real `picloud` command (bin/picloud.js over the compiled dist/) as a child process, the way
- * a user does, and waits for its "ready" log line.
+ * a user does, and waits for the banner it prints once ready.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -40,7 +40,7 @@ export async function runCli(
   return { code, stdout, stderr };
 }
 
-/** Starts `picloud start` and resolves once it logs "ready" (or rejects with its output). */
+/** Starts `picloud start` and resolves once it prints its ready banner (or rejects with its output). */
 export async function startApplianceProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
@@ -57,7 +57,7 @@ export async function startApplianceProcess(
     );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const ready = /"port":(\d+),"startupMs":\d+,"msg":"ready"/.exec(output);
+      const ready = /Panel: +http:\/\/localhost:(\d+)\//.exec(output);
       if (ready) {
         clearTimeout(timer);
         resolve(Number(ready[1]));

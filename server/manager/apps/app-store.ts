@@ -7,6 +7,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AppsTable, Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { announce } from '../change-feed.js';
+import { isUniqueViolation } from '../db-errors.js';
 import { decodeCursor, PAGE_LIMITS, type Page, type PageQuery, toPage } from '../pagination.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -158,6 +159,29 @@ async function claimSlug(
   await trx.deleteFrom('app_slug_history').where('slug', '=', slug).execute();
 }
 
+/**
+ * Runs a write that claims `slug`. Two requests claiming one slug at once both pass claimSlug's check;
+ * the unique constraint then refuses the later one, which must read as SLUG_TAKEN, not as a 500.
+ */
+async function claimingSlug<T>(
+  db: Kysely<Database>,
+  slug: string | undefined,
+  appId: string | undefined,
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (slug === undefined || !isUniqueViolation(error, 'apps_slug_key')) throw error;
+    const check = await checkSlug(db, slug, appId);
+    throw new PicloudError(
+      'PICLOUD_ERR_APP_SLUG_TAKEN',
+      `The slug "${slug}" is used by another app`,
+      check.conflict,
+    );
+  }
+}
+
 /** Input of {@link createApp}. */
 export interface NewApp {
   slug: string;
@@ -168,17 +192,19 @@ export interface NewApp {
 
 /** Creates an app. */
 export async function createApp(db: Kysely<Database>, input: NewApp): Promise<AppView> {
-  return db.transaction().execute(async (trx) => {
-    const slug = input.slug.toLowerCase();
-    await claimSlug(trx, slug, undefined, input.force ?? false);
-    const app = await trx
-      .insertInto('apps')
-      .values({ slug, name: input.name, description: input.description ?? '' })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await announce(trx, { topic: 'apps', app: app.id });
-    return viewApp(trx, app);
-  });
+  const slug = input.slug.toLowerCase();
+  return claimingSlug(db, slug, undefined, () =>
+    db.transaction().execute(async (trx) => {
+      await claimSlug(trx, slug, undefined, input.force ?? false);
+      const app = await trx
+        .insertInto('apps')
+        .values({ slug, name: input.name, description: input.description ?? '' })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await announce(trx, { topic: 'apps', app: app.id });
+      return viewApp(trx, app);
+    }),
+  );
 }
 
 /** Input of {@link updateApp}. */
@@ -191,27 +217,29 @@ export interface AppChanges {
 
 /** Renames or edits an app; a new slug retires the old one into the history. */
 export async function updateApp(db: Kysely<Database>, id: string, changes: AppChanges): Promise<AppView> {
-  return db.transaction().execute(async (trx) => {
-    const app = await requireAppById(trx, id);
-    const slug = changes.slug?.toLowerCase();
-    if (slug !== undefined && slug !== app.slug) {
-      await claimSlug(trx, slug, app.id, changes.force ?? false);
-      await trx.insertInto('app_slug_history').values({ slug: app.slug, app_id: app.id }).execute();
-    }
-    const updated = await trx
-      .updateTable('apps')
-      .set({
-        ...(slug !== undefined ? { slug } : {}),
-        ...(changes.name !== undefined ? { name: changes.name } : {}),
-        ...(changes.description !== undefined ? { description: changes.description } : {}),
-        updated_at: new Date(),
-      })
-      .where('id', '=', app.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await announce(trx, { topic: 'apps', app: app.id });
-    return viewApp(trx, updated);
-  });
+  const slug = changes.slug?.toLowerCase();
+  return claimingSlug(db, slug, id, () =>
+    db.transaction().execute(async (trx) => {
+      const app = await requireAppById(trx, id);
+      if (slug !== undefined && slug !== app.slug) {
+        await claimSlug(trx, slug, app.id, changes.force ?? false);
+        await trx.insertInto('app_slug_history').values({ slug: app.slug, app_id: app.id }).execute();
+      }
+      const updated = await trx
+        .updateTable('apps')
+        .set({
+          ...(slug !== undefined ? { slug } : {}),
+          ...(changes.name !== undefined ? { name: changes.name } : {}),
+          ...(changes.description !== undefined ? { description: changes.description } : {}),
+          updated_at: new Date(),
+        })
+        .where('id', '=', app.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await announce(trx, { topic: 'apps', app: app.id });
+      return viewApp(trx, updated);
+    }),
+  );
 }
 
 /** Deletes an app and, by cascade, everything it owns. */

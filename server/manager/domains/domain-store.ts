@@ -7,6 +7,9 @@ import type { Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { parseHostClaim } from '../../routing/host-claim.js';
 import { announce } from '../change-feed.js';
+import { isUniqueViolation } from '../db-errors.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A claim as the API shows it. */
 export interface DomainView {
@@ -32,34 +35,48 @@ export async function listDomains(db: Kysely<Database>, appId: string): Promise<
   }));
 }
 
+/** The app holding a claim shape, if any. */
+async function holderOf(db: Kysely<Database>, shapeKey: string) {
+  return db
+    .selectFrom('app_domains')
+    .innerJoin('apps', 'apps.id', 'app_domains.app_id')
+    .select(['apps.id', 'apps.slug'])
+    .where('app_domains.shape_key', '=', shapeKey)
+    .executeTakeFirst();
+}
+
+function taken(pattern: string, appId: string, holder: { id: string; slug: string }): PicloudError {
+  const whose = holder.id === appId ? 'this app' : `app "${holder.slug}"`;
+  return new PicloudError('PICLOUD_ERR_DOMAIN_TAKEN', `"${pattern}" is already claimed by ${whose}`, {
+    app: holder,
+  });
+}
+
 /** Adds a claim to an app; refuses an invalid host or one another app (or this one) already claims. */
 export async function addDomain(db: Kysely<Database>, appId: string, input: string): Promise<DomainView> {
   const claim = parseHostClaim(input);
   if ('error' in claim)
     throw new PicloudError('PICLOUD_ERR_DOMAIN_INVALID', `Invalid host claim "${input}": ${claim.error}`);
-  return db.transaction().execute(async (trx) => {
-    const holder = await trx
-      .selectFrom('app_domains')
-      .innerJoin('apps', 'apps.id', 'app_domains.app_id')
-      .select(['apps.id', 'apps.slug'])
-      .where('app_domains.shape_key', '=', claim.shapeKey)
-      .executeTakeFirst();
-    if (holder) {
-      const whose = holder.id === appId ? 'this app' : `app "${holder.slug}"`;
-      throw new PicloudError(
-        'PICLOUD_ERR_DOMAIN_TAKEN',
-        `"${claim.pattern}" is already claimed by ${whose}`,
-        { app: holder },
-      );
-    }
-    const row = await trx
-      .insertInto('app_domains')
-      .values({ app_id: appId, pattern: claim.pattern, kind: claim.kind, shape_key: claim.shapeKey })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await announce(trx, { topic: 'domains', app: appId });
-    return { id: row.id, pattern: row.pattern, kind: row.kind, created_at: row.created_at.toISOString() };
-  });
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const holder = await holderOf(trx, claim.shapeKey);
+      if (holder) throw taken(claim.pattern, appId, holder);
+      const row = await trx
+        .insertInto('app_domains')
+        .values({ app_id: appId, pattern: claim.pattern, kind: claim.kind, shape_key: claim.shapeKey })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await announce(trx, { topic: 'domains', app: appId });
+      return { id: row.id, pattern: row.pattern, kind: row.kind, created_at: row.created_at.toISOString() };
+    });
+  } catch (error) {
+    // A concurrent claim of the same shape won between our check and our insert.
+    if (!isUniqueViolation(error, 'app_domains_shape_key_key')) throw error;
+    const holder = await holderOf(db, claim.shapeKey);
+    throw holder
+      ? taken(claim.pattern, appId, holder)
+      : new PicloudError('PICLOUD_ERR_DOMAIN_TAKEN', `"${claim.pattern}" is already claimed`);
+  }
 }
 
 /** Removes a claim, named by id or by pattern. */
@@ -71,8 +88,9 @@ export async function removeDomain(db: Kysely<Database>, appId: string, idOrPatt
       .deleteFrom('app_domains')
       .where('app_id', '=', appId)
       .where((eb) =>
-        /^[0-9a-f-]{36}$/i.test(idOrPattern)
-          ? eb('id', '=', idOrPattern)
+        // A UUID-shaped reference may also be a host name ("deadbeef-...-...").
+        UUID.test(idOrPattern)
+          ? eb.or([eb('id', '=', idOrPattern), eb('shape_key', '=', key ?? idOrPattern)])
           : eb('shape_key', '=', key ?? idOrPattern),
       )
       .returning('id')

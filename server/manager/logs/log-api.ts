@@ -68,8 +68,9 @@ async function appIdOf(db: Kysely<Database>, ref: string | undefined): Promise<s
 export function logApi({ db }: ManagerDeps, writer: ExecutionLogWriter): FastifyPluginAsyncTypebox {
   return async (app) => {
     // Open streams end when the server closes, so shutdown does not wait for browsers to hang up.
+    // preClose, not onClose: onClose runs only after the server has waited for every connection.
     const streams = new Set<() => void>();
-    app.addHook('onClose', async () => {
+    app.addHook('preClose', async () => {
       for (const end of streams) end();
     });
 

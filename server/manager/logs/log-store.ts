@@ -53,7 +53,8 @@ export async function listLogs(
   if (filter.until) select = select.where('started_at', '<=', new Date(filter.until));
   if (query.cursor) {
     const [id] = decodeCursor(query.cursor, 1);
-    if (!/^\d+$/.test(String(id))) throw new PicloudError('PICLOUD_ERR_HTTP_BAD_CURSOR');
+    // Within bigint: a longer number would be a database error, not a bad request.
+    if (!/^\d{1,18}$/.test(String(id))) throw new PicloudError('PICLOUD_ERR_HTTP_BAD_CURSOR');
     select = select.where('id', '<', String(id));
   }
   return toPage(await select.execute(), limit, (row) => [row.id], view);

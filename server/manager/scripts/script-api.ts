@@ -47,6 +47,8 @@ const VersionSchema = Type.Object({
   source: Type.Optional(Type.String()),
 });
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+/** A version number; at most PostgreSQL's integer maximum, so a huge one is a 400, not a database error. */
+const VersionNumber = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 const tags = ['scripts'];
 
 /** The id of the app named by id or slug (a retired slug names its app's current self). */
@@ -188,7 +190,7 @@ export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyn
         schema: {
           tags,
           summary: 'Get one version with its source',
-          params: Type.Object({ id: Type.String({ maxLength: 64 }), version: Type.Integer({ minimum: 1 }) }),
+          params: Type.Object({ id: Type.String({ maxLength: 64 }), version: VersionNumber }),
           response: { 200: VersionSchema, 404: ErrorSchema },
         },
       },
@@ -202,7 +204,7 @@ export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyn
           tags,
           summary: 'Make an old version live again (as a new version)',
           params: IdParam,
-          body: Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+          body: Type.Object({ version: VersionNumber }, { additionalProperties: false }),
           response: { 200: ScriptSchema, 404: ErrorSchema, 422: ErrorSchema },
         },
       },

@@ -8,6 +8,7 @@ import type { Database, ScriptKind, ScriptsTable } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { requireAppById } from '../apps/app-store.js';
 import { announce } from '../change-feed.js';
+import { isUniqueViolation } from '../db-errors.js';
 import type { ScriptChecker } from '../manager-deps.js';
 import { decodeCursor, PAGE_LIMITS, type Page, type PageQuery, toPage } from '../pagination.js';
 
@@ -90,6 +91,20 @@ function compileOrThrow(checker: ScriptChecker, source: string, kind: ScriptKind
   }
 }
 
+function nameTakenError(name: string): PicloudError {
+  return new PicloudError('PICLOUD_ERR_SCRIPT_NAME_TAKEN', `The app already has a script named "${name}"`);
+}
+
+/** A concurrent save that took the name between our check and our write reads as NAME_TAKEN too. */
+async function guardingName<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (name !== undefined && isUniqueViolation(error, 'scripts_app_id_name_key')) throw nameTakenError(name);
+    throw error;
+  }
+}
+
 async function nameTaken(db: Db, appId: string, name: string, exceptId?: string): Promise<boolean> {
   let query = db.selectFrom('scripts').select('id').where('app_id', '=', appId).where('name', '=', name);
   if (exceptId) query = query.where('id', '!=', exceptId);
@@ -113,38 +128,35 @@ export async function createScript(
   input: NewScript,
 ): Promise<ScriptView> {
   compileOrThrow(checker, input.source, input.kind);
-  return db.transaction().execute(async (trx) => {
-    await requireAppById(trx, input.appId);
-    if (await nameTaken(trx, input.appId, input.name)) {
-      throw new PicloudError(
-        'PICLOUD_ERR_SCRIPT_NAME_TAKEN',
-        `The app already has a script named "${input.name}"`,
-      );
-    }
-    const row = await trx
-      .insertInto('scripts')
-      .values({
-        app_id: input.appId,
-        name: input.name,
-        kind: input.kind,
-        source: input.source,
-        description: input.description ?? '',
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('script_versions')
-      .values({
-        script_id: row.id,
-        version: 1,
-        source: row.source,
-        kind: row.kind,
-        message: input.message ?? 'Created',
-      })
-      .execute();
-    await announce(trx, { topic: 'scripts', app: row.app_id, script: row.id });
-    return view(row);
-  });
+  return guardingName(input.name, () =>
+    db.transaction().execute(async (trx) => {
+      await requireAppById(trx, input.appId);
+      if (await nameTaken(trx, input.appId, input.name)) throw nameTakenError(input.name);
+      const row = await trx
+        .insertInto('scripts')
+        .values({
+          app_id: input.appId,
+          name: input.name,
+          kind: input.kind,
+          source: input.source,
+          description: input.description ?? '',
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('script_versions')
+        .values({
+          script_id: row.id,
+          version: 1,
+          source: row.source,
+          kind: row.kind,
+          message: input.message ?? 'Created',
+        })
+        .execute();
+      await announce(trx, { topic: 'scripts', app: row.app_id, script: row.id });
+      return view(row);
+    }),
+  );
 }
 
 /** Lists scripts, optionally of one app and kind, ordered by name. */
@@ -163,7 +175,10 @@ export async function listScripts(
   if (filter.appId) select = select.where('app_id', '=', filter.appId);
   if (filter.kind) select = select.where('kind', '=', filter.kind);
   if (query.cursor) {
-    const [name, id] = decodeCursor(query.cursor, 2).map(String);
+    const [name, id] = decodeCursor(query.cursor, 2);
+    // Compared with a uuid column: anything else would be a database error, not a bad request.
+    if (typeof name !== 'string' || typeof id !== 'string' || !UUID.test(id))
+      throw new PicloudError('PICLOUD_ERR_HTTP_BAD_CURSOR');
     select = select.where((eb) =>
       eb.or([eb('name', '>', name), eb.and([eb('name', '=', name), eb('id', '>', id)])]),
     );
@@ -234,34 +249,33 @@ export async function updateScript(
   const kind = changes.kind ?? current.kind;
   const codeChanged = source !== current.source || kind !== current.kind;
   if (codeChanged) compileOrThrow(checker, source, kind);
-  return db.transaction().execute(async (trx) => {
-    const script = await requireScript(trx, id, true);
-    if (
-      changes.name !== undefined &&
-      changes.name !== script.name &&
-      (await nameTaken(trx, script.app_id, changes.name, script.id))
-    ) {
-      throw new PicloudError(
-        'PICLOUD_ERR_SCRIPT_NAME_TAKEN',
-        `The app already has a script named "${changes.name}"`,
-      );
-    }
-    const extra = {
-      ...(changes.name !== undefined ? { name: changes.name } : {}),
-      ...(changes.description !== undefined ? { description: changes.description } : {}),
-    };
-    if (source !== script.source || kind !== script.kind) {
-      return appendVersion(trx, script, source, kind, changes.message ?? '', extra);
-    }
-    const row = await trx
-      .updateTable('scripts')
-      .set({ ...extra, updated_at: new Date() })
-      .where('id', '=', script.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await announce(trx, { topic: 'scripts', app: row.app_id, script: row.id });
-    return view(row);
-  });
+  return guardingName(changes.name, () =>
+    db.transaction().execute(async (trx) => {
+      const script = await requireScript(trx, id, true);
+      if (
+        changes.name !== undefined &&
+        changes.name !== script.name &&
+        (await nameTaken(trx, script.app_id, changes.name, script.id))
+      ) {
+        throw nameTakenError(changes.name);
+      }
+      const extra = {
+        ...(changes.name !== undefined ? { name: changes.name } : {}),
+        ...(changes.description !== undefined ? { description: changes.description } : {}),
+      };
+      if (source !== script.source || kind !== script.kind) {
+        return appendVersion(trx, script, source, kind, changes.message ?? '', extra);
+      }
+      const row = await trx
+        .updateTable('scripts')
+        .set({ ...extra, updated_at: new Date() })
+        .where('id', '=', script.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await announce(trx, { topic: 'scripts', app: row.app_id, script: row.id });
+      return view(row);
+    }),
+  );
 }
 
 /** Makes an old version live again, as a new version (history stays immutable). */
@@ -310,7 +324,11 @@ export async function listVersions(db: Db, id: string, query: PageQuery): Promis
     .where('script_id', '=', script.id)
     .orderBy('version', 'desc')
     .limit(limit + 1);
-  if (query.cursor) select = select.where('version', '<', Number(decodeCursor(query.cursor, 1)[0]));
+  if (query.cursor) {
+    const [version] = decodeCursor(query.cursor, 1);
+    if (!Number.isInteger(version)) throw new PicloudError('PICLOUD_ERR_HTTP_BAD_CURSOR');
+    select = select.where('version', '<', version as number);
+  }
   return toPage(
     await select.execute(),
     limit,

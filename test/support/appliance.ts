@@ -1,0 +1,72 @@
+/**
+ * The whole appliance in-process — manager, executor workers, orchestrator, HTTP server on a real
+ * socket — over a fresh test database (an "external" PostgreSQL from its point of view).
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { type Appliance, startAppliance } from '../../server/appliance/start-appliance.js';
+import { loadConfig } from '../../server/config/load-config.js';
+import type { Config } from '../../server/config/settings.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+/** A running in-process appliance. */
+export interface TestAppliance {
+  appliance: Appliance;
+  database: TestDatabase;
+  baseUrl: string;
+  /** fetch() relative to the appliance, JSON in and out. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an appliance with `overrides` on top of a test configuration, on a fresh database or on
+ * `shared` (another appliance's, to test several processes on one database; the creator drops it).
+ */
+export async function startTestAppliance(
+  overrides: Partial<Config> = {},
+  shared?: TestDatabase,
+): Promise<TestAppliance> {
+  const database = shared ?? (await createTestDatabase());
+  const dataDir = mkdtempSync(join(tmpdir(), 'picloud-e2e-'));
+  chmodSync(dataDir, 0o755);
+  const config: Config = {
+    ...loadConfig({ PICLOUD_CONFIG: '', XDG_CONFIG_HOME: dataDir }),
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    databaseUrl: database.url,
+    executorWorkers: 2,
+    ...overrides,
+  };
+  const appliance = await startAppliance(config, pino({ level: 'silent' }));
+  const baseUrl = `http://127.0.0.1:${appliance.runtime.port}`;
+  return {
+    appliance,
+    database,
+    baseUrl,
+    async api(method, path, body) {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        redirect: 'manual',
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text === '' ? null : JSON.parse(text);
+      } catch {
+        // plain text body
+      }
+      return { status: response.status, body: parsed, headers: response.headers };
+    },
+    async stop() {
+      await appliance.stop();
+      if (!shared) await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

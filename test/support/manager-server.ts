@@ -1,0 +1,245 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: response bodies and fixtures are untyped JSON, checked by the tests' expectations
+/**
+ * The real HTTP server with the manager's admin API, on a fresh migrated test database, for in-process
+ * `inject` tests of the control plane. Alongside the server it gives tests what they need to check
+ * side effects: a snapshot of every manager table (to prove a rejected request changed nothing), a
+ * LISTEN connection on the change channel (to see what each write announced), a reset back to a
+ * freshly migrated install, and small helpers that create fixtures through the API itself.
+ */
+import type { RouteOptions } from 'fastify';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import pino from 'pino';
+import { expect } from 'vitest';
+import { createPool, databaseIsHealthy } from '../../server/db/database.js';
+import { migrate, readMigrations } from '../../server/db/migrator.js';
+import type { Database } from '../../server/db/schema.js';
+import { createScriptChecker } from '../../server/executor/script-checker.js';
+import { buildServer, type PicloudServer } from '../../server/http/build-server.js';
+import { createManager, type Manager, type ManagerOptions } from '../../server/manager/build-manager.js';
+import { CHANGE_CHANNEL, type Change } from '../../server/manager/change-feed.js';
+import { MIGRATIONS_DIR } from '../../server/paths.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+/** The tables the manager writes, in the order a snapshot lists them. */
+export const MANAGER_TABLES = [
+  'apps',
+  'app_domains',
+  'app_slug_history',
+  'scripts',
+  'script_versions',
+  'routes',
+  'execution_logs',
+] as const;
+/** One of {@link MANAGER_TABLES}. */
+export type ManagerTable = (typeof MANAGER_TABLES)[number];
+/** Every row of every manager table, in a stable order. */
+export type Snapshot = Record<ManagerTable, Record<string, unknown>[]>;
+
+const ORDER: Record<ManagerTable, string> = {
+  apps: 'id',
+  app_domains: 'id',
+  app_slug_history: 'slug',
+  scripts: 'id',
+  script_versions: 'script_id, version',
+  routes: 'id',
+  execution_logs: 'id',
+};
+
+/** HTTP methods the admin API uses. */
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
+/** A response, parsed. */
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  /** The JSON body, or undefined when there is none. */
+  body: any;
+  text: string;
+}
+
+/** Collects NOTIFYs on the change channel. */
+export interface ChangeListener {
+  /**
+   * Waits until every change committed so far has arrived and returns them (oldest first), then
+   * forgets them. Uses a marker notification: PostgreSQL delivers notifications in commit order.
+   */
+  drain(): Promise<Change[]>;
+}
+
+/** A server with the manager on a fresh database. */
+export interface ManagerTestServer extends PicloudServer {
+  database: TestDatabase;
+  /** Kysely over the server's own pool (what the manager writes with). */
+  db: Kysely<Database>;
+  manager: Manager;
+  changes: ChangeListener;
+  /** Sends one request to the API: `path` is relative to /api/v1 unless it starts with /api or //. */
+  request(
+    method: Method,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>;
+  /** Every row of every manager table. */
+  snapshot(): Promise<Snapshot>;
+  /** Back to a freshly migrated install (only the default app), with no pending notifications. */
+  reset(): Promise<void>;
+  /** Fixtures through the API; each asserts success and returns the created object. */
+  createApp(slug: string, extra?: Record<string, unknown>): Promise<any>;
+  addDomain(app: string, pattern: string): Promise<any>;
+  createScript(app: string, name: string, extra?: Record<string, unknown>): Promise<any>;
+  createRoute(app: string, route: Record<string, unknown>): Promise<any>;
+  close(): Promise<void>;
+}
+
+/** A trivial endpoint script. */
+export const HELLO_SOURCE = '#{ message: "hello" }';
+
+/** Settings of the test server. */
+export interface ManagerTestOptions extends Partial<ManagerOptions> {
+  /** Sees every route the manager's plugins register (with its full URL). */
+  onRoute?: (route: RouteOptions) => void;
+}
+
+/** Creates the server; `options` override the manager's settings. */
+export async function createManagerTestServer({
+  onRoute,
+  ...options
+}: ManagerTestOptions = {}): Promise<ManagerTestServer> {
+  const database = await createTestDatabase();
+  const migrated = await database.pool.connect();
+  const result = await migrate(migrated, readMigrations(MIGRATIONS_DIR)).finally(() => migrated.release());
+  if (!result.ok) throw new Error(result.error);
+
+  // What the migration seeded, to restore on reset().
+  const seeded = {
+    apps: (await database.pool.query('SELECT * FROM apps')).rows,
+    app_domains: (await database.pool.query('SELECT * FROM app_domains')).rows,
+  };
+
+  const pool = createPool(database.url, () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const backgroundErrors: Error[] = [];
+  const manager = createManager(
+    { db, scriptChecker: createScriptChecker() },
+    {
+      logRetentionCount: 100_000,
+      logRetentionDays: 14,
+      onError: (error) => backgroundErrors.push(error),
+      ...options,
+    },
+  );
+  const server = await buildServer({
+    logger: pino({ level: 'silent' }),
+    panelDir: null,
+    schemaVersion: result.schemaVersion,
+    databaseIsHealthy: () => databaseIsHealthy(pool),
+    apiPlugins: onRoute
+      ? [
+          // A parent scope whose onRoute hook sees the routes of the plugins registered inside it.
+          async (scope) => {
+            scope.addHook('onRoute', onRoute);
+            for (const plugin of manager.apiPlugins) await scope.register(plugin);
+          },
+        ]
+      : manager.apiPlugins,
+  });
+
+  const listener = new pg.Client({ connectionString: database.url });
+  await listener.connect();
+  const received: { marker?: string; change?: Change }[] = [];
+  let wake: (() => void) | null = null;
+  listener.on('notification', (message) => {
+    if (message.channel !== CHANGE_CHANNEL || message.payload === undefined) return;
+    const payload = JSON.parse(message.payload) as Change & { marker?: string };
+    received.push(payload.marker ? { marker: payload.marker } : { change: payload });
+    wake?.();
+  });
+  await listener.query(`LISTEN ${CHANGE_CHANNEL}`);
+  let markers = 0;
+  const changes: ChangeListener = {
+    async drain() {
+      const marker = `marker-${++markers}`;
+      await database.pool.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify({ marker })]);
+      const deadline = Date.now() + 5_000;
+      while (!received.some((entry) => entry.marker === marker)) {
+        if (Date.now() > deadline) throw new Error('the change-channel marker never arrived');
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+      const index = received.findIndex((entry) => entry.marker === marker);
+      const batch = received.splice(0, index + 1);
+      return batch.flatMap((entry) => (entry.change ? [entry.change] : []));
+    },
+  };
+
+  const request: ManagerTestServer['request'] = async (method, path, body, headers = {}) => {
+    const url = path.startsWith('/api') ? path : `/api/v1${path}`;
+    const response = await server.app.inject({
+      method,
+      url,
+      headers,
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
+    let parsed: unknown;
+    try {
+      parsed = response.body === '' ? undefined : JSON.parse(response.body);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.statusCode, headers: response.headers, body: parsed, text: response.body };
+  };
+
+  const ok = async (method: Method, path: string, body: unknown, status: number) => {
+    const response = await request(method, path, body);
+    expect(response.status, `${method} ${path} → ${response.text}`).toBe(status);
+    return response.body;
+  };
+
+  const testServer: ManagerTestServer = {
+    ...server,
+    database,
+    db,
+    manager,
+    changes,
+    request,
+    async snapshot() {
+      const snapshot = {} as Snapshot;
+      for (const table of MANAGER_TABLES) {
+        snapshot[table] = (await database.pool.query(`SELECT * FROM ${table} ORDER BY ${ORDER[table]}`)).rows;
+      }
+      return snapshot;
+    },
+    async reset() {
+      await manager.logWriter.flush();
+      await database.pool.query(`TRUNCATE ${MANAGER_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+      for (const [table, rows] of Object.entries(seeded)) {
+        for (const row of rows) {
+          const columns = Object.keys(row);
+          await database.pool.query(
+            `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+            columns.map((column) => row[column]),
+          );
+        }
+      }
+      await changes.drain();
+    },
+    createApp: (slug, extra = {}) => ok('POST', '/admin/apps', { slug, name: slug, ...extra }, 201),
+    addDomain: (app, pattern) => ok('POST', `/admin/apps/${app}/domains`, { pattern }, 201),
+    createScript: (app, name, extra = {}) =>
+      ok('POST', '/admin/scripts', { app, name, source: HELLO_SOURCE, ...extra }, 201),
+    createRoute: (app, route) => ok('POST', `/admin/apps/${app}/routes`, route, 201),
+    async close() {
+      await server.app.close();
+      await manager.close();
+      await listener.end();
+      await db.destroy();
+      await database.drop();
+      if (backgroundErrors.length > 0) throw backgroundErrors[0];
+    },
+  };
+  return testServer;
+}
