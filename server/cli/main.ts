@@ -2,6 +2,7 @@
  * The `picloud` command line: `start` runs the headless appliance; `status` and `version` report on
  * it. Each command lives in its own module under commands/; this file only dispatches.
  */
+import { runRhai } from './commands/rhai.js';
 import { runStart } from './commands/start.js';
 import { runStatus } from './commands/status.js';
 import { runVersion } from './commands/version.js';
@@ -15,6 +16,8 @@ Commands:
   start             Run the appliance headless: embedded PostgreSQL + server (Ctrl+C stops it)
   status [--json]   Is PiCloud running here? Its URLs, pid and health
   version [--json]  Versions of the product and its surfaces (SDK, API, schema, wire)
+  rhai run FILE     Run a Rhai script with PiCloud's engine (print → stdout, errors with line:column)
+  rhai repl         Interactive Rhai shell
   help              This text
 
 Configuration comes from environment variables (PICLOUD_PORT, PICLOUD_HOST, PICLOUD_DATA_DIR,
@@ -41,6 +44,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return runStart(rest);
     case 'status':
       return runStatus(rest);
+    case 'rhai':
+      return runRhai(rest);
     case 'version':
     case '--version':
     case '-v':

@@ -1,6 +1,7 @@
 /**
- * The folder boundaries of the architecture, checked on the import graph: the Rhai engine imports
- * nothing from the rest of the server, nor any npm package.
+ * The folder boundaries of the architecture, checked on the source: the Rhai engine imports nothing
+ * from the rest of the server, nor any npm package; the executor never touches the database; only
+ * the manager (and the database layer itself) writes to it.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -45,4 +46,25 @@ describe('server/rhai is self-contained', () => {
       }
     },
   );
+});
+
+describe('the executor never touches the database', () => {
+  const root = join(PACKAGE_ROOT, 'server', 'executor');
+  it.each(sourceFiles(root).map((file) => [relative(PACKAGE_ROOT, file), file]))('%s', (_name, file) => {
+    for (const specifier of imports(file)) {
+      expect(specifier, `${specifier} is database access`).not.toMatch(/^(pg|kysely)$|\/db\/|\/manager\//);
+    }
+  });
+});
+
+describe('only the manager writes to the database', () => {
+  const server = join(PACKAGE_ROOT, 'server');
+  const writers = sourceFiles(server).filter((file) =>
+    /\.(insertInto|updateTable|deleteFrom)\(|\b(INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b/.test(
+      readFileSync(file, 'utf8'),
+    ),
+  );
+  it.each(writers.map((file) => [relative(PACKAGE_ROOT, file)]))('%s is allowed to write', (name) => {
+    expect(name).toMatch(/^server\/(manager|db)\//);
+  });
 });
