@@ -48,15 +48,28 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** Time `fn` `runs` times after `warmup` untimed runs; returns the median and the last result. */
+/** Minimum duration of one timed sample; fast bodies are repeated within a sample to reach it. */
+const MIN_SAMPLE_MS = 25;
+
+/**
+ * Time `fn`: `warmup` untimed runs, then `runs` samples. A sample repeats `fn` enough times to last at
+ * least MIN_SAMPLE_MS (sub-millisecond JS baselines are otherwise pure timer noise) and counts as the
+ * sample time divided by the repetitions. Returns the median per-run time and the last result.
+ */
 function measure(fn) {
   let result;
-  for (let i = 0; i < warmup; i++) result = fn();
+  let reps = 1;
+  for (let i = 0; i < warmup; i++) {
+    const t0 = performance.now();
+    result = fn();
+    const ms = performance.now() - t0;
+    reps = Math.max(reps, Math.min(1000, Math.ceil(MIN_SAMPLE_MS / Math.max(ms, 0.01))));
+  }
   const times = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    result = fn();
-    times.push(performance.now() - t0);
+    for (let r = 0; r < reps; r++) result = fn();
+    times.push((performance.now() - t0) / reps);
   }
   return { ms: median(times), result };
 }

@@ -2,6 +2,7 @@
  * The Engine: compiles Rhai scripts (lexer -> parser -> code generator -> `new Function`) and runs
  * them in a sandbox with limits. Hosts register native functions and modules here.
  */
+import { checkScript } from './compiler/check.js';
 import { generate } from './compiler/codegen.js';
 import { fromJs, toJs } from './convert.js';
 import { type Position, RhaiError } from './errors.js';
@@ -152,10 +153,15 @@ export class Engine {
         maxExprDepth: this.limits.maxExprDepth,
         maxFunctionExprDepth: this.limits.maxFunctionExprDepth,
         maxFunctions: this.limits.maxFunctions,
+        maxStringSize: this.limits.maxStringSize,
       });
       const ast = new AST(source, script, options.sourceName);
-      // Compile eagerly so code-generation errors surface at compile time.
-      this.unitFor(ast, options.scope);
+      // Validate now; JavaScript is generated on the first run (see docs/rhai-engine.md).
+      const strict = !!this.options.strictVariables;
+      checkScript(script, {
+        strictVariables: strict,
+        knownVariables: strict && options.scope ? new Set(options.scope.names()) : undefined,
+      });
       return ast;
     } catch (e) {
       throw this.finish(e, options.sourceName);
@@ -196,7 +202,7 @@ export class Engine {
     let factory: Factory;
     try {
       // The source contains only compiler-made identifiers and templates; script text is in K.
-      factory = new Function('rt', 'K', 'P', 'S', 'FP', 'GP', code.source) as Factory;
+      factory = new Function('K', 'P', 'S', 'FP', 'GP', 'H', code.source) as Factory;
     } catch (e) {
       if (e instanceof RangeError)
         throw RhaiError.parse('ExprTooDeep', 'Expression exceeds maximum complexity');
@@ -211,6 +217,7 @@ export class Engine {
       const script = parseScript(source, {
         maxExprDepth: this.limits.maxExprDepth,
         maxFunctionExprDepth: this.limits.maxFunctionExprDepth,
+        maxStringSize: this.limits.maxStringSize,
         isEval: true,
       });
       unit = this.build(script, 'eval', undefined);
@@ -258,11 +265,15 @@ export class Engine {
   /** Run a script and return its result as a Rhai value. */
   evalRaw(sourceOrAst: string | AST, scope?: Scope, run?: RunOptions): Value {
     const ast = this.astOf(sourceOrAst, scope);
+    let rt: Runtime | undefined;
     try {
       const unit = this.unitFor(ast, scope);
-      return this.runtime(scope, run).run(unit).value;
+      rt = this.runtime(scope, run);
+      return rt.run(unit).value;
     } catch (e) {
       throw this.finish(e, ast.sourceName);
+    } finally {
+      rt?.release();
     }
   }
 
@@ -284,9 +295,10 @@ export class Engine {
 
   /** `callFn` with Rhai values. */
   callFnRaw(ast: AST, name: string, args: Value[], scope?: Scope, run?: RunOptions): Value {
+    let rt: Runtime | undefined;
     try {
       const unit = this.unitFor(ast, scope);
-      const rt = this.runtime(scope, run);
+      rt = this.runtime(scope, run);
       const { instance } = rt.run(unit);
       const fn = instance.F.get(`${name}/${args.length}`);
       if (fn === undefined) {
@@ -298,6 +310,8 @@ export class Engine {
       return fn.fn(1, UNBOUND, ...args);
     } catch (e) {
       throw this.finish(e, ast.sourceName);
+    } finally {
+      rt?.release();
     }
   }
 

@@ -117,10 +117,11 @@ describe('hostile scripts get clear errors', () => {
   });
 
   it('memory exhaustion the size limits do not catch costs only its own worker', async () => {
-    // Many medium arrays: each under maxArraySize, together far over the worker's heap.
+    // One array per call frame, each within the size limits (which count per value), together far
+    // over the worker's heap.
     const before = replaced.length;
     const report = await executor.execute(
-      job('let all = []; loop { let a = []; a.pad(50000, "some text"); all.push(a); }', {
+      job('fn hog(n) { let a = []; a.pad(900000, n); if n < 60 { hog(n + 1) } else { a.len() } } hog(0)', {
         maxOperations: 1_000_000_000,
         timeoutMs: 20_000,
       }),

@@ -33,7 +33,7 @@ function rng(seed: number): () => number {
   };
 }
 
-/** Random helpers over one PRNG stream. */
+/** Random choices drawn from one PRNG stream. */
 class Dice {
   constructor(readonly next: () => number) {}
   int(n: number): number {
@@ -102,7 +102,16 @@ const ASSIGN_OPS = ['=', '+=', '-=', '*=', '/=', '%=', '**=', '<<=', '>>=', '&='
 
 /** Grammar-based random Rhai programs: mostly well-formed, deliberately edgy values. */
 class ProgramGen {
+  /** Names visible where code is being generated (functions only see their parameters). */
+  private names: readonly string[] = IDENTS;
+
   constructor(private readonly d: Dice) {}
+
+  private name(): string {
+    if (this.names.length === 0) return '0';
+    // Now and then refer to something undefined on purpose.
+    return this.d.chance(0.002) ? 'undefined_name' : this.d.pick(this.names);
+  }
 
   private literal(depth: number): string {
     const d = this.d;
@@ -161,7 +170,7 @@ class ProgramGen {
 
   expr(depth: number): string {
     const d = this.d;
-    if (depth <= 0) return d.chance(0.5) ? this.literal(0) : d.pick(IDENTS);
+    if (depth <= 0) return d.chance(0.5) ? this.literal(0) : this.name();
     switch (d.int(16)) {
       case 0:
       case 1:
@@ -178,9 +187,9 @@ class ProgramGen {
         return `${this.expr(depth - 1)}.${name}(${args})`;
       }
       case 5:
-        return `${d.pick(IDENTS)}[${this.expr(depth - 1)}]`;
+        return `${this.name()}[${this.expr(depth - 1)}]`;
       case 6:
-        return `${d.pick(IDENTS)}${d.pick(['.', '?.'])}${d.pick(['a', 'b', 'len', '__proto__', 'constructor'])}`;
+        return `${this.name()}${d.pick(['.', '?.'])}${d.pick(['a', 'b', 'len', '__proto__', 'constructor'])}`;
       case 7:
         return `if ${this.expr(depth - 1)} { ${this.expr(depth - 1)} } else { ${this.expr(depth - 1)} }`;
       case 8:
@@ -190,7 +199,7 @@ class ProgramGen {
       case 10:
         return `(${this.expr(depth - 1)})`;
       case 11:
-        return `${d.pick(IDENTS)}.call(${this.list(depth - 1, 2)})`;
+        return `${d.chance(0.8) ? 'f' : this.name()}.call(${this.list(depth - 1, 2)})`;
       case 12:
         return `[${this.list(depth - 1, 3)}].${d.pick(['map', 'filter', 'reduce', 'some', 'all'])}(|v| ${this.expr(depth - 1)})`;
       case 13:
@@ -202,7 +211,7 @@ class ProgramGen {
 
   stmt(depth: number, inFn: boolean): string {
     const d = this.d;
-    const v = d.pick(IDENTS);
+    const v = this.name();
     const e = (): string => this.expr(Math.max(0, depth - 1));
     const block = (): string => `{ ${this.stmts(depth - 1, inFn, 3)} }`;
     if (depth <= 0) return `let ${v} = ${e()};`;
@@ -242,11 +251,17 @@ class ProgramGen {
   }
 
   program(): string {
-    const fns = Array.from(
-      { length: this.d.int(3) },
-      (_, i) => `fn f${i}(${['', 'a', 'a, b'][this.d.int(3)]}) { ${this.stmts(2, true, 3)} ${this.expr(2)} }`,
-    );
-    const pre = IDENTS.filter(() => this.d.chance(0.6)).map((n) => `let ${n} = ${this.literal(1)};`);
+    const fns = Array.from({ length: this.d.int(3) }, (_, i) => {
+      const params = ['', 'a', 'a, b'][this.d.int(3)];
+      this.names = params === '' ? ['loc'] : [...params.split(', '), 'loc'];
+      const body = `let loc = ${this.literal(1)}; ${this.stmts(2, true, 3)} ${this.expr(2)}`;
+      this.names = IDENTS;
+      return `fn f${i}(${params}) { ${body} }`;
+    });
+    this.names = [];
+    const pre = IDENTS.filter((n) => n !== 'f').map((n) => `let ${n} = ${this.literal(1)};`);
+    pre.push(`let f = |v| ${this.expr(1)};`);
+    this.names = IDENTS;
     return [...fns, ...pre, this.stmts(3, false, 6), this.expr(3)].join('\n');
   }
 }
@@ -303,6 +318,9 @@ const MODULES: Record<string, string> = {
   loop: 'import "loop" as again; 1',
 };
 
+/** Outcome counts of the current campaign (printed with RHAI_FUZZ_STATS=1 to judge generator quality). */
+const outcomes = new Map<string, number>();
+
 /** An engine with tight limits whose per-run deadline is moved forward before every script. */
 function fuzzEngine(): { engine: Engine; run(script: string): unknown } {
   let runDeadline = 0;
@@ -332,8 +350,15 @@ function fuzzEngine(): { engine: Engine; run(script: string): unknown } {
       let problem: unknown;
       try {
         engine.evalRaw(script);
+        outcomes.set('ok', (outcomes.get('ok') ?? 0) + 1);
       } catch (e) {
         if (!(e instanceof RhaiError)) problem = e;
+        else {
+          const key = e.parseKind ? `parse:${e.parseKind}` : e.kind;
+          if (process.env.RHAI_FUZZ_STATS === 'verbose' && !outcomes.has(key))
+            console.log(key, e.message, script);
+          outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+        }
       }
       const ms = Date.now() - start;
       if (problem === undefined && ms > RUN_MAX_MS) problem = new Error(`took ${ms} ms`);
@@ -350,6 +375,7 @@ function campaign(
   make: (d: Dice, i: number) => string,
 ): FuzzFailure[] {
   const failures: FuzzFailure[] = [];
+  outcomes.clear();
   const { engine, run } = fuzzEngine();
   const d = new Dice(rng(seed));
   for (let i = 0; i < count; i++) {
@@ -364,6 +390,10 @@ function campaign(
       failures.push({ generator, seed, index: i, script, problem: describeError(problem) });
       if (failures.length >= 20) break;
     }
+  }
+  if (process.env.RHAI_FUZZ_STATS) {
+    const stats = [...outcomes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}=${n}`);
+    console.log(`[${generator}] ${stats.join(' ')}`);
   }
   // The engine must still work after everything it has been through.
   try {

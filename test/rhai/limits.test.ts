@@ -289,6 +289,13 @@ describe('termination: deadline and onProgress', () => {
     expect(calls).toBeGreaterThan(0);
   });
 
+  it('a long-running native call is bounded by the deadline', () => {
+    const start = Date.now();
+    const e = failure('let s = ""; s.pad(20000000, "a"); s.len()', { deadline: start + 200 });
+    if (e !== undefined) expect((e as RhaiError).kind, describeError(e)).toBe('ErrorTerminated');
+    expect(Date.now() - start).toBeLessThan(3000);
+  });
+
   it('a script that finishes before the deadline is unaffected', () => {
     expect(new Engine({ deadline: Date.now() + 10_000 }).eval('40 + 2')).toBe(42);
   });
@@ -308,7 +315,6 @@ describe('parse depth limits', () => {
     ['if-else', nest('if true { ', '1', ' } else { 0 }', 200)],
     ['function calls', nest('abs(', '1', ')', 200)],
     ['arrays after a statement', `let a = 1; ${nest('[', 'a', ']', 200)}`],
-    ['closures', nest('|| ', '1', '', 200)],
   ])('deep %s -> ExprTooDeep', (_name, script) => {
     expectParse(script, 'ExprTooDeep');
   });
@@ -325,10 +331,18 @@ describe('parse depth limits', () => {
   });
 
   it('extreme nesting never escapes as a JS RangeError, even when unlimited', () => {
-    const huge = nest('(', '1', ')', 100_000);
-    for (const options of [undefined, { limits: { maxExprDepth: 0, maxFunctionExprDepth: 0 } }] as const) {
-      const e = failure(huge, options);
-      expect(e instanceof RhaiError, describeError(e)).toBe(true);
+    const bombs = [
+      nest('(', '1', ')', 100_000),
+      nest('[', '1', ']', 100_000),
+      nest('{ ', '1', ' }', 100_000),
+      `${'|| '.repeat(100_000)}1`,
+      `fn f() { ${nest('if true { ', '1', ' }', 50_000)} }`,
+    ];
+    for (const script of bombs) {
+      for (const options of [undefined, { limits: { maxExprDepth: 0, maxFunctionExprDepth: 0 } }] as const) {
+        const e = failure(script, options);
+        expect(e instanceof RhaiError, `${script.slice(0, 30)}...: ${describeError(e)}`).toBe(true);
+      }
     }
   });
 
@@ -537,7 +551,8 @@ describe('sandbox escape attempts', () => {
 /**
  * Growth through nesting and self-reference: Rhai counts nested elements and properties towards
  * the size limits, so a script cannot blow memory up exponentially by copying containers into
- * themselves. Kept last: an engine that misses these exhausts the heap and kills the test worker.
+ * themselves. Iterations are bounded (a correct engine stops after about ten) so that an engine
+ * missing the check fails these tests instead of exhausting the heap and killing the worker.
  */
 describe('data size limits: nested and self-referential growth', () => {
   const LIMITS = {
@@ -545,14 +560,37 @@ describe('data size limits: nested and self-referential growth', () => {
   } satisfies EngineOptions;
 
   it.each([
-    ['map += itself', 'let m = #{a: 1}; let i = 0; loop { i += 1; let n = #{}; n["k" + i] = m; m += n; }'],
-    ['map property set to itself', 'let m = #{}; loop { m.x = m; }'],
-    ['map tree doubling', 'let m = #{a: 1}; loop { m = #{l: m, r: m}; }'],
-    ['array tree doubling', 'let a = [1]; loop { a = [a, a]; }'],
-    ['array pushed into itself', 'let a = [1]; loop { a.push(a); }'],
-    ['array inserted into itself', 'let a = [1]; loop { a.insert(0, a); }'],
-    ['array += itself', 'let a = [1]; loop { a += a; }'],
+    ['map += map holding itself', 'let m = #{a: 1}; for i in 0..20 { let n = #{}; n["k" + i] = m; m += n; }'],
+    ['map property set to itself', 'let m = #{}; for i in 0..2000 { m.x = m; }'],
+    ['map tree doubling', 'let m = #{a: 1}; for i in 0..20 { m = #{l: m, r: m}; }'],
+    ['array tree doubling', 'let a = [1]; for i in 0..20 { a = [a, a]; }'],
+    ['array pushed into itself', 'let a = [1]; for i in 0..20 { a.push(a); }'],
+    ['array inserted into itself', 'let a = [1]; for i in 0..20 { a.insert(0, a); }'],
   ])('%s -> ErrorDataTooLarge', (_name, script) => {
     expectKind(script, 'ErrorDataTooLarge', LIMITS);
+  });
+});
+
+/**
+ * Scripts that used to abort the whole process (V8 fatal errors cannot be caught). Kept last: while
+ * one of these fails it kills the test worker, and tests after it would not be reported.
+ */
+describe('host-crash regressions', () => {
+  it('a += a doubles the array once, even without limits', () => {
+    expect(new Engine().eval('let a = [1, 2]; a += a; a')).toEqual([1, 2, 1, 2]);
+  });
+
+  it('array += itself in a loop -> ErrorDataTooLarge', () => {
+    expectKind('let a = [1]; for i in 0..22 { a += a; }', 'ErrorDataTooLarge', {
+      limits: { maxArraySize: 1000 },
+    });
+  });
+
+  it('a huge array pad fails with a Rhai error even when array size is unlimited', () => {
+    expectKind('[].pad(10000000000, 0)', 'ErrorDataTooLarge');
+  });
+
+  it('a huge string pad fails with a Rhai error even when string size is unlimited', () => {
+    expectKind('let s = "x"; s.pad(10000000000, "a");', 'ErrorDataTooLarge');
   });
 });

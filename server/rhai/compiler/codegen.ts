@@ -29,7 +29,7 @@ import type {
   Unary,
   While,
 } from '../parser/ast.js';
-import { unreachable } from '../parser/ast.js';
+import { type SrcPos, srcPos, toPosition, unreachable } from '../parser/ast.js';
 import type { Limits } from '../runtime/limits.js';
 import type { CallSiteCache } from '../runtime/registry.js';
 import { swKey } from '../runtime/switch-key.js';
@@ -63,7 +63,7 @@ export interface CodegenOptions {
 
 /** Output of the code generator. */
 export interface GeneratedCode {
-  /** Body of the factory `(rt, K, P, S, FP, GP) => { main, F, G }`. */
+  /** Body of the factory `(K, P, S, FP, GP, H) => { main, F, G, bind, reset }`. */
   readonly source: string;
   /** Constant pool. */
   readonly consts: unknown[];
@@ -108,18 +108,6 @@ const CMP_METHODS: Readonly<Record<string, string>> = {
 
 const MAX_SAFE = '9007199254740991';
 
-/** Factory-local float helpers used as the first slow path of `+ - * /` and `+=`. */
-const FLOAT_HELPERS: readonly string[] = [
-  ['FADD', '+', 'add'],
-  ['FSUB', '-', 'sub'],
-  ['FMUL', '*', 'mul'],
-  ['FDIV', '/', 'div'],
-  ['FADDA', '+', 'addAssign'],
-].map(
-  ([name, op, slow]) =>
-    `function ${name}(a, b, p) { let x, y; if (a instanceof RFloat) x = a.value; else if (typeof a === "number" && Math.floor(a) !== a) x = a; else if (typeof a === "number" && b instanceof RFloat) x = a; else return rt.${slow}(a, b, p); if (b instanceof RFloat) y = b.value; else if (typeof b === "number") y = b; else return rt.${slow}(a, b, p); return mkf(x ${op} y); }`,
-);
-
 interface Captured {
   readonly code: string;
   readonly stmts: string[];
@@ -152,7 +140,7 @@ class Codegen {
   private readonly consts: unknown[] = [];
   private readonly constIndex = new Map<string, number>();
   private readonly positions: Position[] = [];
-  private readonly posIndex = new Map<string, number>();
+  private readonly posIndex = new Map<number, number>();
   private readonly sites: CallSite[] = [];
   private readonly fnTable = new Map<string, { js: string; def: FnDef }>();
   /** Module variables of top-level imports, declared at factory level so functions see them. */
@@ -184,23 +172,22 @@ class Codegen {
     return `K[${this.consts.length - 1}]`;
   }
 
-  private p(pos: Position): string {
-    const key = `${pos.line}:${pos.column}`;
-    let i = this.posIndex.get(key);
+  private p(pos: SrcPos): string {
+    let i = this.posIndex.get(pos);
     if (i === undefined) {
       i = this.positions.length;
-      this.positions.push(pos);
-      this.posIndex.set(key, i);
+      this.positions.push(toPosition(pos));
+      this.posIndex.set(pos, i);
     }
     return `P[${i}]`;
   }
 
-  private site(name: string, argc: number, pos: Position, constRecv = false, ns?: string): string {
+  private site(name: string, argc: number, pos: SrcPos, constRecv = false, ns?: string): string {
     this.sites.push({
       name,
       argc,
       key: `${name}/${argc}`,
-      pos,
+      pos: toPosition(pos),
       constRecv,
       ns,
       cache: { gen: -1, tags: null, def: null },
@@ -247,9 +234,9 @@ class Codegen {
   private fail(
     kind: 'AssignmentToConstant' | 'VariableUndefined' | 'BadInput',
     msg: string,
-    pos: Position,
+    pos: SrcPos,
   ): never {
-    throw RhaiError.parse(kind, msg, pos);
+    throw RhaiError.parse(kind, msg, toPosition(pos));
   }
 
   // ---- top level ------------------------------------------------------------------------------
@@ -262,26 +249,35 @@ class Codegen {
     const fnSrcs = script.functions.map((f, i) => this.genFunction(f, `f${i}`));
     const lines: string[] = [
       '"use strict";',
-      'const { UNBOUND, NS, FnPtr, DONE, RFloat, mkf } = rt.H;',
+      // The runtime of the run using this instance (instances are reused across runs).
+      'let rt = null;',
+      'const { UNBOUND, NS, FnPtr, DONE, FADD, FSUB, FMUL, FDIV, FADDA, cloneValue } = H;',
       'function B(v, p) { return typeof v === "boolean" ? v : rt.notBool(v, p); }',
-      'function CL(v) { return typeof v === "object" ? rt.clone(v) : v; }',
-      // Float operations where an operand is a boxed integral FLOAT: small enough to be inlined.
-      ...FLOAT_HELPERS,
+      'function CL(v) { return typeof v === "object" ? cloneValue(v) : v; }',
       'const F = FP === null ? new Map() : FP;',
       'const G = GP === null ? new Map() : GP;',
+      'const OWN = { bind, cur };',
     ];
-    if (this.globalMods.length > 0) lines.push(`let ${this.globalMods.map((m) => `${m} = NS`).join(', ')};`);
+    const mods = this.globalMods;
+    if (mods.length > 0) lines.push(`let ${mods.map((m) => `${m} = NS`).join(', ')};`);
+    const reset = `function reset() { G.clear();${mods.map((m) => ` ${m} = NS;`).join('')} }`;
     lines.push(...fnSrcs);
     script.functions.forEach((f, i) => {
       lines.push(
-        `F.set(${this.k(`${f.name}/${f.params.length}`)}, rt.sfn(f${i}, ${this.k(f.name)}, ${f.params.length}, ${f.isPrivate}));`,
+        `F.set(${this.k(`${f.name}/${f.params.length}`)}, { fn: f${i}, name: ${this.k(f.name)}, arity: ${f.params.length}, isPrivate: ${f.isPrivate}, own: OWN });`,
       );
     });
-    lines.push(mainSrc, 'return { main, F, G };');
+    lines.push(
+      mainSrc,
+      reset,
+      'function bind(r) { const prev = rt; rt = r; return prev; }',
+      'function cur() { return rt; }',
+      'return { main, F, G, bind, reset };',
+    );
     return { source: lines.join('\n'), consts: this.consts, positions: this.positions, sites: this.sites };
   }
 
-  private prologue(ctx: FnCtx, pos: Position, cost: number): string[] {
+  private prologue(ctx: FnCtx, pos: SrcPos, cost: number): string[] {
     const lines: string[] = [];
     const maxLevels = this.opts.limits.maxCallLevels;
     if (ctx.kind !== 'main' && maxLevels > 0)
@@ -309,7 +305,7 @@ class Codegen {
     const lines: string[] = [`function main(d, ${ctx.dsName}, EX, th) {`];
     // The main function's scope view arrives as a parameter, not through takeDS.
     ctx.usesDyn = ctx.usesDyn || this.opts.mode === 'eval';
-    lines.push(...this.prologue(ctx, { line: 1, column: 1 }, body.length + 1));
+    lines.push(...this.prologue(ctx, srcPos(1, 1), body.length + 1));
     const hoisted = ctx.hoisted;
     if (hoisted.length > 0) lines.push(`let ${hoisted.map((v) => `${v.js} = NS`).join(', ')};`);
     const finals: string[] = [];
@@ -351,11 +347,13 @@ class Codegen {
     const lines = [`function ${js}(d, th${params.map((p) => `, ${p}`).join('')}) {`];
     lines.push(...this.prologue(ctx, def.pos, def.body.body.length + 1));
     if (ctx.writesThis) {
+      // Only a replaced `this` is reported (in-place changes to a container need no write-back).
       lines.push(
+        'const th0 = th;',
         'try {',
         ...body,
         '} finally {',
-        'if (th !== UNBOUND) { rt.dirty = true; rt.newThis = th; }',
+        'if (th !== UNBOUND && th !== th0) { rt.dirty = true; rt.newThis = th; }',
         '}',
       );
     } else {
@@ -377,7 +375,7 @@ class Codegen {
   }
 
   /** Declare a variable in the current scope; returns its JS name. */
-  private declare(name: string, constant: boolean, pos: Position, param = false): string {
+  private declare(name: string, constant: boolean, pos: SrcPos, param = false): string {
     const js = `v${++this.counter}`;
     const hoisted = this.scope.topLevel && !param;
     const info: VarInfo = { name, js, constant, owner: this.fn, captured: false, hoisted };
@@ -471,7 +469,7 @@ class Codegen {
         }
         let code = s.value === undefined ? 'undefined' : this.expr(s.value);
         if (s.value !== undefined && mayAlias(s.value)) code = `CL(${code})`;
-        this.emit(`throw rt.mkThrow(${code}, ${this.p(s.pos)});`);
+        this.emit(`throw rt.mkThrow(${code}, ${this.p(s.value?.pos ?? s.pos)});`);
         return;
       }
       case 'Break': {
@@ -579,7 +577,7 @@ class Codegen {
       case 'ArrayLit': {
         const items = this.operands(e.items).map((c, i) => (mayAlias(e.items[i]) ? `CL(${c})` : c));
         const arr = `[${items.join(', ')}]`;
-        return this.opts.limits.maxArraySize > 0 ? `rt.checkArray(${arr}, ${this.p(e.pos)})` : arr;
+        return this.nestedLimits() ? `rt.checkArray(${arr}, ${this.p(e.pos)})` : arr;
       }
       case 'MapLit': {
         const vals = this.operands(e.entries.map((x) => x.value)).map((c, i) =>
@@ -670,7 +668,7 @@ class Codegen {
     return pre.length === 0 ? body : `(${pre.join(', ')}, ${body})`;
   }
 
-  private variable(name: string, namespace: readonly string[] | undefined, pos: Position): string {
+  private variable(name: string, namespace: readonly string[] | undefined, pos: SrcPos): string {
     const P = this.p(pos);
     if (namespace !== undefined) {
       if (
@@ -687,13 +685,13 @@ class Codegen {
     return this.dynamicRead(name, pos);
   }
 
-  private dynamicRead(name: string, pos: Position): string {
+  private dynamicRead(name: string, pos: SrcPos): string {
     this.checkStrict(name, pos);
     this.markDyn();
     return `rt.dynGet(${this.fn.dfName}, ${this.fn.dsName}, ${this.k(name)}, ${this.p(pos)})`;
   }
 
-  private checkStrict(name: string, pos: Position): void {
+  private checkStrict(name: string, pos: SrcPos): void {
     if (this.opts.strictVariables && this.opts.mode === 'script' && !this.opts.knownVariables?.has(name)) {
       this.fail('VariableUndefined', `Variable not found: ${name}`, pos);
     }
@@ -705,7 +703,7 @@ class Codegen {
   }
 
   /** JS expression for a module path (`a::b` -> the module object). */
-  private moduleRef(path: readonly string[], pos: Position): string {
+  private moduleRef(path: readonly string[], pos: SrcPos): string {
     const P = this.p(pos);
     const first = path[0];
     const js = this.scope.lookupModule(first);
@@ -717,7 +715,7 @@ class Codegen {
     return code;
   }
 
-  private interp(parts: readonly (string | Block)[], pos: Position): string {
+  private interp(parts: readonly (string | Block)[], pos: SrcPos): string {
     const blocks = parts.filter((p): p is Block => typeof p !== 'string');
     const codes = this.operands(blocks);
     let bi = 0;
@@ -762,7 +760,7 @@ class Codegen {
     op: string,
     a: string,
     b: string,
-    pos: Position,
+    pos: SrcPos,
     slowCall?: string,
     strFast = false,
   ): string {
@@ -774,7 +772,8 @@ class Codegen {
     const isInt = [a, b].filter((x) => !intLit(x)).map((x) => `Math.floor(${x}) === ${x}`);
     const intCheck = isInt.length > 0 ? isInt.join(' && ') : 'true';
     const FAST: Readonly<Record<string, string>> = { add: 'FADD', sub: 'FSUB', mul: 'FMUL', div: 'FDIV' };
-    const slow = (name: string) => slowCall ?? `${FAST[name] ? FAST[name] : `rt.${name}`}(${a}, ${b}, ${P})`;
+    const slow = (name: string) =>
+      slowCall ?? (FAST[name] ? `${FAST[name]}(rt, ${a}, ${b}, ${P})` : `rt.${name}(${a}, ${b}, ${P})`);
     switch (op) {
       case '+':
       case '-':
@@ -861,7 +860,7 @@ class Codegen {
     return this.seq(pre, e.safe ? `(${a} === undefined ? undefined : ${read})` : read);
   }
 
-  private indexTemplate(a0: string, i: string, pos: Position): string {
+  private indexTemplate(a0: string, i: string, pos: SrcPos): string {
     // A numeric literal base needs parentheses before `.length`.
     const a = /^[0-9]/.test(a0) ? `(${a0})` : a0;
     return `(Array.isArray(${a}) && typeof ${i} === "number" && (${i} >>> 0) === ${i} && ${i} < ${a}.length ? ${a}[${i}] : rt.index(${a}, ${i}, ${this.p(pos)}))`;
@@ -875,7 +874,7 @@ class Codegen {
     return this.seq(pre, e.safe ? `(${o} === undefined ? undefined : ${read})` : read);
   }
 
-  private propTemplate(o0: string, name: string, pos: Position): string {
+  private propTemplate(o0: string, name: string, pos: SrcPos): string {
     const o = /^[0-9]/.test(o0) ? `(${o0})` : o0;
     const K = this.k(name);
     return `(${o} instanceof Map ? ${o}.get(${K}) : rt.getProp(${o}, ${K}, ${this.p(pos)}))`;
@@ -948,7 +947,7 @@ class Codegen {
   }
 
   /** The root variable of an assignment chain is constant? */
-  private checkNotConstant(target: Expr, pos: Position): void {
+  private checkNotConstant(target: Expr, pos: SrcPos): void {
     let root = target;
     while (root.type === 'Index' || root.type === 'Property') root = root.target;
     if (root.type === 'Variable' && !root.namespace) {
@@ -980,8 +979,9 @@ class Codegen {
         if (base.pre.length > 0) this.emit(`${base.pre.join(', ')};`);
         const b = base.get;
         const tn = this.temp();
+        const scalar = this.nestedLimits() ? ` && typeof ${tv} !== "object"` : '';
         this.emit(
-          `if (Array.isArray(${b}) && typeof ${ti} === "number" && (${ti} >>> 0) === ${ti} && ${ti} < ${b}.length) ${b}[${ti}] = ${tv}; else if ((${tn} = rt.setIndex(${b}, ${ti}, ${tv}, ${P})) !== ${b}) ${base.set(tn)};`,
+          `if (Array.isArray(${b}) && typeof ${ti} === "number" && (${ti} >>> 0) === ${ti} && ${ti} < ${b}.length${scalar}) ${b}[${ti}] = ${tv}; else if ((${tn} = rt.setIndex(${b}, ${ti}, ${tv}, ${P})) !== ${b}) ${base.set(tn)};`,
         );
         return;
       }
@@ -991,8 +991,9 @@ class Codegen {
         const b = base.get;
         const tn = this.temp();
         const K = this.k(target.name);
-        const fast =
-          this.opts.limits.maxMapSize > 0 ? `${b} instanceof Map && ${b}.has(${K})` : `${b} instanceof Map`;
+        const fast = this.nestedLimits()
+          ? `${b} instanceof Map && ${b}.has(${K}) && typeof ${tv} !== "object"`
+          : `${b} instanceof Map`;
         this.emit(
           `if (${fast}) ${b}.set(${K}, ${tv}); else if ((${tn} = rt.setProp(${b}, ${K}, ${tv}, ${P})) !== ${b}) ${base.set(tn)};`,
         );
@@ -1014,7 +1015,7 @@ class Codegen {
         cur,
         tv,
         e.pos,
-        `FADDA(${cur}, ${tv}, ${P})`,
+        `FADDA(rt, ${cur}, ${tv}, ${P})`,
         this.opts.limits.maxStringSize === 0,
       );
     } else {
@@ -1220,7 +1221,9 @@ class Codegen {
     if (script !== undefined) {
       const K = this.k(e.name);
       if (/^[0-9]/.test(recv)) recv = `(${recv})`;
-      callCode = `(${recv} instanceof Map && ${recv}.get(${K}) instanceof FnPtr ? ${generic} : ${script.js}(d + 1, ${recv}${argAtoms.atoms.map((a) => `, ${a}`).join('')}))`;
+      // A constant receiver is passed as a copy: the method cannot change the constant.
+      const thisArg = constRecv ? `CL(${recv})` : recv;
+      callCode = `(${recv} instanceof Map && ${recv}.get(${K}) instanceof FnPtr ? ${generic} : ${script.js}(d + 1, ${thisArg}${argAtoms.atoms.map((a) => `, ${a}`).join('')}))`;
     }
     let writeBack: string;
     if (ref !== undefined) {
@@ -1266,18 +1269,20 @@ class Codegen {
     const lines = [`function (d, th${params.map((p) => `, ${p}`).join('')}) {`];
     lines.push(...this.prologue(ctx, e.pos, 1));
     if (ctx.writesThis) {
+      // Only a replaced `this` is reported (in-place changes to a container need no write-back).
       lines.push(
+        'const th0 = th;',
         'try {',
         ...body,
         '} finally {',
-        'if (th !== UNBOUND) { rt.dirty = true; rt.newThis = th; }',
+        'if (th !== UNBOUND && th !== th0) { rt.dirty = true; rt.newThis = th; }',
         '}',
       );
     } else {
       lines.push(...body);
     }
     lines.push('}');
-    return `rt.closure(${this.k(name)}, ${e.params.length}, ${lines.join('\n')})`;
+    return `rt.closure(${this.k(name)}, ${e.params.length}, ${lines.join('\n')}, OWN)`;
   }
 
   // ---- control flow ---------------------------------------------------------------------------
@@ -1307,13 +1312,18 @@ class Codegen {
    * Per-iteration operation counting: loops count into a function-local counter (cheap), flushed
    * to the run's counter when it passes a threshold and when the loop ends.
    */
-  private opsCheck(cost: number, pos: Position): string {
+  private opsCheck(cost: number, pos: SrcPos): string {
     this.fn.countsOps = true;
     return `if ((oc += ${cost}) > ${this.flushThreshold()}) oc = rt.flush(oc, ${this.p(pos)});`;
   }
 
-  private opsFlush(pos: Position): string {
+  private opsFlush(pos: SrcPos): string {
     return `if (oc !== 0) oc = rt.flush(oc, ${this.p(pos)});`;
+  }
+
+  /** Array/map size limits apply to nested data: container stores go through the runtime. */
+  private nestedLimits(): boolean {
+    return this.opts.limits.maxArraySize > 0 || this.opts.limits.maxMapSize > 0;
   }
 
   private flushThreshold(): number {
@@ -1523,6 +1533,6 @@ function constValue(e: Expr): Value {
     case 'MapLit':
       return new Map(e.entries.map((x) => [x.key, constValue(x.value)]));
     default:
-      throw RhaiError.parse('ExprExpected', 'Expecting a constant', e.pos);
+      throw RhaiError.parse('ExprExpected', 'Expecting a constant', toPosition(e.pos));
   }
 }

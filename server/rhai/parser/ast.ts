@@ -4,6 +4,30 @@
  */
 import type { Position } from '../errors.js';
 
+/**
+ * A source position packed into one number, so tokens and AST nodes carry it without allocating:
+ * `line * 1024 + column` (a small integer, stored unboxed by the JS engine) for columns below 1024
+ * and lines below 2^20; otherwise the negative wide form `-(line * 2^22 + column)`.
+ * `toPosition` unpacks it for errors.
+ */
+export type SrcPos = number;
+
+const NARROW = 1024;
+const WIDE = 4194304;
+
+/** Pack a 1-based line and column. */
+export function srcPos(line: number, column: number): SrcPos {
+  if (column < NARROW && line < 1048576) return line * NARROW + column;
+  return -(line * WIDE + Math.min(column, WIDE - 1));
+}
+
+/** Unpack a position. */
+export function toPosition(p: SrcPos): Position {
+  if (p >= 0) return { line: Math.floor(p / NARROW), column: p % NARROW };
+  const w = -p;
+  return { line: Math.floor(w / WIDE), column: w % WIDE };
+}
+
 /** Binary operators evaluated eagerly on both operands. */
 export type BinaryOp =
   | '+'
@@ -35,7 +59,7 @@ export type LogicalOp = '&&' | '||' | '??';
 export type AssignOp = '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '**=' | '<<=' | '>>=' | '&=' | '|=' | '^=';
 
 interface Node {
-  readonly pos: Position;
+  readonly pos: SrcPos;
 }
 
 export interface IntLit extends Node {
@@ -72,7 +96,7 @@ export interface ArrayLit extends Node {
 }
 export interface MapLit extends Node {
   readonly type: 'MapLit';
-  readonly entries: readonly { readonly key: string; readonly value: Expr; readonly pos: Position }[];
+  readonly entries: readonly { readonly key: string; readonly value: Expr; readonly pos: SrcPos }[];
 }
 /** A variable reference, possibly module-qualified (`m::x`, `global::X`). */
 export interface Variable extends Node {
@@ -152,7 +176,7 @@ export interface SwitchCase {
   readonly range?: { readonly start: number; readonly end: number; readonly inclusive: boolean };
   readonly guard?: Expr;
   readonly body: Expr;
-  readonly pos: Position;
+  readonly pos: SrcPos;
 }
 export interface Switch extends Node {
   readonly type: 'Switch';
@@ -261,7 +285,7 @@ export interface Import extends Node {
 }
 export interface Export extends Node {
   readonly type: 'Export';
-  readonly items: readonly { readonly name: string; readonly alias: string; readonly pos: Position }[];
+  readonly items: readonly { readonly name: string; readonly alias: string; readonly pos: SrcPos }[];
 }
 export interface Noop extends Node {
   readonly type: 'Noop';
@@ -286,7 +310,7 @@ export interface Script {
   readonly type: 'Script';
   readonly body: readonly Stmt[];
   readonly functions: readonly FnDef[];
-  readonly pos: Position;
+  readonly pos: SrcPos;
 }
 
 /** Thrown by exhaustive switches on node types. */

@@ -2,62 +2,10 @@
  * The lexer: turns script text into tokens in one pass (charCodeAt scanning, no regexes on the hot
  * path). Backtick strings are lexed into parts, with each `${ ... }` block lexed recursively.
  */
-import { type Position, RhaiError } from '../errors.js';
+import { RhaiError } from '../errors.js';
 import { I64_MAX } from '../runtime/value.js';
+import { type SrcPos, srcPos, toPosition } from './ast.js';
 import { type InterpPart, KEYWORDS, RESERVED, type Token, type TokenKind } from './tokens.js';
-
-const THREE_CHAR_OPS = new Set(['**=', '<<=', '>>=', '..=']);
-const TWO_CHAR_OPS = new Set([
-  '**',
-  '<<',
-  '>>',
-  '==',
-  '!=',
-  '<=',
-  '>=',
-  '&&',
-  '||',
-  '+=',
-  '-=',
-  '*=',
-  '/=',
-  '%=',
-  '&=',
-  '|=',
-  '^=',
-  '..',
-  '::',
-  '=>',
-  '??',
-  '?.',
-  '?[',
-  '#{',
-]);
-const ONE_CHAR_OPS = new Set([
-  '+',
-  '-',
-  '*',
-  '/',
-  '%',
-  '&',
-  '|',
-  '^',
-  '<',
-  '>',
-  '!',
-  '=',
-  '.',
-  ',',
-  ';',
-  ':',
-  '(',
-  ')',
-  '[',
-  ']',
-  '{',
-  '}',
-  '?',
-]);
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -88,7 +36,8 @@ export class Lexer {
   private i = 0;
   private line = 1;
   private lineStart = 0;
-  private sawNewline = false;
+  /** Brace depth inside the interpolation block being lexed. */
+  private depth = 0;
 
   constructor(src: string) {
     this.src = src;
@@ -101,107 +50,169 @@ export class Lexer {
 
   /** Tokenize the whole source; the last token is `eof`. */
   tokenize(): Token[] {
-    const out = this.lexUntil(false);
-    return out;
+    const out: Token[] = [];
+    for (;;) {
+      const t = this.next();
+      out.push(t);
+      if (t.kind === 'eof') return out;
+    }
   }
 
-  private pos(at: number = this.i): Position {
-    return { line: this.line, column: at - this.lineStart + 1 };
+  private pos(at: number = this.i): SrcPos {
+    return srcPos(this.line, at - this.lineStart + 1);
   }
 
-  private error(msg: string, pos: Position = this.pos()): RhaiError {
-    return RhaiError.parse('BadInput', msg, pos);
+  private error(msg: string, pos: SrcPos = this.pos()): RhaiError {
+    return RhaiError.parse('BadInput', msg, toPosition(pos));
   }
 
-  private push(out: Token[], kind: TokenKind, text: string, pos: Position, extra?: Partial<Token>): void {
-    out.push({ kind, text, pos, nl: this.sawNewline, ...extra });
-    this.sawNewline = false;
+  private make(
+    kind: TokenKind,
+    text: string,
+    pos: SrcPos,
+    num?: number | bigint,
+    parts?: InterpPart[],
+  ): Token {
+    // Every token has the same fields (one hidden class).
+    return { kind, text, num, parts, pos };
+  }
+
+  /** The next token of the main stream (`eof` at the end, repeatedly). */
+  next(): Token {
+    return this.scan(false);
   }
 
   /**
-   * Lex tokens until the end of input, or (when `inBlock`) until the `}` closing an interpolation
-   * block, which is consumed but not returned.
+   * Lex tokens until the `}` closing an interpolation block (consumed; the list ends with `eof`).
    */
   private lexUntil(inBlock: boolean): Token[] {
     const out: Token[] = [];
+    const savedDepth = this.depth;
+    this.depth = 0;
+    try {
+      for (;;) {
+        const t = this.scan(inBlock);
+        out.push(t);
+        if (t.kind === 'eof') return out;
+      }
+    } finally {
+      this.depth = savedDepth;
+    }
+  }
+
+  /** Scan one token. In a block, the unmatched `}` ends it (returned as `eof`). */
+  private scan(inBlock: boolean): Token {
     const src = this.src;
     const n = src.length;
-    let depth = 0;
-    for (;;) {
-      this.skipTrivia();
-      if (this.i >= n) {
-        if (inBlock) throw RhaiError.parse('UnexpectedEOF', 'Unterminated string interpolation', this.pos());
-        this.push(out, 'eof', '', this.pos());
-        return out;
+    this.skipTrivia();
+    if (this.i >= n) {
+      if (inBlock)
+        throw RhaiError.parse('UnexpectedEOF', 'Unterminated string interpolation', toPosition(this.pos()));
+      return this.make('eof', '', this.pos());
+    }
+    const start = this.i;
+    const c = src.charCodeAt(start);
+    const p = this.pos();
+    if (isIdentStart(c)) {
+      let j = start + 1;
+      while (j < n && isIdentChar(src.charCodeAt(j))) j++;
+      const word = src.slice(start, j);
+      this.i = j;
+      if (word === '_') return this.make('op', '_', p);
+      if (KEYWORDS.has(word)) return this.make('keyword', word, p);
+      if (RESERVED.has(word)) return this.make('reserved', word, p);
+      return this.make('ident', word, p);
+    }
+    if (isDigit(c)) return this.lexNumber(p);
+    if (c === 34 /* " */) return this.make('string', this.lexQuoted(34, p), p);
+    if (c === 39 /* ' */) {
+      const s = this.lexQuoted(39, p);
+      if ([...s].length !== 1) throw this.error('Invalid character literal', p);
+      return this.make('char', s, p);
+    }
+    if (c === 96 /* ` */) return this.lexBacktick(p);
+    const op = this.operator(c, start);
+    if (op !== '') {
+      this.i = start + op.length;
+      if (op === '{' || op === '#{') this.depth++;
+      else if (op === '}') {
+        if (inBlock && this.depth === 0) return this.make('eof', '', p);
+        this.depth--;
       }
-      const start = this.i;
-      const c = src.charCodeAt(start);
-      const p = this.pos();
-      if (isIdentStart(c)) {
-        let j = start + 1;
-        while (j < n && isIdentChar(src.charCodeAt(j))) j++;
-        const word = src.slice(start, j);
-        this.i = j;
-        if (word === '_') this.push(out, 'op', '_', p);
-        else if (KEYWORDS.has(word)) this.push(out, 'keyword', word, p);
-        else if (RESERVED.has(word)) this.push(out, 'reserved', word, p);
-        else this.push(out, 'ident', word, p);
-        continue;
-      }
-      if (isDigit(c)) {
-        this.lexNumber(out, p);
-        continue;
-      }
-      if (c === 34 /* " */) {
-        this.push(out, 'string', this.lexQuoted(34, p), p);
-        continue;
-      }
-      if (c === 39 /* ' */) {
-        const s = this.lexQuoted(39, p);
-        const cps = [...s];
-        if (cps.length !== 1) throw this.error('Invalid character literal', p);
-        this.push(out, 'char', s, p);
-        continue;
-      }
-      if (c === 96 /* ` */) {
-        this.lexBacktick(out, p);
-        continue;
-      }
-      // `!in` is one operator.
-      if (c === 33 && src.startsWith('in', start + 1) && !isIdentChar(src.charCodeAt(start + 3))) {
-        this.i = start + 3;
-        this.push(out, 'op', '!in', p);
-        continue;
-      }
-      const three = src.slice(start, start + 3);
-      if (THREE_CHAR_OPS.has(three)) {
-        this.i = start + 3;
-        this.push(out, 'op', three, p);
-        continue;
-      }
-      const two = src.slice(start, start + 2);
-      if (TWO_CHAR_OPS.has(two)) {
-        this.i = start + 2;
-        if (two === '#{') depth++;
-        this.push(out, 'op', two, p);
-        continue;
-      }
-      const one = src[start];
-      if (ONE_CHAR_OPS.has(one)) {
-        this.i = start + 1;
-        if (one === '{') depth++;
-        else if (one === '}') {
-          if (inBlock && depth === 0) {
-            this.push(out, 'eof', '', p);
-            return out;
-          }
-          depth--;
-        }
-        this.push(out, 'op', one, p);
-        continue;
-      }
-      const cp = src.codePointAt(start) ?? 0;
-      throw this.error(`Unexpected character '${String.fromCodePoint(cp)}'`, p);
+      return this.make('op', op, p);
+    }
+    const cp = src.codePointAt(start) ?? 0;
+    throw this.error(`Unexpected character '${String.fromCodePoint(cp)}'`, p);
+  }
+
+  /** The operator starting at `at` (maximal munch), or '' when none. Literal strings: no allocation. */
+  private operator(c: number, at: number): string {
+    const src = this.src;
+    const c1 = src.charCodeAt(at + 1);
+    const c2 = src.charCodeAt(at + 2);
+    switch (c) {
+      case 43: // +
+        return c1 === 61 ? '+=' : '+';
+      case 45: // -
+        return c1 === 61 ? '-=' : '-';
+      case 42: // *
+        if (c1 === 42) return c2 === 61 ? '**=' : '**';
+        return c1 === 61 ? '*=' : '*';
+      case 47: // /
+        return c1 === 61 ? '/=' : '/';
+      case 37: // %
+        return c1 === 61 ? '%=' : '%';
+      case 60: // <
+        if (c1 === 60) return c2 === 61 ? '<<=' : '<<';
+        return c1 === 61 ? '<=' : '<';
+      case 62: // >
+        if (c1 === 62) return c2 === 61 ? '>>=' : '>>';
+        return c1 === 61 ? '>=' : '>';
+      case 61: // =
+        if (c1 === 61) return '==';
+        return c1 === 62 ? '=>' : '=';
+      case 33: // !
+        if (c1 === 61) return '!=';
+        // `!in` is one operator (but not `!inner`).
+        if (c1 === 105 && c2 === 110 && !isIdentChar(src.charCodeAt(at + 3))) return '!in';
+        return '!';
+      case 38: // &
+        if (c1 === 38) return '&&';
+        return c1 === 61 ? '&=' : '&';
+      case 124: // |
+        if (c1 === 124) return '||';
+        return c1 === 61 ? '|=' : '|';
+      case 94: // ^
+        return c1 === 61 ? '^=' : '^';
+      case 46: // .
+        if (c1 === 46) return c2 === 61 ? '..=' : '..';
+        return '.';
+      case 58: // :
+        return c1 === 58 ? '::' : ':';
+      case 63: // ?
+        if (c1 === 63) return '??';
+        if (c1 === 46) return '?.';
+        return c1 === 91 ? '?[' : '?';
+      case 35: // #
+        return c1 === 123 ? '#{' : '';
+      case 44:
+        return ',';
+      case 59:
+        return ';';
+      case 40:
+        return '(';
+      case 41:
+        return ')';
+      case 91:
+        return '[';
+      case 93:
+        return ']';
+      case 123:
+        return '{';
+      case 125:
+        return '}';
+      default:
+        return '';
     }
   }
 
@@ -215,7 +226,6 @@ export class Lexer {
         this.i++;
         this.line++;
         this.lineStart = this.i;
-        this.sawNewline = true;
       } else if (c === 32 || c === 9 || c === 13 || c === 0xfeff || c === 11 || c === 12) {
         this.i++;
       } else if (c === 47 && src.charCodeAt(this.i + 1) === 47) {
@@ -226,7 +236,8 @@ export class Lexer {
         this.i += 2;
         let level = 1;
         while (level > 0) {
-          if (this.i >= n) throw RhaiError.parse('UnexpectedEOF', 'Unterminated block comment', p);
+          if (this.i >= n)
+            throw RhaiError.parse('UnexpectedEOF', 'Unterminated block comment', toPosition(p));
           const d = src.charCodeAt(this.i);
           if (d === 47 && src.charCodeAt(this.i + 1) === 42) {
             level++;
@@ -250,7 +261,7 @@ export class Lexer {
     }
   }
 
-  private lexNumber(out: Token[], p: Position): void {
+  private lexNumber(p: SrcPos): Token {
     const src = this.src;
     const n = src.length;
     const start = this.i;
@@ -278,12 +289,12 @@ export class Lexer {
       if (digits === '') throw this.error(`Invalid number: ${src.slice(start, j)}`, p);
       const prefix = radix === 16 ? '0x' : radix === 8 ? '0o' : '0b';
       const big = BigInt(prefix + digits);
-      if (big > 0xffffffffffffffffn) throw RhaiError.parse('LiteralTooLarge', 'Integer literal too large', p);
+      if (big > 0xffffffffffffffffn)
+        throw RhaiError.parse('LiteralTooLarge', 'Integer literal too large', toPosition(p));
       // Non-decimal literals are read as unsigned 64-bit and reinterpreted as i64, as Rhai does.
       const v = BigInt.asIntN(64, big);
       const num = v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
-      this.push(out, 'int', src.slice(start, j), p, { num });
-      return;
+      return this.make('int', src.slice(start, j), p, num);
     }
     let j = start;
     while (j < n && (isDigit(src.charCodeAt(j)) || src.charCodeAt(j) === 95)) j++;
@@ -314,31 +325,30 @@ export class Lexer {
     }
     this.i = j;
     const text = src.slice(start, j);
-    const clean = text.replace(/_/g, '');
+    const clean = text.includes('_') ? text.replace(/_/g, '') : text;
     if (isFloat) {
-      this.push(out, 'float', text, p, { num: Number.parseFloat(clean.endsWith('.') ? `${clean}0` : clean) });
-      return;
+      return this.make('float', text, p, Number.parseFloat(clean.endsWith('.') ? `${clean}0` : clean));
     }
     if (clean.length <= 15) {
-      this.push(out, 'int', text, p, { num: Number.parseInt(clean, 10) });
-      return;
+      return this.make('int', text, p, Number.parseInt(clean, 10));
     }
     const big = BigInt(clean);
     // 2^63 is let through so that `-9223372036854775808` can be folded by the parser.
-    if (big > I64_MAX + 1n) throw RhaiError.parse('LiteralTooLarge', `Integer literal too large: ${text}`, p);
+    if (big > I64_MAX + 1n)
+      throw RhaiError.parse('LiteralTooLarge', `Integer literal too large: ${text}`, toPosition(p));
     const num = big <= 9007199254740991n ? Number(big) : big;
-    this.push(out, 'int', text, p, { num });
+    return this.make('int', text, p, num);
   }
 
   /** Lex a `"..."` string or `'...'` char body, decoding escapes. */
-  private lexQuoted(quote: number, p: Position): string {
+  private lexQuoted(quote: number, p: SrcPos): string {
     const src = this.src;
     const n = src.length;
     let j = this.i + 1;
     let out = '';
     let segStart = j;
     for (;;) {
-      if (j >= n) throw RhaiError.parse('UnexpectedEOF', 'Unterminated string literal', p);
+      if (j >= n) throw RhaiError.parse('UnexpectedEOF', 'Unterminated string literal', toPosition(p));
       const c = src.charCodeAt(j);
       if (c === quote) {
         out += src.slice(segStart, j);
@@ -407,7 +417,7 @@ export class Lexer {
           if (e === '\r' && src[j] === '\n') j++;
           this.line++;
           this.lineStart = j;
-          let skip = p.column;
+          let skip = toPosition(p).column;
           while (skip > 0 && (src[j] === ' ' || src[j] === '\t')) {
             j++;
             skip--;
@@ -424,7 +434,7 @@ export class Lexer {
   }
 
   /** Lex a backtick string: literal text, ``` `` ``` for a backtick, `${ ... }` interpolations. */
-  private lexBacktick(out: Token[], p: Position): void {
+  private lexBacktick(p: SrcPos): Token {
     const src = this.src;
     const n = src.length;
     let j = this.i + 1;
@@ -440,7 +450,7 @@ export class Lexer {
     let segStart = j;
     let interpolated = false;
     for (;;) {
-      if (j >= n) throw RhaiError.parse('UnexpectedEOF', 'Unterminated string literal', p);
+      if (j >= n) throw RhaiError.parse('UnexpectedEOF', 'Unterminated string literal', toPosition(p));
       const c = src.charCodeAt(j);
       if (c === 96) {
         if (src.charCodeAt(j + 1) === 96) {
@@ -476,11 +486,8 @@ export class Lexer {
     }
     if (text !== '' || parts.length === 0) parts.push({ text });
     this.i = j;
-    if (!interpolated) {
-      this.push(out, 'string', parts.map((x) => ('text' in x ? x.text : '')).join(''), p);
-    } else {
-      this.push(out, 'interp', '', p, { parts });
-    }
+    if (!interpolated) return this.make('string', parts.map((x) => ('text' in x ? x.text : '')).join(''), p);
+    return this.make('interp', '', p, undefined, parts);
   }
 }
 

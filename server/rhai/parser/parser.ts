@@ -2,7 +2,7 @@
  * Recursive-descent parser with precedence climbing for binary operators (Rhai's precedence table).
  * Nesting is bounded by the expression-depth limits so hostile input cannot exhaust the JS stack.
  */
-import { type ParseErrorKind, type Position, RhaiError } from '../errors.js';
+import { type ParseErrorKind, RhaiError } from '../errors.js';
 import type {
   AssignOp,
   BinaryOp,
@@ -12,9 +12,11 @@ import type {
   LogicalOp,
   MapLit,
   Script,
+  SrcPos,
   Stmt,
   SwitchCase,
 } from './ast.js';
+import { toPosition } from './ast.js';
 import { isValidIdentifier, Lexer } from './lexer.js';
 import { FUNCTION_KEYWORDS, type Token } from './tokens.js';
 
@@ -28,6 +30,8 @@ export interface ParseOptions {
   maxFunctions?: number;
   /** Parsing code for `eval`: function definitions are refused. */
   isEval?: boolean;
+  /** Maximum length of a string literal (0 = unlimited). */
+  maxStringSize?: number;
 }
 
 const BINARY_PRECEDENCE: Readonly<Record<string, number>> = {
@@ -84,15 +88,8 @@ const UNDEFINABLE_FNS: ReadonlySet<string> = new Set([
 
 /** Parse a whole script. */
 export function parseScript(source: string, options: ParseOptions = {}): Script {
-  let tokens: Token[];
   try {
-    tokens = new Lexer(source).tokenize();
-  } catch (e) {
-    throw toParseError(e);
-  }
-  const parser = new Parser(tokens, options);
-  try {
-    return parser.parseScript();
+    return new Parser(new Lexer(source), options).parseScript();
   } catch (e) {
     throw toParseError(e);
   }
@@ -101,7 +98,7 @@ export function parseScript(source: string, options: ParseOptions = {}): Script 
 /** Parse a single expression (used by hosts/tools). */
 export function parseExpression(source: string, options: ParseOptions = {}): Expr {
   try {
-    const parser = new Parser(new Lexer(source).tokenize(), options);
+    const parser = new Parser(new Lexer(source), options);
     return parser.parseStandaloneExpr();
   } catch (e) {
     throw toParseError(e);
@@ -114,9 +111,31 @@ function toParseError(e: unknown): unknown {
   return e;
 }
 
+/** Where the parser reads tokens from: the lexer (streaming) or a pre-lexed list. */
+interface TokenSource {
+  next(): Token;
+}
+
+/** Tokens of an interpolation block. */
+class TokenList implements TokenSource {
+  private i = 0;
+  private readonly toks: readonly Token[];
+  constructor(toks: readonly Token[]) {
+    this.toks = toks;
+  }
+  next(): Token {
+    const t = this.toks[this.i];
+    if (this.i < this.toks.length - 1) this.i++;
+    return t;
+  }
+}
+
 class Parser {
-  private readonly toks: Token[];
-  private p = 0;
+  private readonly source: TokenSource;
+  /** The current token. */
+  private cur: Token;
+  /** Look-ahead tokens already read from the source. */
+  private readonly ahead: Token[] = [];
   private readonly opts: ParseOptions;
   private depth = 0;
   private maxDepth: number;
@@ -127,8 +146,9 @@ class Parser {
   private readonly functions: FnDef[] = [];
   private readonly fnKeys = new Set<string>();
 
-  constructor(tokens: Token[], opts: ParseOptions) {
-    this.toks = tokens;
+  constructor(source: TokenSource, opts: ParseOptions) {
+    this.source = source;
+    this.cur = source.next();
     this.opts = opts;
     this.maxDepth = opts.maxExprDepth ?? 0;
   }
@@ -136,14 +156,15 @@ class Parser {
   // ---- token helpers -------------------------------------------------------------------------
 
   private get tok(): Token {
-    return this.toks[this.p];
+    return this.cur;
   }
   private peek(k = 1): Token {
-    return this.toks[Math.min(this.p + k, this.toks.length - 1)];
+    while (this.ahead.length < k) this.ahead.push(this.source.next());
+    return this.ahead[k - 1];
   }
   private next(): Token {
-    const t = this.toks[this.p];
-    if (this.p < this.toks.length - 1) this.p++;
+    const t = this.cur;
+    this.cur = this.ahead.length > 0 ? (this.ahead.shift() as Token) : this.source.next();
     return t;
   }
   private isOp(text: string, t: Token = this.tok): boolean {
@@ -159,8 +180,8 @@ class Parser {
     }
     return false;
   }
-  private fail(kind: ParseErrorKind, msg: string, pos: Position = this.tok.pos): never {
-    throw RhaiError.parse(kind, msg, pos);
+  private fail(kind: ParseErrorKind, msg: string, pos: SrcPos = this.tok.pos): never {
+    throw RhaiError.parse(kind, msg, toPosition(pos));
   }
   private expectOp(text: string, context: string): Token {
     if (this.isOp(text)) return this.next();
@@ -168,7 +189,14 @@ class Parser {
     return this.fail('MissingToken', `Expecting '${text}' ${context}, found ${describe(this.tok)}`);
   }
 
-  private enter(pos: Position): void {
+  private checkLiteralSize(t: Token): void {
+    const max = this.opts.maxStringSize ?? 0;
+    if (max > 0 && t.text.length > max && [...t.text].length > max) {
+      this.fail('LiteralTooLarge', 'String literal too large', t.pos);
+    }
+  }
+
+  private enter(pos: SrcPos): void {
     this.depth++;
     if (this.maxDepth > 0 && this.depth > this.maxDepth) {
       this.fail('ExprTooDeep', 'Expression exceeds maximum complexity', pos);
@@ -299,6 +327,12 @@ class Parser {
             break;
         }
       }
+      // `if`, loops, `switch` and blocks at the start of a statement are complete statements:
+      // a following `[`, `(` or `-` starts the next statement, not an index or a subtraction.
+      if (startsBlockStatement(t)) {
+        const expr = t.kind === 'op' ? this.parseBlock() : this.parseKeywordExpr(t);
+        return { type: 'ExprStmt', expr, pos: t.pos };
+      }
       const expr = this.parseExprOrAssign();
       return { type: 'ExprStmt', expr, pos: t.pos };
     } finally {
@@ -326,7 +360,7 @@ class Parser {
       this.fail('WrongExport', 'Export statement can only appear at global level', kw.pos);
     }
     if (this.isKw('let') || this.isKw('const')) return this.parseLet(true);
-    const items: { name: string; alias: string; pos: Position }[] = [];
+    const items: { name: string; alias: string; pos: SrcPos }[] = [];
     do {
       const t = this.next();
       const name = this.checkName(t, 'variable');
@@ -510,13 +544,20 @@ class Parser {
       this.enter(t.pos);
       try {
         // Fold negative literals so that i64::MIN can be written.
-        if (t.text === '-' && (this.tok.kind === 'int' || this.tok.kind === 'float') && !this.hasPostfix(1)) {
+        // A negative number literal is one literal, so `-42.abs()` is `(-42).abs()` and i64::MIN
+        // can be written.
+        if (t.text === '-' && (this.tok.kind === 'int' || this.tok.kind === 'float')) {
           const lit = this.next();
-          if (lit.kind === 'float') return { type: 'FloatLit', value: -(lit.num as number), pos: t.pos };
-          const v = lit.num as number | bigint;
-          const neg = typeof v === 'bigint' ? -v : -v;
-          const value = typeof neg === 'bigint' && neg >= -9007199254740991n ? Number(neg) : neg;
-          return { type: 'IntLit', value: value === 0 ? 0 : value, pos: t.pos };
+          let neg: Expr;
+          if (lit.kind === 'float') {
+            neg = { type: 'FloatLit', value: -(lit.num as number), pos: t.pos };
+          } else {
+            const v = lit.num as number | bigint;
+            const n = typeof v === 'bigint' ? -v : -v;
+            const value = typeof n === 'bigint' && n >= -9007199254740991n ? Number(n) : n;
+            neg = { type: 'IntLit', value: value === 0 ? 0 : value, pos: t.pos };
+          }
+          return this.parsePostfix(neg);
         }
         const operand = this.parseUnary();
         return { type: 'Unary', op: t.text as '-' | '+' | '!', operand, pos: t.pos };
@@ -525,12 +566,6 @@ class Parser {
       }
     }
     return this.parsePostfix(this.parsePrimary());
-  }
-
-  /** True when the token after the next one continues a postfix chain (`-1.abs()` negates the call). */
-  private hasPostfix(offset: number): boolean {
-    const t = this.peek(offset);
-    return t.kind === 'op' && (t.text === '.' || t.text === '[' || t.text === '?.' || t.text === '?[');
   }
 
   private parsePostfix(expr: Expr): Expr {
@@ -596,6 +631,7 @@ class Parser {
         return { type: 'FloatLit', value: t.num as number, pos: t.pos };
       case 'string':
         this.next();
+        this.checkLiteralSize(t);
         return { type: 'StringLit', value: t.text, pos: t.pos };
       case 'char':
         this.next();
@@ -741,7 +777,7 @@ class Parser {
       if ('text' in part) {
         parts.push(part.text);
       } else {
-        const sub = new Parser(part.tokens, this.opts);
+        const sub = new Parser(new TokenList(part.tokens), this.opts);
         sub.depth = this.depth + 1;
         sub.maxDepth = this.maxDepth;
         sub.inFunction = this.inFunction;
@@ -756,7 +792,7 @@ class Parser {
 
   private parseMapLit(): MapLit {
     const open = this.next();
-    const entries: { key: string; value: Expr; pos: Position }[] = [];
+    const entries: { key: string; value: Expr; pos: SrcPos }[] = [];
     const seen = new Set<string>();
     while (!this.isOp('}')) {
       const k = this.next();
@@ -901,6 +937,22 @@ class Parser {
 
 // ---- helpers ----------------------------------------------------------------------------------
 
+function startsBlockStatement(t: Token): boolean {
+  if (t.kind === 'op') return t.text === '{';
+  if (t.kind !== 'keyword') return false;
+  switch (t.text) {
+    case 'if':
+    case 'switch':
+    case 'while':
+    case 'loop':
+    case 'do':
+    case 'for':
+      return true;
+    default:
+      return false;
+  }
+}
+
 function describe(t: Token): string {
   switch (t.kind) {
     case 'eof':
@@ -920,7 +972,7 @@ function describe(t: Token): string {
 function checkIntLiteral(t: Token): number | bigint {
   const v = t.num as number | bigint;
   if (typeof v === 'bigint' && v > 9223372036854775807n) {
-    throw RhaiError.parse('LiteralTooLarge', `Integer literal too large: ${t.text}`, t.pos);
+    throw RhaiError.parse('LiteralTooLarge', `Integer literal too large: ${t.text}`, toPosition(t.pos));
   }
   return v;
 }
@@ -954,19 +1006,20 @@ function endsWithBlock(e: Expr): boolean {
 }
 
 /** Assignment targets: a variable, `this`, or an index/property chain rooted at one. */
-function checkAssignable(e: Expr, pos: Position): void {
+function checkAssignable(e: Expr, pos: SrcPos): void {
   let root = e;
   while (root.type === 'Index' || root.type === 'Property') {
-    if (root.safe) throw RhaiError.parse('AssignmentToInvalidLHS', 'Cannot assign through ?. or ?[', pos);
+    if (root.safe)
+      throw RhaiError.parse('AssignmentToInvalidLHS', 'Cannot assign through ?. or ?[', toPosition(pos));
     root = root.target;
   }
   if (root.type === 'This') return;
   if (root.type === 'Variable') {
     if (root.namespace)
-      throw RhaiError.parse('AssignmentToConstant', 'Cannot assign to a module variable', pos);
+      throw RhaiError.parse('AssignmentToConstant', 'Cannot assign to a module variable', toPosition(pos));
     return;
   }
-  throw RhaiError.parse('AssignmentToInvalidLHS', 'Cannot assign to this expression', pos);
+  throw RhaiError.parse('AssignmentToInvalidLHS', 'Cannot assign to this expression', toPosition(pos));
 }
 
 function constInt(e: Expr): number | undefined {

@@ -1,7 +1,7 @@
 /**
  * Token types produced by the lexer.
  */
-import type { Position } from '../errors.js';
+import type { SrcPos } from './ast.js';
 
 /** Kinds of token. Punctuation and operators are `op` tokens whose `text` is the symbol. */
 export type TokenKind =
@@ -17,7 +17,7 @@ export type TokenKind =
   | 'eof';
 
 /** One piece of a backtick string: literal text, or the tokens of a `${ ... }` block. */
-export type InterpPart = { readonly text: string } | { readonly tokens: Token[]; readonly pos: Position };
+export type InterpPart = { readonly text: string } | { readonly tokens: Token[]; readonly pos: SrcPos };
 
 /** A lexical token with its start position. */
 export interface Token {
@@ -28,9 +28,7 @@ export interface Token {
   readonly num?: number | bigint;
   /** Parts of an interpolated (backtick) string. */
   readonly parts?: InterpPart[];
-  readonly pos: Position;
-  /** True when a newline separated this token from the previous one. */
-  readonly nl: boolean;
+  readonly pos: SrcPos;
 }
 
 /** Active keywords: they cannot be used as variable names. */

@@ -10,12 +10,22 @@ import type { Value } from './value.js';
 /** A compiled script function (hidden params: call depth and `this`). */
 export type CompiledFn = (d: number, th: unknown, ...args: Value[]) => Value;
 
+/** The compiled instance a function belongs to: lets a caller from another run re-bind it. */
+export interface FnOwner {
+  /** Attach a runtime (returns the previous one). */
+  bind(rt: unknown): unknown;
+  /** The runtime currently attached. */
+  cur(): unknown;
+}
+
 /** A script-defined function as stored in function tables. */
 export interface ScriptFn {
   readonly fn: CompiledFn;
   readonly name: string;
   readonly arity: number;
   readonly isPrivate: boolean;
+  /** The instance owning the function (closures may outlive the run that created them). */
+  readonly own?: FnOwner;
 }
 
 /** A static host module: `name::fn(...)`, `name::CONST`, nested `name::sub::fn(...)`. */

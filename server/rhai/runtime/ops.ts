@@ -160,6 +160,9 @@ export function mod(a: Value, b: Value): OpResult {
   if (ka === 1 && kb === 1) {
     if (b === 0 || b === 0n) throw RhaiError.arithmetic(`Modulo division by zero or overflow: ${a} % ${b}`);
     if (typeof a === 'number' && typeof b === 'number') return (a % b) + 0;
+    if (big(a) === I64_MIN && big(b) === -1n) {
+      throw RhaiError.arithmetic(`Modulo division by zero or overflow: ${a} % ${b}`);
+    }
     return fromBig(big(a) % big(b), () => `Modulo division by zero or overflow: ${a} % ${b}`);
   }
   return makeFloat(fval(a) % fval(b));
@@ -174,6 +177,7 @@ export function pow(a: Value, b: Value): OpResult {
     const y = big(b);
     if (y < 0n) throw RhaiError.arithmetic(`Integer raised to a negative index: ${a} ** ${b}`);
     const x = big(a);
+    if (y === 0n) return 1;
     if (x === 0n || x === 1n) return Number(x);
     if (x === -1n) return y % 2n === 0n ? 1 : -1;
     if (y > 64n) throw RhaiError.arithmetic(`Exponential overflow: ${a} ** ${b}`);

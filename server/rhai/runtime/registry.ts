@@ -71,7 +71,7 @@ export class FunctionRegistry implements NativeRegistry {
   /** True when some overload of `name` takes `arity` arguments. */
   hasArity(name: string, arity: number): boolean {
     const list = this.byName.get(name);
-    return list !== undefined && list.some((d) => d.params.length === arity);
+    return list?.some((d) => d.params.length === arity) === true;
   }
 
   /** Find the overload matching the argument types. */

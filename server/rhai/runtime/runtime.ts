@@ -9,7 +9,7 @@ import { type Position, RhaiError } from '../errors.js';
 import { indexGet, indexSet } from './indexing.js';
 import { type Cursor, DONE, iterate } from './iterate.js';
 import type { Limits } from './limits.js';
-import { type CompiledFn, moduleFromHost, RModule, type ScriptFn } from './modules.js';
+import { type CompiledFn, type FnOwner, moduleFromHost, RModule, type ScriptFn } from './modules.js';
 import type { NativeCallContext, NativeFnDef } from './native.js';
 import * as ops from './ops.js';
 import { NOT_BUILTIN, type OpResult } from './ops.js';
@@ -36,11 +36,15 @@ export const UNBOUND: unique symbol = Symbol('unbound');
 /** A hoisted variable not yet declared. */
 export const NS: unique symbol = Symbol('not-set');
 
-/** What a compiled unit's factory returns. */
+/** What a compiled unit's factory returns: the script's functions, reusable across runs. */
 export interface Instance {
   main(d: number, view: ScopeView | null, ex: Exports | null, th: unknown): Value;
   readonly F: Map<string, ScriptFn>;
   readonly G: Map<string, Value>;
+  /** Attach a runtime (returns the previous one). */
+  bind(rt: Runtime | null): Runtime | null;
+  /** Forget the previous run's global constants and imported modules. */
+  reset(): void;
 }
 
 /** Exports collected from a module script. */
@@ -51,12 +55,12 @@ export interface Exports {
 
 /** The factory built from generated source. */
 export type Factory = (
-  rt: Runtime,
   K: readonly unknown[],
   P: readonly Position[],
   S: readonly CallSite[],
   FP: Map<string, ScriptFn> | null,
   GP: Map<string, Value> | null,
+  H: typeof HELPERS,
 ) => Instance;
 
 /** A compiled script ready to instantiate. */
@@ -66,7 +70,52 @@ export interface CompiledUnit {
   readonly positions: readonly Position[];
   readonly sites: readonly CallSite[];
   readonly sourceName?: string;
+  /** A cached instance (reused by sequential runs; nested runs get their own). */
+  instance?: Instance;
+  /** The cached instance is bound to a run in progress. */
+  busy?: boolean;
 }
+
+/**
+ * Float arithmetic where an operand is a boxed integral FLOAT (the first slow path of `+ - * /`):
+ * module-level so generated code always calls the same function objects (stable for the JIT).
+ */
+function floatOp(op: 0 | 1 | 2 | 3 | 4) {
+  return (rt: Runtime, a: Value, b: Value, p: Position): Value => {
+    let x: number;
+    let y: number;
+    if (a instanceof RFloat) x = a.value;
+    else if (typeof a === 'number' && (Math.floor(a) !== a || b instanceof RFloat)) x = a;
+    else return op === 4 ? rt.addAssign(a, b, p) : rt.arith(op, a, b, p);
+    if (b instanceof RFloat) y = b.value;
+    else if (typeof b === 'number') y = b;
+    else return op === 4 ? rt.addAssign(a, b, p) : rt.arith(op, a, b, p);
+    switch (op) {
+      case 1:
+        return makeFloat(x - y);
+      case 2:
+        return makeFloat(x * y);
+      case 3:
+        return makeFloat(x / y);
+      default:
+        return makeFloat(x + y);
+    }
+  };
+}
+
+/** Values and functions generated code takes from the runtime module. */
+const HELPERS = {
+  UNBOUND,
+  NS,
+  FnPtr,
+  DONE,
+  cloneValue,
+  FADD: floatOp(0),
+  FSUB: floatOp(1),
+  FMUL: floatOp(2),
+  FDIV: floatOp(3),
+  FADDA: floatOp(4),
+};
 
 /** What the engine provides to a run. */
 export interface RuntimeHost {
@@ -226,8 +275,6 @@ class NativeCtx implements NativeCallContext {
 
 /** The runtime of one evaluation. */
 export class Runtime {
-  /** Helpers destructured by generated code. */
-  readonly H = { UNBOUND, NS, FnPtr, DONE, RFloat, mkf: makeFloat };
   /** Operations counted so far. */
   ops = 0;
   /** Next operation count at which `tick` must run. */
@@ -250,6 +297,8 @@ export class Runtime {
   private moduleCount = 0;
   private readonly maxOps: number;
   private readonly maxLevels: number;
+  /** Array or map size limits are set (nested data must be measured). */
+  private readonly nestedLimits: boolean;
 
   constructor(host: RuntimeHost, options: RunOptions = {}) {
     this.host = host;
@@ -261,30 +310,72 @@ export class Runtime {
     this.hostView = options.view ?? null;
     this.maxOps = host.limits.maxOperations;
     this.maxLevels = host.limits.maxCallLevels;
+    this.nestedLimits = host.limits.maxArraySize > 0 || host.limits.maxMapSize > 0;
     this.lim = this.nextLimit();
     if (this.deadline !== undefined && Date.now() > this.deadline) {
       throw new RhaiError('ErrorTerminated', 'Script terminated');
     }
   }
 
-  /** Instantiate and run a compiled unit. */
+  /** Instantiate (or reuse) and run a compiled unit; call `release()` when the run is over. */
   run(
     unit: CompiledUnit,
     ex: Exports | null = null,
     th: unknown = UNBOUND,
   ): { value: Value; instance: Instance } {
-    const instance = this.instantiate(unit);
+    const instance = this.acquire(unit);
     const value = instance.main(0, this.hostView, ex, th);
     return { value, instance };
   }
 
-  /** Create the functions of a unit bound to this runtime. */
-  instantiate(
-    unit: CompiledUnit,
-    FP: Map<string, ScriptFn> | null = null,
-    GP: Map<string, Value> | null = null,
-  ) {
-    return unit.factory(this, unit.consts, unit.positions, unit.sites, FP, GP);
+  /** Instances bound to this run, with the runtime each was bound to before. */
+  private readonly bound: { unit: CompiledUnit | null; instance: Instance; prev: Runtime | null }[] = [];
+
+  /** The unit's instance, bound to this run and reset (a fresh one if another run is using it). */
+  acquire(unit: CompiledUnit): Instance {
+    let instance = unit.instance;
+    let owner: CompiledUnit | null = unit;
+    if (instance === undefined || unit.busy) {
+      instance = unit.factory(unit.consts, unit.positions, unit.sites, null, null, HELPERS);
+      if (unit.instance === undefined) unit.instance = instance;
+      else owner = null;
+    }
+    if (owner !== null) owner.busy = true;
+    const prev = instance.bind(this);
+    instance.reset();
+    this.bound.push({ unit: owner, instance, prev });
+    return instance;
+  }
+
+  /** An instance for `eval` code sharing the caller's function table and globals. */
+  private instantiateEval(unit: CompiledUnit, FP: Map<string, ScriptFn>, GP: Map<string, Value>): Instance {
+    const instance = unit.factory(unit.consts, unit.positions, unit.sites, FP, GP, HELPERS);
+    instance.bind(this);
+    return instance;
+  }
+
+  /** Unbind every instance this run used. */
+  release(): void {
+    for (let i = this.bound.length - 1; i >= 0; i--) {
+      const b = this.bound[i];
+      b.instance.bind(b.prev);
+      if (b.unit !== null) b.unit.busy = false;
+    }
+    this.bound.length = 0;
+  }
+
+  /** `+ - * /` by index (0-3), for the float helpers' fallback. */
+  arith(op: 0 | 1 | 2 | 3, a: Value, b: Value, pos: Position): Value {
+    switch (op) {
+      case 1:
+        return this.sub(a, b, pos);
+      case 2:
+        return this.mul(a, b, pos);
+      case 3:
+        return this.div(a, b, pos);
+      default:
+        return this.add(a, b, pos);
+    }
   }
 
   // ---- limits ---------------------------------------------------------------------------------
@@ -335,7 +426,48 @@ export class Runtime {
   checkArray(a: Value[], pos: Position | null): Value[] {
     const max = this.limits.maxArraySize;
     if (max > 0 && a.length > max) throw RhaiError.tooLarge('Size of array', pos);
+    for (let i = 0; i < a.length; i++) {
+      if (typeof a[i] === 'object') {
+        this.checkNested(a, pos);
+        break;
+      }
+    }
     return a;
+  }
+
+  /**
+   * Size limits count nested data (as Rhai does): the elements of all nested arrays/blobs, the
+   * properties of all nested maps, and the characters of all contained strings. The walk stops as
+   * soon as a limit is exceeded, so it costs at most the limit.
+   */
+  checkNested(root: Value, pos: Position | null): void {
+    const { maxArraySize, maxMapSize, maxStringSize } = this.limits;
+    if (maxArraySize === 0 && maxMapSize === 0) return;
+    let arrays = 0;
+    let maps = 0;
+    let strings = 0;
+    const stack: Value[] = [root];
+    while (stack.length > 0) {
+      const v = stack.pop();
+      if (typeof v === 'string') {
+        strings += v.length;
+        if (maxStringSize > 0 && strings > maxStringSize) throw RhaiError.tooLarge('Length of string', pos);
+      } else if (Array.isArray(v)) {
+        arrays += v.length;
+        if (maxArraySize > 0 && arrays > maxArraySize) throw RhaiError.tooLarge('Size of array', pos);
+        for (let i = 0; i < v.length; i++) {
+          const x = v[i];
+          if (typeof x === 'object' || typeof x === 'string') stack.push(x);
+        }
+      } else if (v instanceof Map) {
+        maps += v.size;
+        if (maxMapSize > 0 && maps > maxMapSize) throw RhaiError.tooLarge('Size of object map', pos);
+        for (const x of v.values()) if (typeof x === 'object' || typeof x === 'string') stack.push(x);
+      } else if (v instanceof RBlob) {
+        arrays += v.length;
+        if (maxArraySize > 0 && arrays > maxArraySize) throw RhaiError.tooLarge('Size of array', pos);
+      }
+    }
   }
 
   private checkMap(m: Map<string, Value>, pos: Position | null): Map<string, Value> {
@@ -367,8 +499,15 @@ export class Runtime {
 
   mkMap(keys: readonly string[], vals: Value[], pos: Position): Map<string, Value> {
     const m = new Map<string, Value>();
-    for (let i = 0; i < keys.length; i++) m.set(keys[i], vals[i]);
-    return this.limits.maxMapSize > 0 ? this.checkMap(m, pos) : m;
+    let nested = false;
+    for (let i = 0; i < keys.length; i++) {
+      const v = vals[i];
+      if (typeof v === 'object') nested = true;
+      m.set(keys[i], v);
+    }
+    if (this.limits.maxMapSize > 0) this.checkMap(m, pos);
+    if (nested) this.checkNested(m, pos);
+    return m;
   }
 
   /** String interpolation: display form; blobs are read as UTF-8 text. */
@@ -390,8 +529,20 @@ export class Runtime {
     return { fn, name, arity, isPrivate };
   }
 
-  closure(name: string, arity: number, fn: CompiledFn): FnPtr {
-    return new FnPtr(name, [], { fn, name, arity, isPrivate: false } satisfies ScriptFn);
+  closure(name: string, arity: number, fn: CompiledFn, own: FnOwner): FnPtr {
+    return new FnPtr(name, [], { fn, name, arity, isPrivate: false, own } satisfies ScriptFn);
+  }
+
+  /** Call a script function, attaching this run to its instance if it belongs to another run. */
+  private callScript(sf: ScriptFn, d: number, th: unknown, args: Value[]): Value {
+    const own = sf.own;
+    if (own === undefined || own.cur() === this) return sf.fn(d, th, ...args);
+    const prev = own.bind(this);
+    try {
+      return sf.fn(d, th, ...args);
+    } finally {
+      own.bind(prev);
+    }
   }
 
   notBool(v: Value, pos: Position): never {
@@ -567,13 +718,25 @@ export class Runtime {
       return this.add(a, b, pos);
     }
     if (Array.isArray(a)) {
-      if (Array.isArray(b)) for (const x of b) a.push(typeof x === 'object' ? cloneValue(x) : x);
-      else a.push(typeof b === 'object' ? cloneValue(b) : b);
-      return this.checkArray(a, pos);
+      if (Array.isArray(b)) {
+        // `a += a` appends a snapshot: iterate over the original length only.
+        const n = b.length;
+        for (let i = 0; i < n; i++) {
+          const x = b[i];
+          a.push(typeof x === 'object' ? cloneValue(x) : x);
+        }
+      } else {
+        a.push(typeof b === 'object' ? cloneValue(b) : b);
+      }
+      this.checkArray(a, pos);
+      if (typeof b === 'object') this.checkNested(a, pos);
+      return a;
     }
     if (a instanceof Map && b instanceof Map) {
-      for (const [k, x] of b) a.set(k, typeof x === 'object' ? cloneValue(x) : x);
-      return this.checkMap(a, pos);
+      if (a !== b) for (const [k, x] of b) a.set(k, typeof x === 'object' ? cloneValue(x) : x);
+      this.checkMap(a, pos);
+      this.checkNested(a, pos);
+      return a;
     }
     if (a instanceof RBlob) {
       if (b instanceof RBlob) a.append(b.view());
@@ -630,7 +793,10 @@ export class Runtime {
     } catch (e) {
       throw withPos(e, pos);
     }
-    if (r !== NOT_BUILTIN) return r;
+    if (r !== NOT_BUILTIN) {
+      if (typeof v === 'object') this.checkNested(r, pos);
+      return r;
+    }
     const def = this.reg.resolve('index$set$', [c, idx, v]);
     if (def !== undefined) {
       this.invoke(def, [c, idx, v], pos, new Map(), 0);
@@ -660,6 +826,7 @@ export class Runtime {
       const max = this.limits.maxMapSize;
       if (max > 0 && !o.has(name) && o.size >= max) throw RhaiError.tooLarge('Size of object map', pos);
       o.set(name, v);
+      if (typeof v === 'object') this.checkNested(o, pos);
       return o;
     }
     const args = [o, v];
@@ -679,7 +846,8 @@ export class Runtime {
 
   /** Invoke a native function (counts one operation; fills in error positions). */
   invoke(def: NativeFnDef, args: Value[], pos: Position, F: Map<string, ScriptFn>, d: number): Value {
-    if ((this.ops += 1) > this.lim) this.tick(pos);
+    this.ops += 1;
+    if (this.ops > this.lim) this.tick(pos);
     const ctx = this.ctx;
     ctx.position = pos;
     ctx.F = F;
@@ -694,6 +862,15 @@ export class Runtime {
     if (ctx.thisSet) {
       this.dirty = true;
       this.newThis = ctx.newThis;
+    }
+    if (this.nestedLimits && args.length > 1) {
+      // A container stored into the receiver may make nested data exceed the size limits.
+      for (let i = 1; i < args.length; i++) {
+        if (typeof args[i] === 'object') {
+          this.checkNested(args[0], pos);
+          break;
+        }
+      }
     }
     return r === null ? undefined : r;
   }
@@ -765,10 +942,10 @@ export class Runtime {
     const target = fp.target as ScriptFn | undefined;
     if (target !== undefined) {
       if (target.arity !== all.length) throw notFound(signature(fp.name, all), pos);
-      return target.fn(d + 1, th, ...all);
+      return this.callScript(target, d + 1, th, all);
     }
     const sf = F.get(`${fp.name}/${all.length}`);
-    if (sf !== undefined) return sf.fn(d + 1, th, ...all);
+    if (sf !== undefined) return this.callScript(sf, d + 1, th, all);
     const withThis = th !== UNBOUND ? [th as Value, ...all] : all;
     const def = this.reg.resolve(fp.name, withThis);
     if (def !== undefined) return this.invoke(def, withThis, pos, F, d);
@@ -866,7 +1043,7 @@ export class Runtime {
           return;
         }
       }
-      if (DS !== null && DS.set(name, v)) return;
+      if (DS?.set(name, v)) return;
     } catch (e) {
       throw withPos(e, pos);
     }
@@ -910,7 +1087,7 @@ export class Runtime {
     if (this.host.disableEval || typeof code !== 'string') throw notFound(signature('eval', [code]), pos);
     if (this.maxLevels > 0 && d + 1 > this.maxLevels) this.overflow(pos);
     const unit = this.host.compileEval(code);
-    const inst = this.instantiate(unit, F, G);
+    const inst = this.instantiateEval(unit, F, G);
     return inst.main(d + 1, view, null, UNBOUND);
   }
 
@@ -949,7 +1126,7 @@ export class Runtime {
       return resolved;
     }
     const ex: Exports = { vars: new Map(), subs: new Map() };
-    const inst = this.instantiate(resolved);
+    const inst = this.acquire(resolved);
     try {
       inst.main(d + 1, null, ex, UNBOUND);
     } catch (e) {

@@ -108,3 +108,37 @@ describe('conversion', () => {
     expect(toJs(RChar.of(65))).toBe('A');
   });
 });
+
+describe('reuse across runs', () => {
+  it('runs the same AST repeatedly with fresh globals', () => {
+    const e = new Engine();
+    const ast = e.compile('const N = 2; fn f() { global::N * 21 } f()');
+    for (let i = 0; i < 5; i++) expect(e.eval(ast)).toBe(42);
+  });
+
+  it('lets a closure created in one run be called in a later one', () => {
+    const e = new Engine();
+    const scope = new Scope();
+    e.eval('let k = 10; let add = |v| v + k;', scope);
+    expect(e.eval('add.call(5)', scope)).toBe(15);
+  });
+
+  it('supports re-entrant evaluation from a host function', () => {
+    const e = new Engine();
+    const ast = e.compile('fn twice(x) { x * 2 } let r = twice(N); if N < 3 { r + inner(N + 1) } else { r }');
+    e.registerFn('inner', ['int'], (_ctx, [n]) => {
+      const s = new Scope().push('N', n);
+      return e.evalRaw(ast, s);
+    });
+    const scope = new Scope().push('N', 1);
+    expect(e.eval(ast, scope)).toBe(2 + 4 + 6);
+  });
+
+  it('keeps modules separate per run', () => {
+    const e = new Engine();
+    e.setModuleResolver({ resolve: (p) => (p === 'm' ? 'export let n = 0; fn inc() { 1 }' : null) });
+    const ast = e.compile('import "m" as m; m::n + m::inc()');
+    expect(e.eval(ast)).toBe(1);
+    expect(e.eval(ast)).toBe(1);
+  });
+});

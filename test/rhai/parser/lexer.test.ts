@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RhaiError } from '../../../server/rhai/index.js';
+import { toPosition } from '../../../server/rhai/parser/ast.js';
 import { isValidIdentifier, tokenize } from '../../../server/rhai/parser/lexer.js';
 
 const kinds = (src: string) => tokenize(src).map((t) => `${t.kind}:${t.text}`);
@@ -74,7 +75,7 @@ describe('lexer', () => {
     const toks = tokenize('let a = 1; /* multi\nline */\n  // comment\n  b');
     const b = toks[toks.length - 2];
     expect(b.text).toBe('b');
-    expect(b.pos).toEqual({ line: 4, column: 3 });
+    expect(toPosition(b.pos)).toEqual({ line: 4, column: 3 });
   });
 
   it('lexes interpolation blocks recursively', () => {

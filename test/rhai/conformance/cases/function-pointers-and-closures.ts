@@ -121,7 +121,7 @@ export const functionPointersAndClosuresCases: readonly ConformanceCase[] = [
   { name: 'named pointer is not anonymous', script: 'Fn("foo").is_anonymous', value: false },
   {
     name: 'anonymous functions can call global functions',
-    script: 'fn helper(x) { x + 1 } let f = |x| helper(x) * 2; f.call(1)',
+    script: 'fn plus_one(x) { x + 1 } let f = |x| plus_one(x) * 2; f.call(1)',
     value: 4,
   },
   {

@@ -155,7 +155,7 @@ export const functionsCases: readonly ConformanceCase[] = [
   },
   {
     name: 'private functions are callable in their own script',
-    script: 'private fn helper() { 41 } helper() + 1',
+    script: 'private fn inner() { 41 } inner() + 1',
     value: 42,
   },
   {
