@@ -6,6 +6,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { StartupError } from '../errors/startup-error.js';
+import { processAlive } from '../platform/process-alive.js';
 
 /** Thrown when another live PiCloud holds the data folder. */
 export class AlreadyRunningError extends StartupError {
@@ -17,15 +18,6 @@ export class AlreadyRunningError extends StartupError {
       `PiCloud is already running with data folder ${dataDir} (pid ${pid}). Stop it first, or set PICLOUD_DATA_DIR.`,
     );
     this.name = 'AlreadyRunningError';
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -55,7 +47,7 @@ export function acquireInstanceLock(dataDir: string): InstanceLock {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = Number(readFileSync(file, 'utf8').trim());
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
       throw new AlreadyRunningError(holder, dataDir);
     }
     rmSync(file, { force: true }); // stale: its holder is gone

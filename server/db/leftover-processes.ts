@@ -8,15 +8,7 @@
 import { readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processAlive } from '../platform/process-alive.js';
 
 /** The pids of processes whose working directory is `dataDir` (Linux), excluding ourselves. */
 function processesInDirectory(dataDir: string): number[] {
@@ -53,11 +45,11 @@ function recordedPostmaster(dataDir: string): number | null {
 
 async function waitForExit(pids: number[], timeoutMs: number): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
-  let alive = pids.filter(isAlive);
+  let alive = pids.filter(processAlive);
   // A short, bounded wait loop: only runs during start-up recovery, never while idle.
   while (alive.length > 0 && Date.now() < deadline) {
     await sleep(50);
-    alive = alive.filter(isAlive);
+    alive = alive.filter(processAlive);
   }
   return alive;
 }
@@ -79,9 +71,9 @@ export async function stopLeftoverPostgres(dataDir: string): Promise<LeftoverRep
   const recorded = recordedPostmaster(dataDir);
   const inDir = processesInDirectory(dataDir);
   const recordedIsOurs =
-    recorded !== null && isAlive(recorded) && (process.platform !== 'linux' || inDir.includes(recorded));
+    recorded !== null && processAlive(recorded) && (process.platform !== 'linux' || inDir.includes(recorded));
 
-  if (recorded !== null && isAlive(recorded) && !recordedIsOurs) {
+  if (recorded !== null && processAlive(recorded) && !recordedIsOurs) {
     // The pid was reused by an unrelated process: PostgreSQL would refuse to start on this lock file.
     rmSync(join(dataDir, 'postmaster.pid'), { force: true });
     report.removedStaleLock = true;

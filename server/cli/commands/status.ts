@@ -6,15 +6,7 @@ import { parseArgs } from 'node:util';
 import { readRuntimeInfo } from '../../appliance/runtime-file.js';
 import { loadConfig } from '../../config/load-config.js';
 import { ConfigError } from '../../config/settings.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processAlive } from '../../platform/process-alive.js';
 
 async function fetchText(url: string): Promise<{ status: number; body: string } | null> {
   try {
@@ -39,7 +31,7 @@ export async function runStatus(argv: string[]): Promise<number> {
     throw error;
   }
   const runtime = readRuntimeInfo(dataDir);
-  if (!runtime || !isAlive(runtime.pid)) {
+  if (!runtime || !processAlive(runtime.pid)) {
     if (values.json) console.log(JSON.stringify({ running: false, dataDir }));
     else console.log(`PiCloud is not running (data folder ${dataDir}).`);
     return 3;
