@@ -76,6 +76,13 @@ describe('environment variables', () => {
     ['PICLOUD_LOG_LEVEL', 'loud', /PICLOUD_LOG_LEVEL='loud': must be one of fatal, error/],
     ['PICLOUD_POSTGRES_PORT', 'x', /PICLOUD_POSTGRES_PORT='x'/],
     ['PICLOUD_SHUTDOWN_TIMEOUT_MS', '5', /PICLOUD_SHUTDOWN_TIMEOUT_MS='5': must be an integer from 100/],
+    ['PICLOUD_EXECUTOR_WORKERS', '0', /PICLOUD_EXECUTOR_WORKERS='0': must be an integer from 1 to 256/],
+    ['PICLOUD_WORKER_MEMORY_MB', '8', /PICLOUD_WORKER_MEMORY_MB='8'/],
+    ['PICLOUD_SCRIPT_MAX_OPERATIONS', 'lots', /PICLOUD_SCRIPT_MAX_OPERATIONS='lots'/],
+    ['PICLOUD_SCRIPT_TIMEOUT_MS', '1', /PICLOUD_SCRIPT_TIMEOUT_MS='1'/],
+    ['PICLOUD_SCRIPT_MAX_RESPONSE_BYTES', '10', /PICLOUD_SCRIPT_MAX_RESPONSE_BYTES='10'/],
+    ['PICLOUD_LOG_RETENTION_COUNT', '-5', /PICLOUD_LOG_RETENTION_COUNT='-5'/],
+    ['PICLOUD_LOG_RETENTION_DAYS', '0', /PICLOUD_LOG_RETENTION_DAYS='0'/],
   ])('%s=%s stops start-up naming the setting', (name, value, message) => {
     expect(() => loadConfig(env({ [name]: value }))).toThrow(ConfigError);
     expect(() => loadConfig(env({ [name]: value }))).toThrow(message);
