@@ -52,6 +52,8 @@ export async function buildServer(deps: ServerDeps): Promise<PicloudServer> {
     // One debug line per request (onResponse below) instead of Fastify's two info lines: cheaper on a Pi.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    // Host names (up to 253 characters) travel as path parameters, e.g. when releasing a claim by pattern.
+    routerOptions: { maxParamLength: 256 },
     // We answer 503 in our own error format while draining (see onRequest below).
     return503OnClosing: false,
     // 'array' coercion lets path and query strings satisfy integer/boolean schemas, as Fastify does by default.

@@ -5,6 +5,8 @@
  * and the orchestrator (Host → app) share it.
  */
 
+import { isIPv6 } from 'node:net';
+
 /** A validated claim. */
 export interface HostClaim {
   /** The normalised claim as stored and shown ("*.home.lan"). */
@@ -23,7 +25,14 @@ function normalise(input: string): string {
 }
 
 function isHostName(host: string): boolean {
-  return host.length <= 253 && host.split('.').every((label) => LABEL.test(label));
+  const labels = host.split('.');
+  // An all-numeric last label is never a host name: "192.168.1.256" is a mistyped address, and a
+  // wildcard such as "*.1.20" would capture IP addresses.
+  return (
+    host.length <= 253 &&
+    labels.every((label) => LABEL.test(label)) &&
+    !/^\d+$/.test(labels[labels.length - 1])
+  );
 }
 
 /**
@@ -56,8 +65,9 @@ export function hostFromHeader(header: string | undefined): string | null {
   if (!header) return null;
   const value = header.trim().toLowerCase();
   if (value.startsWith('[')) {
-    const end = value.indexOf(']');
-    return end > 0 ? value.slice(0, end + 1) : null;
+    // Only an IPv6 literal, optionally with a port: "[]", "[name]" or "[::1]junk" are not hosts.
+    const literal = /^\[([0-9a-f:.]+)\](?::\d*)?$/.exec(value);
+    return literal && isIPv6(literal[1]) ? `[${literal[1]}]` : null;
   }
   const host = normalise(value.replace(/:\d*$/, ''));
   return host === '' || /[^a-z0-9.-]/.test(host) ? null : host;

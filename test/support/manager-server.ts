@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noExplicitAny: response bodies and fixtures are untyped JSON, checked by the tests' expectations
 /**
  * The real HTTP server with the manager's admin API, on a fresh migrated test database, for in-process
  * `inject` tests of the control plane. Alongside the server it gives tests what they need to check

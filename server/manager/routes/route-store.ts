@@ -62,6 +62,9 @@ async function views(db: Db, rows: Selectable<RoutesTable>[]): Promise<RouteView
 
 /** Validates a route against its app; returns the normalised row fields. */
 async function validate(trx: Transaction<Database>, appId: string, input: RouteInput, exceptId?: string) {
+  // Route writes of one app take turns: the conflict check below has no constraint behind it, so two
+  // concurrent writes would each miss the other's route.
+  await trx.selectFrom('apps').select('id').where('id', '=', appId).forNoKeyUpdate().execute();
   const pattern = parsePathPattern(input.path);
   if ('error' in pattern)
     throw new PicloudError('PICLOUD_ERR_ROUTE_INVALID', `Invalid path "${input.path}": ${pattern.error}`);
@@ -97,6 +100,8 @@ async function validate(trx: Transaction<Database>, appId: string, input: RouteI
     .select(['id', 'kind', 'name'])
     .where('app_id', '=', appId)
     .where(UUID.test(input.script) ? 'id' : 'name', '=', input.script)
+    // Held until commit: a concurrent save cannot make it a module under the new route.
+    .forShare()
     .executeTakeFirst();
   if (!script)
     throw new PicloudError('PICLOUD_ERR_SCRIPT_NOT_FOUND', `The app has no script "${input.script}"`);
