@@ -8,6 +8,7 @@ import type { AppsTable, Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { announce } from '../change-feed.js';
 import { isUniqueViolation } from '../db-errors.js';
+import { isUuid } from '../ids.js';
 import { decodeCursor, PAGE_LIMITS, type Page, type PageQuery, toPage } from '../pagination.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -26,14 +27,12 @@ export interface AppView {
 /** The result of looking an app up by id or slug. */
 export type AppLookup = { app: Selectable<AppsTable> } | { retiredSlug: string; currentSlug: string } | null;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Finds an app by id or current slug, or tells where a retired slug now points. */
 export async function lookupApp(db: Db, idOrSlug: string): Promise<AppLookup> {
   const app = await db
     .selectFrom('apps')
     .selectAll()
-    .where(UUID.test(idOrSlug) ? 'id' : 'slug', '=', idOrSlug.toLowerCase())
+    .where(isUuid(idOrSlug) ? 'id' : 'slug', '=', idOrSlug.toLowerCase())
     .executeTakeFirst();
   if (app) return { app };
   const retired = await db
@@ -45,9 +44,23 @@ export async function lookupApp(db: Db, idOrSlug: string): Promise<AppLookup> {
   return retired ? { retiredSlug: retired.retired, currentSlug: retired.current } : null;
 }
 
+/**
+ * The id of the app a request names by id or slug — a retired slug names its app as it is now — or
+ * throws PICLOUD_ERR_APP_NOT_FOUND. For references in bodies and query strings, where no redirect
+ * can be answered.
+ */
+export async function resolveAppId(db: Db, idOrSlug: string): Promise<string> {
+  const found = await lookupApp(db, idOrSlug);
+  if (found && 'app' in found) return found.app.id;
+  const current = found ? await lookupApp(db, found.currentSlug) : null;
+  if (!current || !('app' in current))
+    throw new PicloudError('PICLOUD_ERR_APP_NOT_FOUND', `No app "${idOrSlug}"`);
+  return current.app.id;
+}
+
 /** Loads an app by id, or throws PICLOUD_ERR_APP_NOT_FOUND. */
 export async function requireAppById(db: Db, id: string): Promise<Selectable<AppsTable>> {
-  const app = UUID.test(id)
+  const app = isUuid(id)
     ? await db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst()
     : undefined;
   if (!app) throw new PicloudError('PICLOUD_ERR_APP_NOT_FOUND', `No app with id ${id}`);

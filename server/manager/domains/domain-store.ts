@@ -8,8 +8,7 @@ import { PicloudError } from '../../errors/catalogue.js';
 import { parseHostClaim } from '../../routing/host-claim.js';
 import { announce } from '../change-feed.js';
 import { isUniqueViolation } from '../db-errors.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../ids.js';
 
 /** A claim as the API shows it. */
 export interface DomainView {
@@ -89,7 +88,7 @@ export async function removeDomain(db: Kysely<Database>, appId: string, idOrPatt
       .where('app_id', '=', appId)
       .where((eb) =>
         // A UUID-shaped reference may also be a host name ("deadbeef-...-...").
-        UUID.test(idOrPattern)
+        isUuid(idOrPattern)
           ? eb.or([eb('id', '=', idOrPattern), eb('shape_key', '=', key ?? idOrPattern)])
           : eb('shape_key', '=', key ?? idOrPattern),
       )

@@ -3,11 +3,8 @@
  * and a live tail as Server-Sent Events (`/admin/logs/stream`).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
-import type { Database } from '../../db/schema.js';
-import { PicloudError } from '../../errors/catalogue.js';
-import { lookupApp } from '../apps/app-store.js';
+import { resolveAppId } from '../apps/app-store.js';
 import type { ManagerDeps } from '../manager-deps.js';
 import { ErrorSchema, PageOf, PageQuerySchema } from '../schemas.js';
 import { getLog, listLogs } from './log-store.js';
@@ -55,15 +52,6 @@ const tags = ['logs'];
 /** Keep-alive comments let proxies and browsers keep an idle stream open. Only runs while a client listens. */
 const STREAM_KEEPALIVE_MS = 25_000;
 
-async function appIdOf(db: Kysely<Database>, ref: string | undefined): Promise<string | undefined> {
-  if (ref === undefined) return undefined;
-  const found = await lookupApp(db, ref);
-  if (!found) throw new PicloudError('PICLOUD_ERR_APP_NOT_FOUND', `No app "${ref}"`);
-  if ('app' in found) return found.app.id;
-  const current = await lookupApp(db, found.currentSlug);
-  return current && 'app' in current ? current.app.id : undefined;
-}
-
 /** Registers the log routes. */
 export function logApi({ db }: ManagerDeps, writer: ExecutionLogWriter): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -88,7 +76,13 @@ export function logApi({ db }: ManagerDeps, writer: ExecutionLogWriter): Fastify
         const { app: appRef, script, status, since, until, ...page } = request.query;
         return listLogs(
           db,
-          { appId: await appIdOf(db, appRef), scriptId: script, status, since, until },
+          {
+            appId: appRef === undefined ? undefined : await resolveAppId(db, appRef),
+            scriptId: script,
+            status,
+            since,
+            until,
+          },
           page,
         );
       },
@@ -108,7 +102,7 @@ export function logApi({ db }: ManagerDeps, writer: ExecutionLogWriter): Fastify
         },
       },
       async (request, reply) => {
-        const appId = await appIdOf(db, request.query.app);
+        const appId = request.query.app === undefined ? undefined : await resolveAppId(db, request.query.app);
         const { script, status } = request.query;
         reply.hijack();
         const raw = reply.raw;

@@ -9,6 +9,7 @@ import { PicloudError } from '../../errors/catalogue.js';
 import { claimCovers, parseHostClaim } from '../../routing/host-claim.js';
 import { parseMethods, parsePathPattern } from '../../routing/path-pattern.js';
 import { announce } from '../change-feed.js';
+import { isUuid } from '../ids.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -32,8 +33,6 @@ export interface RouteInput {
   path: string;
   host?: string | null;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function views(db: Db, rows: Selectable<RoutesTable>[]): Promise<RouteView[]> {
   if (rows.length === 0) return [];
@@ -99,7 +98,7 @@ async function validate(trx: Transaction<Database>, appId: string, input: RouteI
     .selectFrom('scripts')
     .select(['id', 'kind', 'name'])
     .where('app_id', '=', appId)
-    .where(UUID.test(input.script) ? 'id' : 'name', '=', input.script)
+    .where(isUuid(input.script) ? 'id' : 'name', '=', input.script)
     // Held until commit: a concurrent save cannot make it a module under the new route.
     .forShare()
     .executeTakeFirst();
@@ -153,7 +152,7 @@ export async function listRoutes(db: Db, appId: string): Promise<RouteView[]> {
 }
 
 async function requireRoute(db: Db, appId: string, id: string): Promise<Selectable<RoutesTable>> {
-  const row = UUID.test(id)
+  const row = isUuid(id)
     ? await db
         .selectFrom('routes')
         .selectAll()

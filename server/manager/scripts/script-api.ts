@@ -3,11 +3,8 @@
  * Saving compiles first; invalid code is a 422 with the engine's diagnostics (message, line, column).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
-import type { Database } from '../../db/schema.js';
-import { PicloudError } from '../../errors/catalogue.js';
-import { lookupApp } from '../apps/app-store.js';
+import { resolveAppId } from '../apps/app-store.js';
 import type { ManagerDeps } from '../manager-deps.js';
 import { ErrorSchema, PageOf, PageQuerySchema } from '../schemas.js';
 import {
@@ -51,17 +48,6 @@ const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }
 const VersionNumber = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 const tags = ['scripts'];
 
-/** The id of the app named by id or slug (a retired slug names its app's current self). */
-async function appIdOf(db: Kysely<Database>, idOrSlug: string): Promise<string> {
-  const found = await lookupApp(db, idOrSlug);
-  if (!found) throw new PicloudError('PICLOUD_ERR_APP_NOT_FOUND', `No app "${idOrSlug}"`);
-  if ('app' in found) return found.app.id;
-  const current = await lookupApp(db, found.currentSlug);
-  if (!current || !('app' in current))
-    throw new PicloudError('PICLOUD_ERR_APP_NOT_FOUND', `No app "${idOrSlug}"`);
-  return current.app.id;
-}
-
 /** Registers the script routes. */
 export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -80,7 +66,7 @@ export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyn
       },
       async (request) => {
         const { app: appRef, kind, ...page } = request.query;
-        const appId = appRef === undefined ? undefined : await appIdOf(db, appRef);
+        const appId = appRef === undefined ? undefined : await resolveAppId(db, appRef);
         return listScripts(db, { appId, kind }, page);
       },
     );
@@ -108,7 +94,7 @@ export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyn
       async (request, reply) => {
         const { app: appRef, kind, ...rest } = request.body;
         const script = await createScript(db, scriptChecker, {
-          appId: await appIdOf(db, appRef),
+          appId: await resolveAppId(db, appRef),
           kind: kind ?? 'endpoint',
           ...rest,
         });

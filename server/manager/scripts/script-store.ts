@@ -9,6 +9,7 @@ import { PicloudError } from '../../errors/catalogue.js';
 import { requireAppById } from '../apps/app-store.js';
 import { announce } from '../change-feed.js';
 import { isUniqueViolation } from '../db-errors.js';
+import { isUuid } from '../ids.js';
 import type { ScriptChecker } from '../manager-deps.js';
 import { decodeCursor, PAGE_LIMITS, type Page, type PageQuery, toPage } from '../pagination.js';
 
@@ -40,8 +41,6 @@ export interface VersionView {
   source?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function summary(row: Selectable<ScriptsTable>): ScriptSummary {
   return {
     id: row.id,
@@ -68,7 +67,7 @@ export async function requireScript(
   let query = db
     .selectFrom('scripts')
     .selectAll()
-    .where('id', '=', UUID.test(id) ? id : '00000000-0000-0000-0000-000000000000');
+    .where('id', '=', isUuid(id) ? id : '00000000-0000-0000-0000-000000000000');
   if (forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   if (!row) throw new PicloudError('PICLOUD_ERR_SCRIPT_NOT_FOUND', `No script with id ${id}`);
@@ -177,7 +176,7 @@ export async function listScripts(
   if (query.cursor) {
     const [name, id] = decodeCursor(query.cursor, 2);
     // Compared with a uuid column: anything else would be a database error, not a bad request.
-    if (typeof name !== 'string' || typeof id !== 'string' || !UUID.test(id))
+    if (typeof name !== 'string' || typeof id !== 'string' || !isUuid(id))
       throw new PicloudError('PICLOUD_ERR_HTTP_BAD_CURSOR');
     select = select.where((eb) =>
       eb.or([eb('name', '>', name), eb.and([eb('name', '=', name), eb('id', '>', id)])]),
