@@ -31,6 +31,18 @@ function body(value: Value): { body: string | Uint8Array | null; type: string | 
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers that frame the HTTP message or the connection: the server sets them, a script may not. */
+const MANAGED_HEADERS = new Set([
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-connection',
+  'x-request-id',
+]);
 
 /** Converts a script's result to a response. */
 export function toScriptResponse(value: Value): ScriptResponse {
@@ -65,6 +77,7 @@ export function toScriptResponse(value: Value): ScriptResponse {
       throw new ResponseShapeError(`headers must be a map, not ${typeOf(headersValue)}`);
     for (const [name, v] of headersValue) {
       if (!HEADER_NAME.test(name)) throw new ResponseShapeError(`"${name}" is not a valid header name`);
+      if (MANAGED_HEADERS.has(name.toLowerCase())) throw new ResponseShapeError(`header "${name}" is set by PiCloud, not by scripts`);
       const text = typeof v === 'string' ? v : String(toJs(v));
       if (/[\r\n\0]/.test(text)) throw new ResponseShapeError(`header "${name}" contains a line break`);
       headers[name.toLowerCase()] = text;

@@ -61,6 +61,8 @@ describe('malformed response descriptions are runtime errors', () => {
     ['a status that is not an integer', '#{ status: "ok" }', /status must be an integer/],
     ['headers that are not a map', '#{ headers: [1] }', /headers must be a map/],
     ['a header name with spaces', '#{ headers: #{ "bad name": "x" } }', /not a valid header name/],
+    ['a framing header', '#{ headers: #{ "Content-Length": "1" }, body: "longer" }', /header "Content-Length" is set by PiCloud/],
+    ['a hop-by-hop header', '#{ headers: #{ "transfer-encoding": "chunked" } }', /is set by PiCloud/],
     ['a header value with a line break', '#{ headers: #{ "x-a": "1\\r\\nset-cookie: evil" } }', /contains a line break/],
   ])('%s', (_label, source, message) => {
     const { result } = run(source);
