@@ -11,6 +11,7 @@ import {
   RFloat,
   RRange,
   RTimestamp,
+  sortedKeys,
   type Value,
 } from './runtime/value.js';
 
@@ -29,8 +30,9 @@ export function toJs(v: Value): unknown {
   }
   if (Array.isArray(v)) return v.map(toJs);
   if (v instanceof Map) {
+    // Keys in Rhai's order (maps are ordered by key), so JSON and printed output agree.
     const out: Record<string, unknown> = Object.create(null);
-    for (const [k, x] of v) out[k] = toJs(x);
+    for (const k of sortedKeys(v)) out[k] = toJs(v.get(k) as Value);
     return out;
   }
   if (v instanceof RFloat) return v.value;

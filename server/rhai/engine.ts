@@ -59,6 +59,8 @@ export interface RunOptions {
   deadline?: number;
   /** Progress callback for this run; return `true` to cancel. */
   onProgress?: (operations: number) => boolean | undefined;
+  /** Filled in when the run ends, successfully or not: the operations it used. */
+  stats?: { operations: number };
 }
 
 /** Options for `compile`. */
@@ -273,6 +275,7 @@ export class Engine {
     } catch (e) {
       throw this.finish(e, ast.sourceName);
     } finally {
+      if (run?.stats && rt) run.stats.operations = rt.ops;
       rt?.release();
     }
   }
@@ -311,6 +314,7 @@ export class Engine {
     } catch (e) {
       throw this.finish(e, ast.sourceName);
     } finally {
+      if (run?.stats && rt) run.stats.operations = rt.ops;
       rt?.release();
     }
   }

@@ -10,6 +10,21 @@ export interface Position {
   readonly column: number;
 }
 
+/**
+ * A position as the engine passes it around internally: a `Position`, or a packed source position
+ * number (see `srcPos` in parser/ast.ts) that is only unpacked when an error is created.
+ */
+export type PositionLike = Position | number;
+
+/** Unpack a packed position (`line * 1024 + column`, or the negative wide form). */
+export function toPositionObject(p: PositionLike | null | undefined): Position | null {
+  if (p === null || p === undefined) return null;
+  if (typeof p !== 'number') return p;
+  if (p >= 0) return { line: Math.floor(p / 1024), column: p % 1024 };
+  const w = -p;
+  return { line: Math.floor(w / 4194304), column: w % 4194304 };
+}
+
 /** Runtime error kinds, named after Rhai's `EvalAltResult` variants. */
 export type ErrorKind =
   | 'ErrorParsing'
@@ -100,44 +115,46 @@ export class RhaiError extends Error {
   /** The underlying error, for errors wrapping another (e.g. ErrorInModule). */
   inner?: RhaiError;
 
-  constructor(kind: ErrorKind, message: string, position?: Position | null, value?: Value) {
+  constructor(kind: ErrorKind, message: string, position?: PositionLike | null, value?: Value) {
     super(message);
     this.name = 'RhaiError';
     this.kind = kind;
-    this.position = position ?? null;
+    this.position = toPositionObject(position);
     if (value !== undefined || kind === 'ErrorRuntime') this.value = value;
   }
 
   /** A parse error of the given kind. */
-  static parse(parseKind: ParseErrorKind, message: string, position?: Position | null): RhaiError {
+  static parse(parseKind: ParseErrorKind, message: string, position?: PositionLike | null): RhaiError {
     const e = new RhaiError('ErrorParsing', message, position);
     e.parseKind = parseKind;
     return e;
   }
 
   /** Arithmetic failure: overflow, division by zero, bad shift... */
-  static arithmetic(message: string, position?: Position | null): RhaiError {
+  static arithmetic(message: string, position?: PositionLike | null): RhaiError {
     return new RhaiError('ErrorArithmetic', message, position);
   }
 
   /** Wrong data type for an operation. */
-  static mismatch(message: string, position?: Position | null): RhaiError {
+  static mismatch(message: string, position?: PositionLike | null): RhaiError {
     return new RhaiError('ErrorMismatchDataType', message, position);
   }
 
   /** A value grew beyond a configured limit: `what` is e.g. "Length of string", "Size of array". */
-  static tooLarge(what: string, position?: Position | null): RhaiError {
+  static tooLarge(what: string, position?: PositionLike | null): RhaiError {
     return new RhaiError('ErrorDataTooLarge', `${what} too large`, position);
   }
 
   /** A generic runtime error carrying a value, as `throw` produces. */
-  static runtime(value: Value, message?: string, position?: Position | null): RhaiError {
+  static runtime(value: Value, message?: string, position?: PositionLike | null): RhaiError {
     return new RhaiError('ErrorRuntime', message ?? String(value ?? ''), position, value);
   }
 
   /** Fill in the position if not known yet (natives usually throw without one). */
-  at(position: Position | null | undefined): this {
-    if (this.position === null && position) this.position = position;
+  at(position: PositionLike | null | undefined): this {
+    if (this.position === null && position !== null && position !== undefined) {
+      this.position = toPositionObject(position);
+    }
     return this;
   }
 

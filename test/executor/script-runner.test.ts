@@ -75,9 +75,17 @@ describe('malformed response descriptions are runtime errors', () => {
 });
 
 describe('ctx', () => {
-  it('is a constant', () => {
-    const { result } = run('ctx.method = "GET"; 1');
+  it('cannot be replaced (a constant)', () => {
+    const { result } = run('ctx = #{}; 1');
     expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.kind).toBe('ErrorAssignmentToConstant');
+  });
+
+  it('is a per-run copy: changing a field changes nothing for the next run', () => {
+    const first = run('ctx.app.slug = "other"; ctx.app.slug');
+    expect(first.result.ok && first.result.response.body).toBe('other');
+    const second = run('ctx.app.slug');
+    expect(second.result.ok && second.result.response.body).toBe('a');
   });
 
   it('gives JSON bodies as Rhai values', () => {

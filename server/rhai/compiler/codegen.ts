@@ -67,7 +67,7 @@ export interface GeneratedCode {
   readonly source: string;
   /** Constant pool. */
   readonly consts: unknown[];
-  /** Positions referenced by the code. */
+  /** Positions table (unused: positions are emitted as packed numbers in the code). */
   readonly positions: Position[];
   /** Native call sites. */
   readonly sites: CallSite[];
@@ -140,7 +140,6 @@ class Codegen {
   private readonly consts: unknown[] = [];
   private readonly constIndex = new Map<string, number>();
   private readonly positions: Position[] = [];
-  private readonly posIndex = new Map<number, number>();
   private readonly sites: CallSite[] = [];
   private readonly fnTable = new Map<string, { js: string; def: FnDef }>();
   /** Module variables of top-level imports, declared at factory level so functions see them. */
@@ -172,14 +171,9 @@ class Codegen {
     return `K[${this.consts.length - 1}]`;
   }
 
+  /** A position operand: the packed number itself (unpacked only if an error is raised). */
   private p(pos: SrcPos): string {
-    let i = this.posIndex.get(pos);
-    if (i === undefined) {
-      i = this.positions.length;
-      this.positions.push(toPosition(pos));
-      this.posIndex.set(pos, i);
-    }
-    return `P[${i}]`;
+    return pos < 0 ? `(${pos})` : String(pos);
   }
 
   private site(name: string, argc: number, pos: SrcPos, constRecv = false, ns?: string): string {
@@ -251,7 +245,7 @@ class Codegen {
       '"use strict";',
       // The runtime of the run using this instance (instances are reused across runs).
       'let rt = null;',
-      'const { UNBOUND, NS, FnPtr, DONE, FADD, FSUB, FMUL, FDIV, FADDA, cloneValue } = H;',
+      'const { UNBOUND, NS, FnPtr, DONE, NADD, NSUB, NMUL, NDIV, NADDA, IDX, cloneValue } = H;',
       'function B(v, p) { return typeof v === "boolean" ? v : rt.notBool(v, p); }',
       'function CL(v) { return typeof v === "object" ? cloneValue(v) : v; }',
       'const F = FP === null ? new Map() : FP;',
@@ -752,55 +746,51 @@ class Codegen {
   }
 
   /**
-   * The inline fast path + slow-path call for a binary operator on two atoms. Numbers are tested
-   * with `typeof`; INTs are integral numbers (`Math.floor(x) === x`), FLOAT results are returned
-   * inline only when non-integral (integral floats must be boxed by the slow path).
+   * The inline fast path + slow-path call for a binary operator on two atoms. The inline path
+   * covers int32 operands (small bytecode, so cold code runs fast too); the numeric helpers cover
+   * every other number; the runtime covers everything else.
    */
-  private binaryTemplate(
-    op: string,
-    a: string,
-    b: string,
-    pos: SrcPos,
-    slowCall?: string,
-    strFast = false,
-  ): string {
+  private binaryTemplate(op: string, a: string, b: string, pos: SrcPos, slowCall?: string): string {
     const P = this.p(pos);
     const numLit = (x: string) => /^\(?-?[0-9][0-9.e+-]*\)?$/.test(x);
-    const intLit = (x: string) => /^\(?-?\d+\)?$/.test(x);
+    const int32Lit = (x: string) =>
+      /^\(?-?\d+\)?$/.test(x) && Math.abs(Number(x.replace(/[()]/g, ''))) < 2 ** 31;
     const isNum = [a, b].filter((x) => !numLit(x)).map((x) => `typeof ${x} === "number"`);
     const numCheck = isNum.length > 0 ? isNum.join(' && ') : 'true';
-    const isInt = [a, b].filter((x) => !intLit(x)).map((x) => `Math.floor(${x}) === ${x}`);
-    const intCheck = isInt.length > 0 ? isInt.join(' && ') : 'true';
-    const FAST: Readonly<Record<string, string>> = { add: 'FADD', sub: 'FSUB', mul: 'FMUL', div: 'FDIV' };
+    // Both operands are int32 (typeof first: `|` on an object would call its conversion methods).
+    const i32 = [a, b]
+      .filter((x) => !int32Lit(x))
+      .map((x) => `typeof ${x} === "number" && (${x} | 0) === ${x}`);
+    const i32Check = i32.length > 0 ? i32.join(' && ') : 'true';
+    // The numeric helpers handle every other number (large INTs, FLOATs, boxed FLOATs) and fall
+    // back to the runtime for other types.
+    const NUM: Readonly<Record<string, string>> = { add: 'NADD', sub: 'NSUB', mul: 'NMUL', div: 'NDIV' };
     const slow = (name: string) =>
-      slowCall ?? (FAST[name] ? `${FAST[name]}(rt, ${a}, ${b}, ${P})` : `rt.${name}(${a}, ${b}, ${P})`);
+      slowCall ?? (NUM[name] ? `${NUM[name]}(rt, ${a}, ${b}, ${P})` : `rt.${name}(${a}, ${b}, ${P})`);
+    // FLOAT results are returned inline when non-integral (integral ones must be boxed).
+    const floatPath = (expr: string, t: string, extra = '') =>
+      `(${numCheck}${extra} && (${t} = ${expr}, Math.floor(${t}) !== ${t}))`;
     switch (op) {
       case '+':
-      case '-':
+      case '-': {
+        const t = this.temp();
+        return `(${i32Check} ? ${a} ${op} ${b} : ${floatPath(`${a} ${op} ${b}`, t)} ? ${t} : ${slow(ARITH_TEMPLATES[op])})`;
+      }
       case '*': {
         const t = this.temp();
-        const name = ARITH_TEMPLATES[op];
-        const other =
-          op === '+' && strFast
-            ? `typeof ${a} === "string" && typeof ${b} === "string" ? ${a} + ${b} : `
-            : '';
-        return `(${numCheck} ? (${t} = ${a} ${op} ${b}, ${intCheck} ? (${t} <= ${MAX_SAFE} && ${t} >= -${MAX_SAFE} ? ${t} + 0 : ${slow(name)}) : Math.floor(${t}) !== ${t} ? ${t} : ${slow(name)}) : ${other}${slow(name)})`;
+        return `(${i32Check} && (${t} = ${a} * ${b}) <= ${MAX_SAFE} && ${t} >= -${MAX_SAFE} ? ${t} + 0 : ${floatPath(`${a} * ${b}`, t)} ? ${t} : ${slow('mul')})`;
       }
       case '/': {
         const t = this.temp();
-        return `(${numCheck} ? (${intCheck} ? (${b} !== 0 ? Math.trunc(${a} / ${b}) + 0 : ${slow('div')}) : (${t} = ${a} / ${b}, Math.floor(${t}) !== ${t} ? ${t} : ${slow('div')})) : ${slow('div')})`;
+        const notInts = ` && (Math.floor(${a}) !== ${a} || Math.floor(${b}) !== ${b})`;
+        return `(${i32Check} && ${b} !== 0 && ${a} !== -2147483648 ? (${a} / ${b}) | 0 : ${floatPath(`${a} / ${b}`, t, notInts)} ? ${t} : ${slow('div')})`;
       }
       case '%':
-        return `(${numCheck} && ${intCheck} && ${b} !== 0 ? (${a} % ${b}) + 0 : ${slow('mod')})`;
+        return `(${i32Check} && ${b} !== 0 ? (${a} % ${b}) | 0 : ${slow('mod')})`;
       case '&':
       case '|':
-      case '^': {
-        const i32 = [a, b]
-          .filter((x) => !(intLit(x) && Math.abs(Number(x.replace(/[()]/g, ''))) < 2 ** 31))
-          .map((x) => `typeof ${x} === "number" && (${x} | 0) === ${x}`);
-        const check = i32.length > 0 ? i32.join(' && ') : 'true';
-        return `(${check} ? (${a} ${op} ${b}) : ${slow(ARITH_TEMPLATES[op])})`;
-      }
+      case '^':
+        return `(${i32Check} ? (${a} ${op} ${b}) : ${slow(ARITH_TEMPLATES[op])})`;
       case '**':
       case '<<':
       case '>>':
@@ -860,10 +850,11 @@ class Codegen {
     return this.seq(pre, e.safe ? `(${a} === undefined ? undefined : ${read})` : read);
   }
 
+  /** `a[i]`: inline array fast path (helpers are not inlined into large generated functions). */
   private indexTemplate(a0: string, i: string, pos: SrcPos): string {
-    // A numeric literal base needs parentheses before `.length`.
     const a = /^[0-9]/.test(a0) ? `(${a0})` : a0;
-    return `(Array.isArray(${a}) && typeof ${i} === "number" && (${i} >>> 0) === ${i} && ${i} < ${a}.length ? ${a}[${i}] : rt.index(${a}, ${i}, ${this.p(pos)}))`;
+    const idx = /^\d+$/.test(i) ? '' : `typeof ${i} === "number" && ${i} >>> 0 === ${i} && `;
+    return `(${a} instanceof Array && ${idx}${i} < ${a}.length ? ${a}[${i}] : rt.index(${a}, ${i}, ${this.p(pos)}))`;
   }
 
   private propRead(e: Property): string {
@@ -1008,19 +999,10 @@ class Codegen {
     if (ref.pre.length > 0) this.emit(`${ref.pre.join(', ')};`);
     const cur = ref.get;
     const op = e.op.slice(0, -1);
-    let combined: string;
-    if (op === '+') {
-      combined = this.binaryTemplate(
-        '+',
-        cur,
-        tv,
-        e.pos,
-        `FADDA(rt, ${cur}, ${tv}, ${P})`,
-        this.opts.limits.maxStringSize === 0,
-      );
-    } else {
-      combined = this.binaryTemplate(op, cur, tv, e.pos);
-    }
+    const combined =
+      op === '+'
+        ? this.binaryTemplate('+', cur, tv, e.pos, `NADDA(rt, ${cur}, ${tv}, ${P})`)
+        : this.binaryTemplate(op, cur, tv, e.pos);
     this.emit(`${ref.set(combined)};`);
   }
 
@@ -1317,6 +1299,7 @@ class Codegen {
     return `if ((oc += ${cost}) > ${this.flushThreshold()}) oc = rt.flush(oc, ${this.p(pos)});`;
   }
 
+  /** After a loop: hand the local count to the run's counter. */
   private opsFlush(pos: SrcPos): string {
     return `if (oc !== 0) oc = rt.flush(oc, ${this.p(pos)});`;
   }

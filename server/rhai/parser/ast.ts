@@ -2,7 +2,7 @@
  * AST node types: a typed union with a literal `type` and a position on every node.
  * Loops, `if`, `switch` and blocks are expressions (Rhai's "statement expressions").
  */
-import type { Position } from '../errors.js';
+import { type Position, toPositionObject } from '../errors.js';
 
 /**
  * A source position packed into one number, so tokens and AST nodes carry it without allocating:
@@ -23,9 +23,7 @@ export function srcPos(line: number, column: number): SrcPos {
 
 /** Unpack a position. */
 export function toPosition(p: SrcPos): Position {
-  if (p >= 0) return { line: Math.floor(p / NARROW), column: p % NARROW };
-  const w = -p;
-  return { line: Math.floor(w / WIDE), column: w % WIDE };
+  return toPositionObject(p) as Position;
 }
 
 /** Binary operators evaluated eagerly on both operands. */

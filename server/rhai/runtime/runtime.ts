@@ -5,7 +5,7 @@
  * operation counter, call depth and limits apply to everything a run does.
  */
 import type { CallSite } from '../compiler/codegen.js';
-import { type Position, RhaiError } from '../errors.js';
+import { type Position, type PositionLike, RhaiError, toPositionObject } from '../errors.js';
 import { indexGet, indexSet } from './indexing.js';
 import { type Cursor, DONE, iterate } from './iterate.js';
 import type { Limits } from './limits.js';
@@ -76,31 +76,103 @@ export interface CompiledUnit {
   busy?: boolean;
 }
 
-/**
- * Float arithmetic where an operand is a boxed integral FLOAT (the first slow path of `+ - * /`):
- * module-level so generated code always calls the same function objects (stable for the JIT).
+const MAX_SAFE_INT = Number.MAX_SAFE_INTEGER;
+
+/*
+ * Arithmetic on numbers beyond the inline int32 path: safe-range INTs, FLOATs (plain and boxed).
+ * Plain module-level functions (stable objects, small bodies) so the JIT inlines them at each call
+ * site; anything else goes to the runtime's general operators.
  */
-function floatOp(op: 0 | 1 | 2 | 3 | 4) {
-  return (rt: Runtime, a: Value, b: Value, p: Position): Value => {
-    let x: number;
-    let y: number;
-    if (a instanceof RFloat) x = a.value;
-    else if (typeof a === 'number' && (Math.floor(a) !== a || b instanceof RFloat)) x = a;
-    else return op === 4 ? rt.addAssign(a, b, p) : rt.arith(op, a, b, p);
-    if (b instanceof RFloat) y = b.value;
-    else if (typeof b === 'number') y = b;
-    else return op === 4 ? rt.addAssign(a, b, p) : rt.arith(op, a, b, p);
-    switch (op) {
-      case 1:
-        return makeFloat(x - y);
-      case 2:
-        return makeFloat(x * y);
-      case 3:
-        return makeFloat(x / y);
-      default:
-        return makeFloat(x + y);
+
+/** Numeric addition (see above). */
+function numAdd(rt: Runtime, a: Value, b: Value, p: PositionLike): Value {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Math.floor(a) === a && Math.floor(b) === b) {
+      const r = a + b;
+      return r <= MAX_SAFE_INT && r >= -MAX_SAFE_INT ? r + 0 : rt.add(a, b, p);
     }
-  };
+    const f = a + b;
+    return Math.floor(f) !== f ? f : makeFloat(f);
+  }
+  if (a instanceof RFloat) {
+    if (typeof b === 'number') return makeFloat(a.value + b);
+    if (b instanceof RFloat) return makeFloat(a.value + b.value);
+  } else if (b instanceof RFloat && typeof a === 'number') {
+    return makeFloat(a + b.value);
+  }
+  return rt.add(a, b, p);
+}
+
+/** Numeric subtraction (see above). */
+function numSub(rt: Runtime, a: Value, b: Value, p: PositionLike): Value {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Math.floor(a) === a && Math.floor(b) === b) {
+      const r = a - b;
+      return r <= MAX_SAFE_INT && r >= -MAX_SAFE_INT ? r + 0 : rt.sub(a, b, p);
+    }
+    const f = a - b;
+    return Math.floor(f) !== f ? f : makeFloat(f);
+  }
+  if (a instanceof RFloat) {
+    if (typeof b === 'number') return makeFloat(a.value - b);
+    if (b instanceof RFloat) return makeFloat(a.value - b.value);
+  } else if (b instanceof RFloat && typeof a === 'number') {
+    return makeFloat(a - b.value);
+  }
+  return rt.sub(a, b, p);
+}
+
+/** Numeric multiplication (see above). */
+function numMul(rt: Runtime, a: Value, b: Value, p: PositionLike): Value {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Math.floor(a) === a && Math.floor(b) === b) {
+      const r = a * b;
+      return r <= MAX_SAFE_INT && r >= -MAX_SAFE_INT ? r + 0 : rt.mul(a, b, p);
+    }
+    const f = a * b;
+    return Math.floor(f) !== f ? f : makeFloat(f);
+  }
+  if (a instanceof RFloat) {
+    if (typeof b === 'number') return makeFloat(a.value * b);
+    if (b instanceof RFloat) return makeFloat(a.value * b.value);
+  } else if (b instanceof RFloat && typeof a === 'number') {
+    return makeFloat(a * b.value);
+  }
+  return rt.mul(a, b, p);
+}
+
+/** Numeric division (see above). */
+function numDiv(rt: Runtime, a: Value, b: Value, p: PositionLike): Value {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Math.floor(a) === a && Math.floor(b) === b) {
+      return rt.div(a, b, p);
+    }
+    const f = a / b;
+    return Math.floor(f) !== f ? f : makeFloat(f);
+  }
+  if (a instanceof RFloat) {
+    if (typeof b === 'number') return makeFloat(a.value / b);
+    if (b instanceof RFloat) return makeFloat(a.value / b.value);
+  } else if (b instanceof RFloat && typeof a === 'number') {
+    return makeFloat(a / b.value);
+  }
+  return rt.div(a, b, p);
+}
+
+/** `a += b` beyond the inline path: numbers, then string appends, then the runtime. */
+function numAddAssign(rt: Runtime, a: Value, b: Value, p: PositionLike): Value {
+  if (typeof a === 'string') {
+    if (typeof b === 'string' && rt.limits.maxStringSize === 0) return a + b;
+    return rt.addAssign(a, b, p);
+  }
+  if (typeof a === 'number' || a instanceof RFloat) return numAdd(rt, a, b, p);
+  return rt.addAssign(a, b, p);
+}
+
+/** `a[i]` with the array fast path (negative indices and other types go to the runtime). */
+function indexRead(rt: Runtime, a: Value, i: Value, p: PositionLike): Value {
+  if (Array.isArray(a) && typeof i === 'number' && i >>> 0 === i && i < a.length) return a[i];
+  return rt.index(a, i, p);
 }
 
 /** Values and functions generated code takes from the runtime module. */
@@ -110,11 +182,12 @@ const HELPERS = {
   FnPtr,
   DONE,
   cloneValue,
-  FADD: floatOp(0),
-  FSUB: floatOp(1),
-  FMUL: floatOp(2),
-  FDIV: floatOp(3),
-  FADDA: floatOp(4),
+  NADD: numAdd,
+  NSUB: numSub,
+  NMUL: numMul,
+  NDIV: numDiv,
+  NADDA: numAddAssign,
+  IDX: indexRead,
 };
 
 /** What the engine provides to a run. */
@@ -204,11 +277,11 @@ function floatPair(a: Value, b: Value): [number, number] | undefined {
   return undefined;
 }
 
-function withPos(e: unknown, pos: Position | null | undefined): RhaiError {
+function withPos(e: unknown, pos: PositionLike | null | undefined): RhaiError {
   return toRhaiError(e).at(pos);
 }
 
-function notFound(sig: string, pos: Position | null): RhaiError {
+function notFound(sig: string, pos: PositionLike | null): RhaiError {
   const e = new RhaiError('ErrorFunctionNotFound', `Function not found: ${sig}`, pos);
   e.details = { function: sig };
   return e;
@@ -216,7 +289,11 @@ function notFound(sig: string, pos: Position | null): RhaiError {
 
 /** Native call context (one per run; saved/restored around callbacks). */
 class NativeCtx implements NativeCallContext {
-  position: Position = { line: 0, column: 0 };
+  /** The call site, unpacked only when a native asks for it. */
+  at: PositionLike = 0;
+  get position(): Position {
+    return toPositionObject(this.at) ?? { line: 0, column: 0 };
+  }
   F: Map<string, ScriptFn> = new Map();
   depth = 0;
   thisSet = false;
@@ -228,11 +305,11 @@ class NativeCtx implements NativeCallContext {
     this.limits = limits;
   }
   callFnPtr(fn: FnPtr, args: Value[]): Value {
-    const { position, F, depth, thisSet, newThis } = this;
+    const { at, F, depth, thisSet, newThis } = this;
     try {
-      return this.rt.callPtrLenient(F, fn, args, depth, position);
+      return this.rt.callPtrLenient(F, fn, args, depth, at);
     } finally {
-      this.position = position;
+      this.at = at;
       this.F = F;
       this.depth = depth;
       this.thisSet = thisSet;
@@ -243,19 +320,19 @@ class NativeCtx implements NativeCallContext {
     return fn instanceof FnPtr && this.rt.hasTarget(this.F, fn, fn.curried.length + n);
   }
   callFnPtrWithThis(fn: FnPtr, thisRef: { value: Value }, args: Value[]): Value {
-    const { position, F, depth, thisSet, newThis } = this;
+    const { at, F, depth, thisSet, newThis } = this;
     const rt = this.rt;
     const savedDirty = rt.dirty;
     const savedNew = rt.newThis;
     try {
       rt.dirty = false;
-      const r = rt.callPtr(F, fn, args, depth, thisRef.value, position);
+      const r = rt.callPtr(F, fn, args, depth, thisRef.value, at);
       if (rt.dirty) thisRef.value = rt.takeThis();
       return r;
     } finally {
       rt.dirty = savedDirty;
       rt.newThis = savedNew;
-      this.position = position;
+      this.at = at;
       this.F = F;
       this.depth = depth;
       this.thisSet = thisSet;
@@ -269,7 +346,7 @@ class NativeCtx implements NativeCallContext {
   addOperations(n: number): void {
     const rt = this.rt;
     rt.ops += n;
-    if (rt.ops > rt.lim) rt.tick(this.position);
+    if (rt.ops > rt.lim) rt.tick(this.at);
   }
 }
 
@@ -365,7 +442,7 @@ export class Runtime {
   }
 
   /** `+ - * /` by index (0-3), for the float helpers' fallback. */
-  arith(op: 0 | 1 | 2 | 3, a: Value, b: Value, pos: Position): Value {
+  arith(op: 0 | 1 | 2 | 3, a: Value, b: Value, pos: PositionLike): Value {
     switch (op) {
       case 1:
         return this.sub(a, b, pos);
@@ -388,7 +465,7 @@ export class Runtime {
   }
 
   /** Called when the operation counter passes `lim`: enforce limits, poll progress and deadline. */
-  tick(pos: Position): void {
+  tick(pos: PositionLike): void {
     if (this.maxOps > 0 && this.ops > this.maxOps) {
       throw new RhaiError('ErrorTooManyOperations', 'Too many operations', pos);
     }
@@ -402,28 +479,28 @@ export class Runtime {
   }
 
   /** Add a function-local operation count to the run's counter (returns the reset local count). */
-  flush(n: number, pos: Position): number {
+  flush(n: number, pos: PositionLike): number {
     this.ops += n;
     if (this.ops > this.lim) this.tick(pos);
     return 0;
   }
 
-  overflow(pos: Position): never {
+  overflow(pos: PositionLike): never {
     throw new RhaiError('ErrorStackOverflow', 'Stack overflow', pos);
   }
 
-  tooManyVariables(pos: Position): never {
+  tooManyVariables(pos: PositionLike): never {
     throw new RhaiError('ErrorTooManyVariables', 'Too many variables defined', pos);
   }
 
-  checkString(s: string, pos: Position | null): string {
+  checkString(s: string, pos: PositionLike | null): string {
     const max = this.limits.maxStringSize;
     if (max > 0 && s.length > max && stringCharLength(s) > max)
       throw RhaiError.tooLarge('Length of string', pos);
     return s;
   }
 
-  checkArray(a: Value[], pos: Position | null): Value[] {
+  checkArray(a: Value[], pos: PositionLike | null): Value[] {
     const max = this.limits.maxArraySize;
     if (max > 0 && a.length > max) throw RhaiError.tooLarge('Size of array', pos);
     for (let i = 0; i < a.length; i++) {
@@ -440,7 +517,7 @@ export class Runtime {
    * properties of all nested maps, and the characters of all contained strings. The walk stops as
    * soon as a limit is exceeded, so it costs at most the limit.
    */
-  checkNested(root: Value, pos: Position | null): void {
+  checkNested(root: Value, pos: PositionLike | null): void {
     const { maxArraySize, maxMapSize, maxStringSize } = this.limits;
     if (maxArraySize === 0 && maxMapSize === 0) return;
     let arrays = 0;
@@ -470,20 +547,20 @@ export class Runtime {
     }
   }
 
-  private checkMap(m: Map<string, Value>, pos: Position | null): Map<string, Value> {
+  private checkMap(m: Map<string, Value>, pos: PositionLike | null): Map<string, Value> {
     const max = this.limits.maxMapSize;
     if (max > 0 && m.size > max) throw RhaiError.tooLarge('Size of object map', pos);
     return m;
   }
 
-  private checkBlob(b: RBlob, pos: Position | null): RBlob {
+  private checkBlob(b: RBlob, pos: PositionLike | null): RBlob {
     const max = this.limits.maxArraySize;
     if (max > 0 && b.length > max) throw RhaiError.tooLarge('Size of BLOB', pos);
     return b;
   }
 
   /** Check a value produced by an operator against the size limits. */
-  private checkSize(v: Value, pos: Position | null): Value {
+  private checkSize(v: Value, pos: PositionLike | null): Value {
     if (typeof v === 'string') return this.limits.maxStringSize > 0 ? this.checkString(v, pos) : v;
     if (Array.isArray(v)) return this.checkArray(v, pos);
     if (v instanceof Map) return this.checkMap(v, pos);
@@ -497,7 +574,7 @@ export class Runtime {
     return cloneValue(v);
   }
 
-  mkMap(keys: readonly string[], vals: Value[], pos: Position): Map<string, Value> {
+  mkMap(keys: readonly string[], vals: Value[], pos: PositionLike): Map<string, Value> {
     const m = new Map<string, Value>();
     let nested = false;
     for (let i = 0; i < keys.length; i++) {
@@ -545,11 +622,11 @@ export class Runtime {
     }
   }
 
-  notBool(v: Value, pos: Position): never {
+  notBool(v: Value, pos: PositionLike): never {
     throw new RhaiError('ErrorMismatchDataType', `Data type incorrect: ${typeOf(v)} (expecting bool)`, pos);
   }
 
-  unbound(pos: Position): never {
+  unbound(pos: PositionLike): never {
     throw new RhaiError('ErrorUnboundThis', "'this' not bound", pos);
   }
 
@@ -570,7 +647,13 @@ export class Runtime {
 
   // ---- operators ------------------------------------------------------------------------------
 
-  private binop(op: string, f: (a: Value, b: Value) => OpResult, a: Value, b: Value, pos: Position): Value {
+  private binop(
+    op: string,
+    f: (a: Value, b: Value) => OpResult,
+    a: Value,
+    b: Value,
+    pos: PositionLike,
+  ): Value {
     let r: OpResult;
     try {
       r = f(a, b);
@@ -581,13 +664,13 @@ export class Runtime {
     return this.operatorFallback(op, [a, b], pos);
   }
 
-  private operatorFallback(op: string, args: Value[], pos: Position): Value {
+  private operatorFallback(op: string, args: Value[], pos: PositionLike): Value {
     const def = this.reg.resolve(op, args);
     if (def !== undefined) return this.invoke(def, args, pos, new Map(), 0);
     throw notFound(signature(op, args), pos);
   }
 
-  add(a: Value, b: Value, pos: Position): Value {
+  add(a: Value, b: Value, pos: PositionLike): Value {
     const f = floatPair(a, b);
     if (f !== undefined) return makeFloat(f[0] + f[1]);
     const r = this.binop('+', ops.add, a, b, pos);
@@ -595,46 +678,46 @@ export class Runtime {
       ? this.checkSize(r, pos)
       : r;
   }
-  sub(a: Value, b: Value, pos: Position): Value {
+  sub(a: Value, b: Value, pos: PositionLike): Value {
     const f = floatPair(a, b);
     if (f !== undefined) return makeFloat(f[0] - f[1]);
     return this.binop('-', ops.sub, a, b, pos);
   }
-  mul(a: Value, b: Value, pos: Position): Value {
+  mul(a: Value, b: Value, pos: PositionLike): Value {
     const f = floatPair(a, b);
     if (f !== undefined) return makeFloat(f[0] * f[1]);
     return this.binop('*', ops.mul, a, b, pos);
   }
-  div(a: Value, b: Value, pos: Position): Value {
+  div(a: Value, b: Value, pos: PositionLike): Value {
     const f = floatPair(a, b);
     if (f !== undefined) return makeFloat(f[0] / f[1]);
     return this.binop('/', ops.div, a, b, pos);
   }
-  mod(a: Value, b: Value, pos: Position): Value {
+  mod(a: Value, b: Value, pos: PositionLike): Value {
     const f = floatPair(a, b);
     if (f !== undefined) return makeFloat(f[0] % f[1]);
     return this.binop('%', ops.mod, a, b, pos);
   }
-  pow(a: Value, b: Value, pos: Position): Value {
+  pow(a: Value, b: Value, pos: PositionLike): Value {
     return this.binop('**', ops.pow, a, b, pos);
   }
-  shl(a: Value, b: Value, pos: Position): Value {
+  shl(a: Value, b: Value, pos: PositionLike): Value {
     return this.binop('<<', ops.shl, a, b, pos);
   }
-  shr(a: Value, b: Value, pos: Position): Value {
+  shr(a: Value, b: Value, pos: PositionLike): Value {
     return this.binop('>>', ops.shr, a, b, pos);
   }
-  band(a: Value, b: Value, pos: Position): Value {
+  band(a: Value, b: Value, pos: PositionLike): Value {
     return this.binop('&', ops.bitAnd, a, b, pos);
   }
-  bor(a: Value, b: Value, pos: Position): Value {
+  bor(a: Value, b: Value, pos: PositionLike): Value {
     return this.binop('|', ops.bitOr, a, b, pos);
   }
-  bxor(a: Value, b: Value, pos: Position): Value {
+  bxor(a: Value, b: Value, pos: PositionLike): Value {
     return this.binop('^', ops.bitXor, a, b, pos);
   }
 
-  neg(a: Value, pos: Position): Value {
+  neg(a: Value, pos: PositionLike): Value {
     let r: OpResult;
     try {
       r = ops.neg(a);
@@ -644,12 +727,12 @@ export class Runtime {
     return r !== NOT_BUILTIN ? r : this.operatorFallback('-', [a], pos);
   }
 
-  plus(a: Value, pos: Position): Value {
+  plus(a: Value, pos: PositionLike): Value {
     if (typeof a === 'number' || typeof a === 'bigint' || a instanceof RFloat) return a;
     return this.operatorFallback('+', [a], pos);
   }
 
-  not(a: Value, pos: Position): Value {
+  not(a: Value, pos: PositionLike): Value {
     if (typeof a === 'boolean') return !a;
     return this.operatorFallback('!', [a], pos);
   }
@@ -658,44 +741,44 @@ export class Runtime {
     return a instanceof RCustom || b instanceof RCustom;
   }
 
-  private customCompare(op: string, a: Value, b: Value, pos: Position, dflt: boolean): boolean {
+  private customCompare(op: string, a: Value, b: Value, pos: PositionLike, dflt: boolean): boolean {
     const def = this.reg.resolve(op, [a, b]);
     if (def === undefined) return dflt;
     return this.invoke(def, [a, b], pos, new Map(), 0) === true;
   }
 
-  eq(a: Value, b: Value, pos: Position): boolean {
+  eq(a: Value, b: Value, pos: PositionLike): boolean {
     if (a === b && !(a instanceof RCustom)) return true;
     if (this.isCustom(a, b)) return this.customCompare('==', a, b, pos, false);
     return ops.eq(a, b);
   }
 
-  ne(a: Value, b: Value, pos: Position): boolean {
+  ne(a: Value, b: Value, pos: PositionLike): boolean {
     if (this.isCustom(a, b)) return this.customCompare('!=', a, b, pos, true);
     return !this.eq(a, b, pos);
   }
 
-  private cmp(op: string, a: Value, b: Value, pos: Position, test: (c: number) => boolean): boolean {
+  private cmp(op: string, a: Value, b: Value, pos: PositionLike, test: (c: number) => boolean): boolean {
     const c = ops.compare(a, b);
     if (c !== undefined) return test(c);
     return this.customCompare(op, a, b, pos, false);
   }
 
-  lt(a: Value, b: Value, pos: Position): boolean {
+  lt(a: Value, b: Value, pos: PositionLike): boolean {
     return this.cmp('<', a, b, pos, (c) => c < 0);
   }
-  le(a: Value, b: Value, pos: Position): boolean {
+  le(a: Value, b: Value, pos: PositionLike): boolean {
     return this.cmp('<=', a, b, pos, (c) => c <= 0);
   }
-  gt(a: Value, b: Value, pos: Position): boolean {
+  gt(a: Value, b: Value, pos: PositionLike): boolean {
     return this.cmp('>', a, b, pos, (c) => c > 0);
   }
-  ge(a: Value, b: Value, pos: Position): boolean {
+  ge(a: Value, b: Value, pos: PositionLike): boolean {
     return this.cmp('>=', a, b, pos, (c) => c >= 0);
   }
 
   /** `item in container` (the `contains` function for other types). */
-  contains(container: Value, item: Value, pos: Position): boolean {
+  contains(container: Value, item: Value, pos: PositionLike): boolean {
     const r = ops.contains(container, item);
     if (r !== NOT_BUILTIN) return r as boolean;
     const def = this.reg.resolve('contains', [container, item]);
@@ -703,14 +786,14 @@ export class Runtime {
     throw notFound(signature('contains', [container, item]), pos);
   }
 
-  range(a: Value, b: Value, inclusive: boolean, pos: Position): Value {
+  range(a: Value, b: Value, inclusive: boolean, pos: PositionLike): Value {
     const r = ops.range(a, b, inclusive);
     if (r !== NOT_BUILTIN) return r;
     return this.operatorFallback(inclusive ? '..=' : '..', [a, b], pos);
   }
 
   /** `a += b`: containers grow in place; everything else is `a + b`. */
-  addAssign(a: Value, b: Value, pos: Position): Value {
+  addAssign(a: Value, b: Value, pos: PositionLike): Value {
     if (typeof a !== 'object') return this.add(a, b, pos);
     if (a instanceof RFloat) {
       if (typeof b === 'number') return makeFloat(a.value + b);
@@ -758,12 +841,12 @@ export class Runtime {
     return this.add(a, b, pos);
   }
 
-  forBound(v: Value, pos: Position): number {
+  forBound(v: Value, pos: PositionLike): number {
     if (typeof v === 'bigint') return Number(v);
     throw new RhaiError('ErrorMismatchDataType', `Data type incorrect: ${typeOf(v)} (expecting i64)`, pos);
   }
 
-  iterate(v: Value, snapshot: boolean, pos: Position): Cursor {
+  iterate(v: Value, snapshot: boolean, pos: PositionLike): Cursor {
     try {
       return iterate(v, snapshot);
     } catch (e) {
@@ -773,7 +856,7 @@ export class Runtime {
 
   // ---- indexing & properties ------------------------------------------------------------------
 
-  index(c: Value, idx: Value, pos: Position): Value {
+  index(c: Value, idx: Value, pos: PositionLike): Value {
     let r: OpResult;
     try {
       r = indexGet(c, idx);
@@ -786,7 +869,7 @@ export class Runtime {
     throw new RhaiError('ErrorIndexingType', `Indexer unavailable: ${typeOf(c)} [${typeOf(idx)}]`, pos);
   }
 
-  setIndex(c: Value, idx: Value, v: Value, pos: Position): Value {
+  setIndex(c: Value, idx: Value, v: Value, pos: PositionLike): Value {
     let r: OpResult;
     try {
       r = indexSet(c, idx, v, this.limits.maxMapSize);
@@ -805,7 +888,7 @@ export class Runtime {
     throw new RhaiError('ErrorIndexingType', `Indexer unavailable: ${typeOf(c)} [${typeOf(idx)}]`, pos);
   }
 
-  getProp(o: Value, name: string, pos: Position): Value {
+  getProp(o: Value, name: string, pos: PositionLike): Value {
     if (o instanceof Map) return o.get(name);
     if (o instanceof FnPtr) {
       if (name === 'name') return o.name;
@@ -821,7 +904,7 @@ export class Runtime {
     );
   }
 
-  setProp(o: Value, name: string, v: Value, pos: Position): Value {
+  setProp(o: Value, name: string, v: Value, pos: PositionLike): Value {
     if (o instanceof Map) {
       const max = this.limits.maxMapSize;
       if (max > 0 && !o.has(name) && o.size >= max) throw RhaiError.tooLarge('Size of object map', pos);
@@ -845,11 +928,11 @@ export class Runtime {
   // ---- calls ----------------------------------------------------------------------------------
 
   /** Invoke a native function (counts one operation; fills in error positions). */
-  invoke(def: NativeFnDef, args: Value[], pos: Position, F: Map<string, ScriptFn>, d: number): Value {
+  invoke(def: NativeFnDef, args: Value[], pos: PositionLike, F: Map<string, ScriptFn>, d: number): Value {
     this.ops += 1;
     if (this.ops > this.lim) this.tick(pos);
     const ctx = this.ctx;
-    ctx.position = pos;
+    ctx.at = pos;
     ctx.F = F;
     ctx.depth = d;
     ctx.thisSet = false;
@@ -934,7 +1017,14 @@ export class Runtime {
   }
 
   /** Call a function pointer (curried arguments first); `th` binds `this` for script functions. */
-  callPtr(F: Map<string, ScriptFn>, fp: Value, args: Value[], d: number, th: unknown, pos: Position): Value {
+  callPtr(
+    F: Map<string, ScriptFn>,
+    fp: Value,
+    args: Value[],
+    d: number,
+    th: unknown,
+    pos: PositionLike,
+  ): Value {
     if (!(fp instanceof FnPtr)) {
       throw new RhaiError('ErrorMismatchDataType', `Data type incorrect: ${typeOf(fp)} (expecting Fn)`, pos);
     }
@@ -953,7 +1043,7 @@ export class Runtime {
   }
 
   /** For natives: like `callPtr`, but trailing arguments the function does not take are dropped. */
-  callPtrLenient(F: Map<string, ScriptFn>, fp: FnPtr, args: Value[], d: number, pos: Position): Value {
+  callPtrLenient(F: Map<string, ScriptFn>, fp: FnPtr, args: Value[], d: number, pos: PositionLike): Value {
     if (!(fp instanceof FnPtr)) return this.callPtr(F, fp, args, d, UNBOUND, pos);
     const curried = fp.curried.length;
     for (let n = args.length; n >= 0; n--) {
@@ -969,7 +1059,7 @@ export class Runtime {
     return F.has(`${fp.name}/${arity}`) || this.reg.hasArity(fp.name, arity);
   }
 
-  curry(fp: Value, args: Value[], pos: Position): FnPtr {
+  curry(fp: Value, args: Value[], pos: PositionLike): FnPtr {
     if (!(fp instanceof FnPtr)) {
       throw new RhaiError('ErrorMismatchDataType', `Data type incorrect: ${typeOf(fp)} (expecting Fn)`, pos);
     }
@@ -977,7 +1067,7 @@ export class Runtime {
   }
 
   /** `Fn("name")`. */
-  fnPtr(name: Value, _F: Map<string, ScriptFn>, pos: Position): FnPtr {
+  fnPtr(name: Value, _F: Map<string, ScriptFn>, pos: PositionLike): FnPtr {
     if (typeof name !== 'string') throw notFound(signature('Fn', [name]), pos);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !/^anon\$\d+$/.test(name)) {
       throw new RhaiError(
@@ -1003,8 +1093,8 @@ export class Runtime {
     return undefined;
   }
 
-  debug(v: Value, pos: Position): Value {
-    this.host.onDebug?.(debugString(v), pos);
+  debug(v: Value, pos: PositionLike): Value {
+    this.host.onDebug?.(debugString(v), toPositionObject(pos) ?? { line: 0, column: 0 });
     return undefined;
   }
 
@@ -1027,13 +1117,13 @@ export class Runtime {
     return new StaticView(DF, DS, names, consts, getter, setter);
   }
 
-  dynGet(DF: DynFrame | null, DS: ScopeView | null, name: string, pos: Position): Value {
+  dynGet(DF: DynFrame | null, DS: ScopeView | null, name: string, pos: PositionLike): Value {
     const v = dynLookup(DF, DS, name);
     if (v !== NOT_FOUND) return v;
     throw this.varNotFound(name, pos);
   }
 
-  dynSet(DF: DynFrame | null, DS: ScopeView | null, name: string, v: Value, pos: Position): void {
+  dynSet(DF: DynFrame | null, DS: ScopeView | null, name: string, v: Value, pos: PositionLike): void {
     try {
       if (DF !== null) {
         const d = DF.get(name);
@@ -1050,7 +1140,7 @@ export class Runtime {
     throw this.varNotFound(name, pos);
   }
 
-  private varNotFound(name: string, pos: Position): RhaiError {
+  private varNotFound(name: string, pos: PositionLike): RhaiError {
     const e = new RhaiError('ErrorVariableNotFound', `Variable not found: ${name}`, pos);
     e.details = { variable: name };
     return e;
@@ -1067,7 +1157,7 @@ export class Runtime {
     }
   }
 
-  globalGet(G: Map<string, Value>, name: string, pos: Position): Value {
+  globalGet(G: Map<string, Value>, name: string, pos: PositionLike): Value {
     if (G.has(name)) return G.get(name);
     const v = this.hostView?.get(name);
     if (v !== undefined && v !== NOT_FOUND) return v;
@@ -1082,7 +1172,7 @@ export class Runtime {
     G: Map<string, Value>,
     d: number,
     view: ScopeView,
-    pos: Position,
+    pos: PositionLike,
   ) {
     if (this.host.disableEval || typeof code !== 'string') throw notFound(signature('eval', [code]), pos);
     if (this.maxLevels > 0 && d + 1 > this.maxLevels) this.overflow(pos);
@@ -1093,7 +1183,7 @@ export class Runtime {
 
   // ---- modules --------------------------------------------------------------------------------
 
-  importModule(path: Value, pos: Position, d: number): RModule {
+  importModule(path: Value, pos: PositionLike, d: number): RModule {
     if (typeof path !== 'string') {
       throw new RhaiError(
         'ErrorMismatchDataType',
@@ -1139,14 +1229,14 @@ export class Runtime {
     return m;
   }
 
-  private inModule(path: string, inner: RhaiError, pos: Position): RhaiError {
+  private inModule(path: string, inner: RhaiError, pos: PositionLike): RhaiError {
     const e = new RhaiError('ErrorInModule', `${inner.message} (in module '${path}')`, inner.position ?? pos);
     e.details = { module: path };
     e.inner = inner;
     return e;
   }
 
-  hostModule(name: string, pos: Position): RModule {
+  hostModule(name: string, pos: PositionLike): RModule {
     const m = this.host.modules.get(name) ?? this.modCache.get(name);
     if (m !== undefined) return m;
     const e = new RhaiError('ErrorModuleNotFound', `Module not found: ${name}`, pos);
@@ -1154,17 +1244,17 @@ export class Runtime {
     throw e;
   }
 
-  moduleOr(js: unknown, name: string, pos: Position): RModule {
+  moduleOr(js: unknown, name: string, pos: PositionLike): RModule {
     return js === NS ? this.hostModule(name, pos) : (js as RModule);
   }
 
-  subModule(m: RModule, name: string, pos: Position): RModule {
+  subModule(m: RModule, name: string, pos: PositionLike): RModule {
     const s = m.subs.get(name);
     if (s !== undefined) return s;
     throw new RhaiError('ErrorModuleNotFound', `Module not found: ${m.name}::${name}`, pos);
   }
 
-  moduleVar(m: RModule, name: string, pos: Position): Value {
+  moduleVar(m: RModule, name: string, pos: PositionLike): Value {
     if (m.vars.has(name)) return m.vars.get(name);
     throw this.varNotFound(`${m.name}::${name}`, pos);
   }
@@ -1180,7 +1270,7 @@ export class Runtime {
   // ---- errors ---------------------------------------------------------------------------------
 
   /** `throw value`. */
-  mkThrow(v: Value, pos: Position): RhaiError {
+  mkThrow(v: Value, pos: PositionLike): RhaiError {
     const msg = v === undefined || v === '' ? 'Runtime error' : `Runtime error: ${displayString(v)}`;
     return new RhaiError('ErrorRuntime', msg, pos, v);
   }

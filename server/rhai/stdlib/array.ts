@@ -1,28 +1,27 @@
 /**
  * Array functions. Methods that modify an array (`push`, `sort`, `drain`, ...) mutate the
- * receiver in place; values stored into or copied out of an array are cloned so arrays keep
- * Rhai's value semantics. Callbacks go through {@link Callback}, which passes the element, the
- * optional index, or binds the element to `this`, depending on what the callee accepts.
+ * receiver in place; values stored into or copied out of an array are copied (without recursion,
+ * see deep.ts) so arrays keep Rhai's value semantics. Callbacks go through {@link Callback},
+ * which passes the element, the optional index, or binds the element to `this`, depending on
+ * what the callee accepts.
+ *
+ * Growth is checked against `maxArraySize` and the hard cap before anything is allocated, bulk
+ * work runs in charged chunks, and elements are never spread into call arguments (which fails
+ * for large arrays).
  */
 import { RhaiError } from '../errors.js';
 import type { NativeCallContext, NativeFn, NativeFnDef, ParamType } from '../runtime/native.js';
-import {
-  cloneValue,
-  compareStrings,
-  floatValue,
-  type RChar,
-  type RRange,
-  typeOf,
-  type Value,
-  valuesEqual,
-} from '../runtime/value.js';
+import { compareStrings, floatValue, RBlob, type RChar, type RRange, typeOf, type Value } from '../runtime/value.js';
 import { asFnPtr, Callback, ELEMENT_FIRST, isTrue } from './callbacks.js';
+import { copyValue, deepEqual, measure } from './deep.js';
 import { mergeSort } from './sort.js';
 import {
   chargeElements,
   checkArraySize,
+  chunked,
   def,
   defWithGetter,
+  HARD_LIMITS,
   num,
   offsetLen,
   position,
@@ -64,7 +63,7 @@ function indexOfValue(ctx: NativeCallContext, array: Value[], value: Value, star
   if (array.length === 0) return -1;
   const [from] = offsetLen(array.length, start, 0);
   chargeElements(ctx, array.length - from);
-  for (let i = from; i < array.length; i++) if (valuesEqual(array[i], value)) return i;
+  for (let i = from; i < array.length; i++) if (deepEqual(ctx, array[i], value)) return i;
   return -1;
 }
 
@@ -84,9 +83,10 @@ function findMap(ctx: NativeCallContext, array: Value[], fn: Value, start: numbe
 function extract(ctx: NativeCallContext, array: Value[], start: number, len: number): Value[] {
   if (array.length === 0 || len <= 0) return [];
   const [s, l] = offsetLen(array.length, start, len);
-  chargeElements(ctx, l);
   const out: Value[] = new Array(l);
-  for (let i = 0; i < l; i++) out[i] = cloneValue(array[s + i]);
+  chunked(ctx, l, true, (a, b) => {
+    for (let i = a; i < b; i++) out[i] = copyValue(ctx, array[s + i]);
+  });
   return out;
 }
 
@@ -117,17 +117,64 @@ function splice(
   len: number,
   replacement: Value[],
 ): void {
-  const items = replacement.map(cloneValue);
-  if (array.length === 0) {
-    checkArraySize(ctx, items.length);
-    array.push(...items);
-    return;
+  const [s, l] = array.length === 0 ? [0, 0] : offsetLen(array.length, start, len);
+  checkArraySize(ctx, array.length - l + replacement.length);
+  chargeElements(ctx, array.length + replacement.length);
+  // Copy first: `replacement` may be the array itself. No `array.splice(s, l, ...items)`: spreading
+  // a large array into call arguments overflows the stack.
+  const items = replacement.map((v) => copyValue(ctx, v));
+  const tail = array.slice(s + l);
+  array.length = s;
+  for (const v of items) array.push(v);
+  for (const v of tail) array.push(v);
+}
+
+/** True for values that every copy duplicates (the rest are immutable and shared). */
+function isContainer(v: Value): boolean {
+  return Array.isArray(v) || v instanceof Map || v instanceof RBlob;
+}
+
+/**
+ * `pad(len, item)`: append copies of `item` until the array has `target` elements. Sizes are
+ * checked before anything is allocated, including what copies of a container item would add to
+ * the nested sizes; the array then grows in one step and is filled in charged chunks.
+ */
+function padArray(ctx: NativeCallContext, array: Value[], target: number, item: Value): void {
+  const start = array.length;
+  if (target <= start) return;
+  checkArraySize(ctx, target);
+  const count = target - start;
+  if (isContainer(item)) {
+    const budget = Math.floor(HARD_LIMITS.arraySize / count);
+    const size = measure(item, budget);
+    const { maxArraySize, maxMapSize } = ctx.limits;
+    if (size.arrays + size.maps > budget || (maxArraySize > 0 && target + count * size.arrays > maxArraySize)) {
+      throw RhaiError.tooLarge('Size of array', ctx.position);
+    }
+    if (maxMapSize > 0 && count * size.maps > maxMapSize) {
+      throw RhaiError.tooLarge('Size of object map', ctx.position);
+    }
   }
-  const [s, l] = offsetLen(array.length, start, len);
-  checkArraySize(ctx, array.length - l + items.length);
-  chargeElements(ctx, array.length);
-  if (s >= array.length) array.push(...items);
-  else array.splice(s, l, ...items);
+  try {
+    if (isContainer(item)) {
+      chunked(ctx, count, true, (a, b) => {
+        for (let i = a; i < b; i++) array.push(copyValue(ctx, item));
+      });
+    } else if (count <= 64) {
+      chargeElements(ctx, count);
+      for (let i = 0; i < count; i++) array.push(item);
+    } else {
+      // Growing the length once and filling is several times faster than pushing one by one.
+      array.length = target;
+      chunked(ctx, count, true, (a, b) => {
+        array.fill(item, start + a, start + b);
+      });
+    }
+  } catch (e) {
+    // Stopped by the operation limit or the deadline: leave the array as it was.
+    array.length = start;
+    throw e;
+  }
 }
 
 /**
@@ -197,14 +244,26 @@ function builtinComparator(array: Value[]): ((a: Value, b: Value) => number) | n
   }
 }
 
+/** Comparisons per operation charged while sorting. */
+const COMPARISONS_PER_OPERATION = 16;
+
 /** `sort()` / `sort_desc()`. */
 function sortBuiltin(ctx: NativeCallContext, array: Value[], descending: boolean): void {
   if (array.length <= 1) return;
   const cmp = builtinComparator(array);
   if (cmp === null) return;
   chargeElements(ctx, array.length);
+  // Charge comparisons as they happen, so the deadline can stop a sort of millions of elements.
+  let pending = 0;
+  const counted = (a: Value, b: Value): number => {
+    if (++pending === 1024) {
+      pending = 0;
+      ctx.addOperations(1024 / COMPARISONS_PER_OPERATION);
+    }
+    return descending ? cmp(b, a) : cmp(a, b);
+  };
   // No `()` elements here, so the native (stable) sort is safe to use.
-  array.sort(descending ? (a, b) => cmp(b, a) : cmp);
+  array.sort(counted);
 }
 
 /** `sort(comparer)`: the comparer returns an INT (sign gives the order) or a bool (`true`: a ≤ b). */
@@ -238,18 +297,18 @@ export const arrayFunctions: readonly NativeFnDef[] = [
   ...defWithGetter('is_empty', 'array', (_ctx, [a]) => (a as Value[]).length === 0),
 
   // Element access
-  def('get', ['array', 'int'], (_ctx, [a, index]) => {
+  def('get', ['array', 'int'], (ctx, [a, index]) => {
     const array = a as Value[];
     const i = position(array.length, num(index));
-    return i < 0 ? undefined : cloneValue(array[i]);
+    return i < 0 ? undefined : copyValue(ctx, array[i]);
   }),
   def(
     'set',
     ['array', 'int', 'any'],
-    (_ctx, [a, index, value]) => {
+    (ctx, [a, index, value]) => {
       const array = a as Value[];
       const i = position(array.length, num(index));
-      if (i >= 0) array[i] = cloneValue(value);
+      if (i >= 0) array[i] = copyValue(ctx, value);
       return undefined;
     },
     true,
@@ -266,12 +325,12 @@ export const arrayFunctions: readonly NativeFnDef[] = [
   ...withCallback('find', ['array'], [], (ctx, [a, fn]) => {
     const array = a as Value[];
     const i = indexWhere(ctx, array, fn, 0);
-    return i < 0 ? undefined : cloneValue(array[i]);
+    return i < 0 ? undefined : copyValue(ctx, array[i]);
   }),
   ...withCallback('find', ['array'], ['int'], (ctx, [a, fn, start]) => {
     const array = a as Value[];
     const i = indexWhere(ctx, array, fn, num(start));
-    return i < 0 ? undefined : cloneValue(array[i]);
+    return i < 0 ? undefined : copyValue(ctx, array[i]);
   }),
   ...withCallback('find_map', ['array'], [], (ctx, [a, fn]) => findMap(ctx, a as Value[], fn, 0)),
   ...withCallback('find_map', ['array'], ['int'], (ctx, [a, fn, start]) =>
@@ -285,7 +344,7 @@ export const arrayFunctions: readonly NativeFnDef[] = [
     (ctx, [a, item]) => {
       const array = a as Value[];
       checkArraySize(ctx, array.length + 1);
-      array.push(cloneValue(item));
+      array.push(copyValue(ctx, item));
       return undefined;
     },
     true,
@@ -297,8 +356,10 @@ export const arrayFunctions: readonly NativeFnDef[] = [
       const array = a as Value[];
       const other = b as Value[];
       checkArraySize(ctx, array.length + other.length);
-      chargeElements(ctx, other.length);
-      for (const v of other) array.push(cloneValue(v));
+      // `other` may be the array itself: only its original elements are appended.
+      chunked(ctx, other.length, true, (from, to) => {
+        for (let i = from; i < to; i++) array.push(copyValue(ctx, other[i]));
+      });
       return undefined;
     },
     true,
@@ -310,8 +371,8 @@ export const arrayFunctions: readonly NativeFnDef[] = [
       const array = a as Value[];
       checkArraySize(ctx, array.length + 1);
       const [at] = offsetLen(array.length, num(index), 0);
-      if (at >= array.length) array.push(cloneValue(item));
-      else array.splice(at, 0, cloneValue(item));
+      if (at >= array.length) array.push(copyValue(ctx, item));
+      else array.splice(at, 0, copyValue(ctx, item));
       return undefined;
     },
     true,
@@ -320,12 +381,7 @@ export const arrayFunctions: readonly NativeFnDef[] = [
     'pad',
     ['array', 'int', 'any'],
     (ctx, [a, len, item]) => {
-      const array = a as Value[];
-      const target = num(len);
-      if (target <= array.length) return undefined;
-      checkArraySize(ctx, target);
-      chargeElements(ctx, target - array.length);
-      while (array.length < target) array.push(cloneValue(item));
+      padArray(ctx, a as Value[], num(len), item);
       return undefined;
     },
     true,
@@ -485,7 +541,7 @@ export const arrayFunctions: readonly NativeFnDef[] = [
     const cb = new Callback(ctx, asFnPtr(fn), ELEMENT_FIRST);
     const out: Value[] = [];
     for (let i = 0; i < array.length; i++) {
-      if (isTrue(callOnElement(cb, array, i))) out.push(cloneValue(array[i]));
+      if (isTrue(callOnElement(cb, array, i))) out.push(copyValue(ctx, array[i]));
     }
     return out;
   }),
@@ -557,22 +613,22 @@ export const arrayFunctions: readonly NativeFnDef[] = [
     true,
   ),
   def('order', ['array'], (ctx, [a]) => {
-    const copy = (a as Value[]).map(cloneValue);
+    const copy = copyValue(ctx, a) as Value[];
     sortBuiltin(ctx, copy, false);
     return copy;
   }),
   def('order_desc', ['array'], (ctx, [a]) => {
-    const copy = (a as Value[]).map(cloneValue);
+    const copy = copyValue(ctx, a) as Value[];
     sortBuiltin(ctx, copy, true);
     return copy;
   }),
   def('order', ['array', 'fnptr'], (ctx, [a, fn]) => {
-    const copy = (a as Value[]).map(cloneValue);
+    const copy = copyValue(ctx, a) as Value[];
     sortWith(ctx, copy, fn);
     return copy;
   }),
   def('order_by', ['array', 'fnptr'], (ctx, [a, fn]) => {
-    const copy = (a as Value[]).map(cloneValue);
+    const copy = copyValue(ctx, a) as Value[];
     sortWith(ctx, copy, fn);
     return copy;
   }),
@@ -580,7 +636,7 @@ export const arrayFunctions: readonly NativeFnDef[] = [
     'dedup',
     ['array'],
     (ctx, [a]) => {
-      dedup(ctx, a as Value[], valuesEqual);
+      dedup(ctx, a as Value[], (x, y) => deepEqual(ctx, x, y));
       return undefined;
     },
     true,

@@ -1,6 +1,7 @@
 /**
  * BLOB functions: byte buffers. Byte values are the low 8 bits of the INT given; positions follow
- * the array rules (negative counts from the end). BLOBs are limited by `maxArraySize`.
+ * the array rules (negative counts from the end). BLOBs are limited by `maxArraySize` and, even
+ * when that is 0 (unlimited), by a hard cap checked before any allocation.
  * `parse_le_int`/`write_be`... read and write 64-bit INTs and FLOATs at any position, padding
  * short spans with zeros and ignoring extra bytes.
  */
@@ -14,11 +15,15 @@ import {
   type RRange,
   type Value,
 } from '../runtime/value.js';
-import { utf8Decode, utf8Encode } from './string.js';
+import { utf8Decode, utf8Encode, utf8EncodeWithin } from './string.js';
 import {
   big,
+  blobCap,
   chargeBytes,
+  checkArraySize,
   checkBlobSize,
+  checkStringSize,
+  chunked,
   def,
   defWithGetter,
   num,
@@ -136,22 +141,39 @@ function parseFloat64(blob: RBlob, start: number, len: number, littleEndian: boo
   return makeFloat(view === null ? 0 : view.getFloat64(0, littleEndian));
 }
 
-/** Copy as many of `data`'s bytes as fit in the span `start`/`len` of the BLOB. */
-function writeBytes(blob: RBlob, start: number, len: number, data: Uint8Array): void {
+/**
+ * Copy as many bytes of `encode(limit)` as fit in the span `start`/`len` of the BLOB. `encode`
+ * gets the span length so it never encodes more than can be written.
+ */
+function writeBytes(
+  blob: RBlob,
+  start: number,
+  len: number,
+  encode: (limit: number) => Uint8Array,
+): void {
   if (blob.length === 0 || len <= 0) return;
   const [s, l] = offsetLen(blob.length, start, len);
   if (l === 0) return;
+  const data = encode(l);
   blob.bytes.set(data.subarray(0, Math.min(l, data.length)), s);
 }
 
-/** The ASCII characters of a string as bytes (other characters are skipped). */
-function asciiBytes(s: string): Uint8Array {
-  const out: number[] = [];
-  for (let i = 0; i < s.length; i++) {
+/** The UTF-8 bytes of a string, at least the first `limit` of them (not the whole of a huge string). */
+function utf8Prefix(s: string, limit: number): Uint8Array {
+  // Each UTF-16 unit takes at least one byte, so `limit` units (plus one, to keep a surrogate pair
+  // whole) cover the first `limit` bytes.
+  return utf8Encode(s.length > limit + 1 ? s.slice(0, limit + 1) : s);
+}
+
+/** The ASCII characters of a string as bytes (other characters are skipped), at most `limit`. */
+function asciiBytes(s: string, limit: number): Uint8Array {
+  const out = new Uint8Array(Math.min(limit, s.length));
+  let n = 0;
+  for (let i = 0; i < s.length && n < out.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x80) out.push(c);
+    if (c < 0x80) out[n++] = c;
   }
-  return Uint8Array.from(out);
+  return out.subarray(0, n);
 }
 
 type Reader = (blob: RBlob, start: number, len: number, littleEndian: boolean) => Value;
@@ -173,14 +195,14 @@ function parsers(name: string, read: Reader, littleEndian: boolean): NativeFnDef
 function writers(
   name: string,
   type: 'int' | 'float' | 'string',
-  encode: (v: Value) => Uint8Array,
+  encode: (v: Value, limit: number) => Uint8Array,
 ): NativeFnDef[] {
   return [
     def(
       name,
       ['blob', 'int', 'int', type],
       (_ctx, [b, start, len, v]) => {
-        writeBytes(b as RBlob, num(start), num(len), encode(v));
+        writeBytes(b as RBlob, num(start), num(len), (limit) => encode(v, limit));
         return undefined;
       },
       true,
@@ -190,12 +212,32 @@ function writers(
       ['blob', 'range', type],
       (_ctx, [b, r, v]) => {
         const [start, len] = rangeSpan(r as RRange);
-        writeBytes(b as RBlob, start, len, encode(v));
+        writeBytes(b as RBlob, start, len, (limit) => encode(v, limit));
         return undefined;
       },
       true,
     ),
   ];
+}
+
+/** `to_array`: the bytes as an array of INTs, within the array limits. */
+function toArray(ctx: NativeCallContext, blob: RBlob): Value[] {
+  const n = blob.length;
+  checkArraySize(ctx, n);
+  const bytes = blob.bytes;
+  const out: Value[] = new Array(n);
+  chunked(ctx, n, false, (from, to) => {
+    for (let i = from; i < to; i++) out[i] = bytes[i];
+  });
+  return out;
+}
+
+/** `as_string`: the bytes decoded as UTF-8 (invalid sequences replaced), within the string limit. */
+function asString(ctx: NativeCallContext, blob: RBlob): string {
+  // Decoding never yields more UTF-16 units than there are bytes, and a BLOB is far below V8's
+  // string length limit, so only `maxStringSize` can refuse the result.
+  chargeBytes(ctx, blob.length);
+  return checkStringSize(ctx, utf8Decode(blob.view()));
 }
 
 /** Append bytes to a BLOB, respecting the size limit. */
@@ -212,15 +254,8 @@ export const blobFunctions: readonly NativeFnDef[] = [
   def('blob', [], () => new RBlob()),
   def('blob', ['int'], (ctx, [len]) => filled(ctx, num(len), 0)),
   def('blob', ['int', 'int'], (ctx, [len, v]) => filled(ctx, num(len), byte(v))),
-  def('to_array', ['blob'], (ctx, [b]) => {
-    const blob = b as RBlob;
-    chargeBytes(ctx, blob.length);
-    return Array.from(blob.view());
-  }),
-  def('as_string', ['blob'], (ctx, [b]) => {
-    chargeBytes(ctx, (b as RBlob).length);
-    return utf8Decode((b as RBlob).view());
-  }),
+  def('to_array', ['blob'], (ctx, [b]) => toArray(ctx, b as RBlob)),
+  def('as_string', ['blob'], (ctx, [b]) => asString(ctx, b as RBlob)),
 
   // Size and access
   ...defWithGetter('len', 'blob', (_ctx, [b]) => (b as RBlob).length),
@@ -258,7 +293,10 @@ export const blobFunctions: readonly NativeFnDef[] = [
   def(
     'append',
     ['blob', 'string'],
-    (ctx, [b, s]) => appendBytes(ctx, b as RBlob, utf8Encode(s as string)),
+    (ctx, [b, s]) => {
+      const blob = b as RBlob;
+      return appendBytes(ctx, blob, utf8EncodeWithin(ctx, s as string, blobCap(ctx) - blob.length));
+    },
     true,
   ),
   def(
@@ -477,6 +515,6 @@ export const blobFunctions: readonly NativeFnDef[] = [
   ...writers('write_be', 'int', (v) => intBytes(v, false)),
   ...writers('write_le', 'float', (v) => floatBytes(v, true)),
   ...writers('write_be', 'float', (v) => floatBytes(v, false)),
-  ...writers('write_utf8', 'string', (v) => utf8Encode(v as string)),
-  ...writers('write_ascii', 'string', (v) => asciiBytes(v as string)),
+  ...writers('write_utf8', 'string', (v, limit) => utf8Prefix(v as string, limit)),
+  ...writers('write_ascii', 'string', (v, limit) => asciiBytes(v as string, limit)),
 ];

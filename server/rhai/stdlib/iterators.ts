@@ -6,13 +6,29 @@
 import { RhaiError } from '../errors.js';
 import type { NativeCallContext } from '../runtime/native.js';
 import { makeFloat, makeInt, RChar, RCustom, type Value } from '../runtime/value.js';
-import { chargeElements } from './support.js';
+import { chunked, isBmpOnly } from './support.js';
 
-/** The characters of a string as an iterable sequence. */
-export function charsIterator(ctx: NativeCallContext, chars: readonly string[]): Value {
-  chargeElements(ctx, chars.length);
-  const out: Value[] = new Array(chars.length);
-  for (let i = 0; i < chars.length; i++) out[i] = RChar.fromString(chars[i]);
+/**
+ * `count` characters of `s` from UTF-16 offset `from`, as an iterable sequence (an array of
+ * chars). The caller checks `count` against the array caps; the array is filled in charged
+ * chunks so the deadline can interrupt a long fill.
+ */
+export function charsIterator(ctx: NativeCallContext, s: string, from: number, count: number): Value {
+  const out: Value[] = new Array(count);
+  if (isBmpOnly(s)) {
+    chunked(ctx, count, true, (a, b) => {
+      for (let i = a; i < b; i++) out[i] = RChar.of(s.charCodeAt(from + i));
+    });
+    return out;
+  }
+  let u = from;
+  chunked(ctx, count, true, (a, b) => {
+    for (let i = a; i < b; i++) {
+      const cp = s.codePointAt(u) ?? 0;
+      out[i] = RChar.of(cp);
+      u += cp > 0xffff ? 2 : 1;
+    }
+  });
   return out;
 }
 

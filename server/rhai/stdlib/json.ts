@@ -4,8 +4,10 @@
  * produces compact JSON the way Rhai does (serde_json style: FLOATs always show a fraction or an
  * exponent, non-finite FLOATs become `null`, map keys in sorted order).
  *
- * Parsing enforces the engine's size limits and a nesting limit so hostile input cannot exhaust
- * memory or the stack.
+ * Parsing enforces the engine's size limits (and the hard caps) and a nesting limit so hostile
+ * input cannot exhaust memory or the stack; it charges operations as it advances through the text.
+ * Serialising walks nested values with an explicit stack (any depth) and builds the text with a
+ * {@link StringBuilder}, so the size limits are checked before the text is allocated.
  */
 import { RhaiError } from '../errors.js';
 import type { NativeCallContext, NativeFnDef } from '../runtime/native.js';
@@ -22,10 +24,14 @@ import {
   sortedKeys,
   type Value,
 } from '../runtime/value.js';
+import { StringBuilder } from './builder.js';
 import { chargeBytes, checkArraySize, checkMapSize, checkStringSize, def } from './support.js';
 
-/** Deepest nesting of arrays/objects accepted or produced. */
+/** Deepest nesting of arrays/objects accepted when parsing. */
 export const MAX_JSON_DEPTH = 512;
+
+/** Text consumed between two operation charges while parsing. */
+const PARSE_CHARGE_INTERVAL = 1 << 16;
 
 /** A JSON syntax error, reported as Rhai reports serde errors (ErrorRuntime with the message). */
 function syntaxError(text: string, at: number, what: string): RhaiError {
@@ -41,9 +47,14 @@ function syntaxError(text: string, at: number, what: string): RhaiError {
   return RhaiError.runtime(message, message);
 }
 
+/** A run of string characters that need no attention (sticky: matches at `lastIndex`). */
+const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
+
 /** Recursive-descent JSON parser producing Rhai values. */
 class JsonParser {
   private pos = 0;
+  /** Position up to which the text has been charged as operations. */
+  private charged = 0;
 
   constructor(
     private readonly ctx: NativeCallContext,
@@ -54,6 +65,7 @@ class JsonParser {
     const v = this.value(0);
     this.skipWhitespace();
     if (this.pos < this.text.length) throw syntaxError(this.text, this.pos, 'trailing characters');
+    this.charge();
     return v;
   }
 
@@ -68,6 +80,7 @@ class JsonParser {
 
   private value(depth: number): Value {
     if (depth > MAX_JSON_DEPTH) throw syntaxError(this.text, this.pos, 'recursion limit exceeded');
+    if (this.pos - this.charged >= PARSE_CHARGE_INTERVAL) this.charge();
     this.skipWhitespace();
     const t = this.text;
     if (this.pos >= t.length) throw syntaxError(t, this.pos, 'EOF while parsing a value');
@@ -89,6 +102,12 @@ class JsonParser {
         if (c === '-' || (c >= '0' && c <= '9')) return this.number();
         throw syntaxError(t, this.pos, 'expected value');
     }
+  }
+
+  /** Charge the text consumed since the last charge (lets the deadline stop a long parse). */
+  private charge(): void {
+    chargeBytes(this.ctx, this.pos - this.charged);
+    this.charged = this.pos;
   }
 
   private literal(word: string, v: Value): Value {
@@ -145,62 +164,70 @@ class JsonParser {
   private string(): string {
     const t = this.text;
     this.pos++;
-    let out = '';
-    let chunk = this.pos;
-    while (this.pos < t.length) {
+    // Runs without quotes, backslashes or control characters are skipped natively; pieces go to a
+    // builder (appending them to a string one by one would build a rope node per escape).
+    PLAIN_RUN.lastIndex = this.pos;
+    PLAIN_RUN.test(t);
+    if (t.charCodeAt(PLAIN_RUN.lastIndex) === 34) {
+      // The common case: no escapes at all.
+      const s = t.slice(this.pos, PLAIN_RUN.lastIndex);
+      this.pos = PLAIN_RUN.lastIndex + 1;
+      return s;
+    }
+    const parts = new StringBuilder(this.ctx);
+    for (;;) {
+      PLAIN_RUN.lastIndex = this.pos;
+      PLAIN_RUN.test(t);
+      const end = PLAIN_RUN.lastIndex;
+      if (end > this.pos) parts.add(t.slice(this.pos, end));
+      this.pos = end;
+      if (this.pos - this.charged >= PARSE_CHARGE_INTERVAL) this.charge();
+      if (this.pos >= t.length) throw syntaxError(t, this.pos, 'EOF while parsing a string');
       const c = t.charCodeAt(this.pos);
       if (c === 34) {
-        out += t.slice(chunk, this.pos);
         this.pos++;
-        return out;
+        return parts.finish();
       }
       if (c < 0x20)
         throw syntaxError(t, this.pos, 'control character (\\u0000-\\u001F) found while parsing a string');
-      if (c !== 92) {
-        this.pos++;
-        continue;
-      }
-      out += t.slice(chunk, this.pos);
       const e = t[this.pos + 1];
       this.pos += 2;
       switch (e) {
         case '"':
-          out += '"';
+          parts.add('"');
           break;
         case '\\':
-          out += '\\';
+          parts.add('\\');
           break;
         case '/':
-          out += '/';
+          parts.add('/');
           break;
         case 'b':
-          out += '\b';
+          parts.add('\b');
           break;
         case 'f':
-          out += '\f';
+          parts.add('\f');
           break;
         case 'n':
-          out += '\n';
+          parts.add('\n');
           break;
         case 'r':
-          out += '\r';
+          parts.add('\r');
           break;
         case 't':
-          out += '\t';
+          parts.add('\t');
           break;
         case 'u': {
           const hex = t.slice(this.pos, this.pos + 4);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw syntaxError(t, this.pos, 'invalid escape');
-          out += String.fromCharCode(Number.parseInt(hex, 16));
+          parts.add(String.fromCharCode(Number.parseInt(hex, 16)));
           this.pos += 4;
           break;
         }
         default:
           throw syntaxError(t, this.pos - 1, 'invalid escape');
       }
-      chunk = this.pos;
     }
-    throw syntaxError(t, this.pos, 'EOF while parsing a string');
   }
 
   private number(): Value {
@@ -221,13 +248,18 @@ class JsonParser {
 
 /** Parse JSON text into a Rhai value. */
 export function parseJson(ctx: NativeCallContext, text: string): Value {
-  chargeBytes(ctx, text.length);
   return new JsonParser(ctx, text).parse();
 }
 
 /** Format a finite FLOAT as serde_json (ryu) does: `1.0`, `0.001`, `1e16`, `1.5e-7`. */
 export function jsonFloat(x: number): string {
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const abs = Math.abs(x);
+  // Where both print plain decimals, JS's shortest round-trip digits are ryu's: no re-formatting.
+  if (abs >= 1e-5 && abs < 1e16) {
+    const plain = String(x);
+    return Number.isInteger(x) ? `${plain}.0` : plain;
+  }
   const [mantissa, exponent] = Math.abs(x).toExponential().split('e');
   const digits = mantissa.replace('.', '');
   const point = Number(exponent) + 1;
@@ -241,109 +273,137 @@ export function jsonFloat(x: number): string {
   return x < 0 ? `-${s}` : s;
 }
 
-/** A JSON string literal (serde_json escaping: quotes, backslashes and control characters). */
-export function jsonString(s: string): string {
-  if (!/["\\\u0000-\u001f]/.test(s)) return `"${s}"`;
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    switch (c) {
-      case 34:
-        out += '\\"';
-        break;
-      case 92:
-        out += '\\\\';
-        break;
-      case 8:
-        out += '\\b';
-        break;
-      case 9:
-        out += '\\t';
-        break;
-      case 10:
-        out += '\\n';
-        break;
-      case 12:
-        out += '\\f';
-        break;
-      case 13:
-        out += '\\r';
-        break;
-      default:
-        out += c < 0x20 ? `\\u${c.toString(16).padStart(4, '0')}` : s[i];
-    }
+const JSON_NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+const JSON_ESCAPES = /["\\\u0000-\u001f]/g;
+
+/** The JSON escape of one character. */
+function jsonEscape(ch: string): string {
+  switch (ch) {
+    case '"':
+      return '\\"';
+    case '\\':
+      return '\\\\';
+    case '\b':
+      return '\\b';
+    case '\t':
+      return '\\t';
+    case '\n':
+      return '\\n';
+    case '\f':
+      return '\\f';
+    case '\r':
+      return '\\r';
+    default:
+      return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
   }
-  return `${out}"`;
 }
 
-/** Append the JSON form of `v` to `out`. Types JSON lacks are written as their display string. */
-function writeJson(ctx: NativeCallContext, v: Value, out: string[], depth: number): void {
-  if (depth > MAX_JSON_DEPTH)
-    throw new RhaiError('ErrorStackOverflow', 'Data nested too deeply for to_json', ctx.position);
+/** A JSON string literal (serde_json escaping: quotes, backslashes and control characters). */
+export function jsonString(s: string): string {
+  if (!JSON_NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  return `"${s.replace(JSON_ESCAPES, jsonEscape)}"`;
+}
+
+/** Append a JSON string literal, refusing it before copying when it cannot fit. */
+function addJsonString(out: StringBuilder, s: string): void {
+  out.reserve(s.length + 2);
+  out.add(jsonString(s));
+}
+
+/** Append a BLOB as a JSON array of byte values. */
+function addJsonBlob(out: StringBuilder, b: RBlob): void {
+  // At least one digit and one comma per byte: refuse an oversized result before building it.
+  out.reserve(2 * b.length + 1);
+  out.add('[');
+  const bytes = b.bytes;
+  for (let i = 0; i < b.length; i += 64) {
+    const end = Math.min(b.length, i + 64);
+    let group = i > 0 ? ',' : '';
+    for (let j = i; j < end; j++) group += j > i ? `,${bytes[j]}` : `${bytes[j]}`;
+    out.add(group);
+  }
+  out.add(']');
+}
+
+/** One array or object being written. */
+interface Frame {
+  values: readonly Value[];
+  /** Object keys parallel to `values`, or null for arrays. */
+  keys: readonly string[] | null;
+  i: number;
+}
+
+/**
+ * Append the JSON of a leaf value, or open an array/object and return its frame (null for leaves
+ * and empty containers). Types JSON lacks are written as their display string.
+ */
+function addJsonOrOpen(out: StringBuilder, v: Value): Frame | null {
   switch (typeof v) {
     case 'undefined':
-      out.push('null');
-      return;
+      out.add('null');
+      return null;
     case 'boolean':
     case 'bigint':
-      out.push(String(v));
-      return;
+      out.add(String(v));
+      return null;
     case 'number':
-      out.push(Number.isInteger(v) ? String(v) : Number.isFinite(v) ? jsonFloat(v) : 'null');
-      return;
+      out.add(Number.isInteger(v) ? String(v) : Number.isFinite(v) ? jsonFloat(v) : 'null');
+      return null;
     case 'string':
-      out.push(jsonString(v));
-      return;
+      addJsonString(out, v);
+      return null;
     default:
       break;
   }
   if (Array.isArray(v)) {
-    out.push('[');
-    for (let i = 0; i < v.length; i++) {
-      if (i > 0) out.push(',');
-      writeJson(ctx, v[i], out, depth + 1);
+    if (v.length === 0) {
+      out.add('[]');
+      return null;
     }
-    out.push(']');
-    return;
+    out.add('[');
+    return { values: v, keys: null, i: 0 };
   }
   if (v instanceof Map) {
-    out.push('{');
-    let first = true;
-    for (const k of sortedKeys(v)) {
-      if (!first) out.push(',');
-      first = false;
-      out.push(jsonString(k), ':');
-      writeJson(ctx, v.get(k), out, depth + 1);
+    if (v.size === 0) {
+      out.add('{}');
+      return null;
     }
-    out.push('}');
-    return;
+    out.add('{');
+    const keys = sortedKeys(v);
+    return { values: keys.map((k) => v.get(k)), keys, i: 0 };
   }
-  if (v instanceof RFloat) {
-    out.push(Number.isFinite(v.value) ? jsonFloat(v.value) : 'null');
-    return;
-  }
-  if (v instanceof RChar) {
-    out.push(jsonString(v.str));
-    return;
-  }
-  if (v instanceof RBlob) {
-    out.push(`[${Array.from(v.view()).join(',')}]`);
-    return;
-  }
-  if (v instanceof FnPtr) {
-    out.push(jsonString(v.name));
-    return;
-  }
-  out.push(jsonString(displayString(v)));
+  if (v instanceof RFloat) out.add(Number.isFinite(v.value) ? jsonFloat(v.value) : 'null');
+  else if (v instanceof RChar) addJsonString(out, v.str);
+  else if (v instanceof RBlob) addJsonBlob(out, v);
+  else if (v instanceof FnPtr) addJsonString(out, v.name);
+  else addJsonString(out, displayString(v));
+  return null;
 }
 
-/** The JSON text of a value. */
+/** The JSON text of a value (any nesting depth), within the size limits. */
 export function toJson(ctx: NativeCallContext, v: Value): string {
-  const out: string[] = [];
-  writeJson(ctx, v, out, 0);
-  const s = out.join('');
-  chargeBytes(ctx, s.length);
-  return checkStringSize(ctx, s);
+  const out = new StringBuilder(ctx);
+  const root = addJsonOrOpen(out, v);
+  if (root !== null) {
+    const stack: Frame[] = [root];
+    while (stack.length > 0) {
+      const f = stack[stack.length - 1];
+      if (f.i >= f.values.length) {
+        out.add(f.keys === null ? ']' : '}');
+        stack.pop();
+        continue;
+      }
+      const k = f.i++;
+      if (k > 0) out.add(',');
+      if (f.keys !== null) {
+        addJsonString(out, f.keys[k]);
+        out.add(':');
+      }
+      const inner = addJsonOrOpen(out, f.values[k]);
+      if (inner !== null) stack.push(inner);
+    }
+  }
+  return checkStringSize(ctx, out.finish());
 }
 
 /** The JSON package. */

@@ -6,8 +6,9 @@
  * Only method forms exist for maps: `m.len` reads a property named "len", as in Rhai.
  */
 import type { NativeCallContext, NativeFnDef } from '../runtime/native.js';
-import { cloneValue, sortedKeys, type Value } from '../runtime/value.js';
+import { sortedKeys, type Value } from '../runtime/value.js';
 import { asFnPtr, Callback, type CallbackLayout, isTrue } from './callbacks.js';
+import { copyValue } from './deep.js';
 import { chargeElements, checkArraySize, checkMapSize, def } from './support.js';
 
 /** Map callbacks receive `(key, value)`, or `key` with the value bound to `this`. */
@@ -30,7 +31,7 @@ function merge(ctx: NativeCallContext, target: RMap, source: RMap, overwrite: bo
   checkMapSize(ctx, target.size + added);
   chargeElements(ctx, source.size);
   for (const [k, v] of source) {
-    if (overwrite || !target.has(k)) target.set(k, cloneValue(v));
+    if (overwrite || !target.has(k)) target.set(k, copyValue(ctx, v));
   }
 }
 
@@ -54,14 +55,14 @@ export const mapFunctions: readonly NativeFnDef[] = [
   def('len', ['map'], (_ctx, [m]) => (m as RMap).size),
   def('is_empty', ['map'], (_ctx, [m]) => (m as RMap).size === 0),
   def('contains', ['map', 'string'], (_ctx, [m, k]) => (m as RMap).has(k as string)),
-  def('get', ['map', 'string'], (_ctx, [m, k]) => cloneValue((m as RMap).get(k as string))),
+  def('get', ['map', 'string'], (ctx, [m, k]) => copyValue(ctx, (m as RMap).get(k as string))),
   def(
     'set',
     ['map', 'string', 'any'],
     (ctx, [m, k, v]) => {
       const map = m as RMap;
       if (!map.has(k as string)) checkMapSize(ctx, map.size + 1);
-      map.set(k as string, cloneValue(v));
+      map.set(k as string, copyValue(ctx, v));
       return undefined;
     },
     true,
@@ -105,7 +106,7 @@ export const mapFunctions: readonly NativeFnDef[] = [
     true,
   ),
   def('+', ['map', 'map'], (ctx, [m, other]) => {
-    const out = cloneValue(m) as RMap;
+    const out = copyValue(ctx, m) as RMap;
     merge(ctx, out, other as RMap, true);
     return out;
   }),
@@ -128,7 +129,7 @@ export const mapFunctions: readonly NativeFnDef[] = [
     const map = m as RMap;
     checkArraySize(ctx, map.size);
     chargeElements(ctx, map.size);
-    return sortedKeys(map).map((k) => cloneValue(map.get(k)));
+    return sortedKeys(map).map((k) => copyValue(ctx, map.get(k)));
   }),
   def('map', ['map', 'fnptr'], (ctx, [m, fn]) => {
     const map = m as RMap;
@@ -142,7 +143,7 @@ export const mapFunctions: readonly NativeFnDef[] = [
     const cb = new Callback(ctx, asFnPtr(fn), KEY_THEN_VALUE);
     const out: RMap = new Map();
     for (const key of sortedKeys(map)) {
-      if (isTrue(callOnProperty(cb, map, key))) out.set(key, cloneValue(map.get(key)));
+      if (isTrue(callOnProperty(cb, map, key))) out.set(key, copyValue(ctx, map.get(key)));
     }
     return out;
   }),

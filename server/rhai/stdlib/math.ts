@@ -8,7 +8,7 @@
 import { RhaiError } from '../errors.js';
 import type { NativeFnDef } from '../runtime/native.js';
 import { floatValue, I64_MAX, I64_MIN, makeFloat, makeInt, RFloat, type Value } from '../runtime/value.js';
-import { big, def, defWithGetter, trimEnd, trimStart } from './support.js';
+import { big, def, defWithGetter, excerpt, trimEnd, trimStart } from './support.js';
 
 /** Wrap a unary f64 function as a Rhai `fn(float) -> float`. */
 function floatFn(name: string, op: (x: number) => number): NativeFnDef {
@@ -59,7 +59,7 @@ export function parseIntRadix(input: string, radix: number): number | bigint {
   if (!(radix >= 2 && radix <= 36)) throw RhaiError.arithmetic(`Invalid radix: '${radix}'`);
   const s = trimEnd(trimStart(input));
   const fail = (why: string): never => {
-    throw RhaiError.arithmetic(`Error parsing integer number '${input}': ${why}`);
+    throw RhaiError.arithmetic(`Error parsing integer number '${excerpt(input)}': ${why}`);
   };
   if (s.length === 0) fail('cannot parse integer from empty string');
   let i = 0;
@@ -69,6 +69,11 @@ export function parseIntRadix(input: string, radix: number): number | bigint {
     i = 1;
   }
   if (i === s.length) fail('invalid digit found in string');
+  // Skip leading zeros natively: they never change the value, and after them at most 64 digits
+  // fit in an i64, so the BigInt loop below stays short whatever the input's length.
+  LEADING_ZEROS.lastIndex = i;
+  LEADING_ZEROS.test(s);
+  i = LEADING_ZEROS.lastIndex;
   const bigRadix = BigInt(radix);
   let acc = 0n;
   for (; i < s.length; i++) {
@@ -83,6 +88,8 @@ export function parseIntRadix(input: string, radix: number): number | bigint {
   return makeInt(value);
 }
 
+const LEADING_ZEROS = /0*/y;
+
 /** Value of an ASCII digit or letter in radix 36, or -1. */
 function digitValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -91,7 +98,9 @@ function digitValue(c: number): number {
   return -1;
 }
 
-const FLOAT_SYNTAX = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)$/;
+// Unambiguous (each character can only be matched one way), so a long non-matching input is
+// rejected in linear time; `\d+\.?\d*` would backtrack quadratically over a long digit run.
+const FLOAT_SYNTAX = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const FLOAT_SPECIAL = /^([+-]?)(inf|infinity|nan)$/i;
 
 /** Parse a FLOAT with Rust's `f64::from_str` rules (after trimming). */
@@ -103,7 +112,9 @@ export function parseFloatStrict(input: string): number {
     return special[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   }
   if (!FLOAT_SYNTAX.test(s)) {
-    throw RhaiError.arithmetic(`Error parsing floating-point number '${input}': invalid float literal`);
+    throw RhaiError.arithmetic(
+      `Error parsing floating-point number '${excerpt(input)}': invalid float literal`,
+    );
   }
   return Number(s);
 }

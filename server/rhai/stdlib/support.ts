@@ -1,7 +1,9 @@
 /**
  * Building blocks shared by the standard-library packages: building `NativeFnDef`s, reading INT
  * arguments, Rhai's index arithmetic (negative positions count from the end), Unicode-scalar
- * string slicing, and the size limits every growing operation must respect.
+ * string slicing, the size limits every growing operation must respect (the engine's limits and
+ * the hard caps below, which hold even when the limits are 0 = unlimited), and the operation
+ * charges that let `maxOperations`, the deadline and `onProgress` stop long native calls.
  */
 import { RhaiError } from '../errors.js';
 import type { NativeCallContext, NativeFn, NativeFnDef, ParamType } from '../runtime/native.js';
@@ -96,9 +98,30 @@ export function isBmpOnly(s: string): boolean {
   return !SURROGATE.test(s);
 }
 
-/** The characters (Unicode scalar values) of a string, each as a JS string. */
+/**
+ * The characters (Unicode scalar values) of a string, each as a JS string. Only for strings known
+ * to be small: callers with user-sized strings check the character count against the array caps
+ * first.
+ */
 export function charsOf(s: string): string[] {
   return Array.from(s);
+}
+
+/** UTF-16 width (1 or 2) of the character starting at unit `u` (a lone surrogate counts as 1). */
+export function charWidthAt(s: string, u: number): number {
+  const c = s.charCodeAt(u);
+  if (c >= 0xd800 && c <= 0xdbff && u + 1 < s.length) {
+    const d = s.charCodeAt(u + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return 2;
+  }
+  return 1;
+}
+
+/** The UTF-16 offset `chars` characters after unit offset `from` (clamped to the string). */
+export function advanceChars(s: string, from: number, chars: number): number {
+  let unit = from;
+  for (let n = 0; n < chars && unit < s.length; n++) unit += charWidthAt(s, unit);
+  return unit;
 }
 
 /** Number of characters in a string. */
@@ -110,9 +133,10 @@ export function charLength(s: string): number {
 export function charSlice(s: string, start: number, len: number): string {
   if (len <= 0) return '';
   if (isBmpOnly(s)) return s.slice(start, start + len);
-  return charsOf(s)
-    .slice(start, start + len)
-    .join('');
+  // Walk to the span instead of splitting the whole string into characters: no allocation
+  // proportional to the string, however long it is.
+  const from = advanceChars(s, 0, start);
+  return s.slice(from, advanceChars(s, from, len));
 }
 
 /** Convert a UTF-16 offset within `s` to a character offset. */
@@ -125,30 +149,67 @@ export function charIndexOfUnit(s: string, unit: number): number {
 export function unitIndexOfChar(s: string, chars: number): number {
   if (chars <= 0) return 0;
   if (isBmpOnly(s)) return Math.min(chars, s.length);
-  let unit = 0;
-  for (let n = 0; n < chars && unit < s.length; n++) {
-    const c = s.charCodeAt(unit);
-    unit += c >= 0xd800 && c <= 0xdbff && unit + 1 < s.length ? 2 : 1;
-  }
-  return unit;
+  return advanceChars(s, 0, chars);
 }
 
 /** Whitespace as Rust's `char::is_whitespace` defines it (Unicode White_Space). */
 export const WHITESPACE_CLASS =
   '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 
-const TRIM_START = new RegExp(`^[${WHITESPACE_CLASS}]+`);
-const TRIM_END = new RegExp(`[${WHITESPACE_CLASS}]+$`);
+/** True for a UTF-16 unit that is whitespace by Rust's definition (all are single units). */
+export function isWhitespaceUnit(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0x85) return false;
+  return (
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}
+
+// Trimming walks from the ends instead of using `/\s+$/`-style regexes: a backtracking regex
+// engine retries such a pattern at every start of a whitespace run, which is quadratic on a
+// long run that does not reach the end of the string (seconds for a few ten thousand spaces).
 
 /** Remove leading whitespace (Rust's definition, which differs slightly from JS `trim`). */
 export function trimStart(s: string): string {
-  return s.replace(TRIM_START, '');
+  let i = 0;
+  while (i < s.length && isWhitespaceUnit(s.charCodeAt(i))) i++;
+  return i === 0 ? s : s.slice(i);
 }
 
 /** Remove trailing whitespace (Rust's definition). */
 export function trimEnd(s: string): string {
-  return s.replace(TRIM_END, '');
+  let end = s.length;
+  while (end > 0 && isWhitespaceUnit(s.charCodeAt(end - 1))) end--;
+  return end === s.length ? s : s.slice(0, end);
 }
+
+/**
+ * Hard caps that hold whatever the engine's limits say (including 0 = unlimited). They keep every
+ * value a native builds within what V8 can represent, so a script gets ErrorDataTooLarge instead
+ * of aborting the whole process ("invalid size" / "invalid array length" fatal errors, or a heap
+ * exhausted by one allocation). Always checked before allocating.
+ */
+export const HARD_LIMITS = Object.freeze({
+  /** V8's maximum string length in UTF-16 units (64-bit builds): no longer string can exist. */
+  stringLength: 2 ** 29 - 24,
+  /**
+   * Elements in an array (16 Mi). V8 aborts the process when an array's backing store would grow
+   * past about 2^27 elements, and an array of 2^24 distinct values already takes gigabytes.
+   */
+  arraySize: 2 ** 24,
+  /** Bytes in a BLOB (128 MiB). */
+  blobSize: 2 ** 27,
+  /** Properties in an object map (JS `Map`s fail at 2^24 entries). */
+  mapSize: 2 ** 23,
+});
 
 /** Refuse a string longer than the engine's `maxStringSize` (counted in characters). */
 export function checkStringSize(ctx: NativeCallContext, s: string): string {
@@ -166,23 +227,57 @@ export function checkStringLength(ctx: NativeCallContext, chars: number): void {
   if (max > 0 && chars > max) throw RhaiError.tooLarge('Length of string', ctx.position);
 }
 
-/** Refuse an array that would exceed `maxArraySize` elements. */
+/** Refuse a string of `units` UTF-16 units that V8 could not even represent, before building it. */
+export function checkStringUnits(ctx: NativeCallContext, units: number): void {
+  if (units > HARD_LIMITS.stringLength) throw RhaiError.tooLarge('Length of string', ctx.position);
+}
+
+/** Largest array a native may build: `maxArraySize` when set, never more than the hard cap. */
+export function arrayCap(ctx: NativeCallContext): number {
+  const max = ctx.limits.maxArraySize;
+  return max > 0 && max < HARD_LIMITS.arraySize ? max : HARD_LIMITS.arraySize;
+}
+
+/** Refuse an array that would exceed `maxArraySize` elements (or the hard cap). */
 export function checkArraySize(ctx: NativeCallContext, size: number): void {
-  const max = ctx.limits.maxArraySize;
-  if (max > 0 && size > max) throw RhaiError.tooLarge('Size of array', ctx.position);
+  if (size > arrayCap(ctx)) throw RhaiError.tooLarge('Size of array', ctx.position);
 }
 
-/** Refuse a BLOB that would exceed `maxArraySize` bytes (Rhai limits BLOBs like arrays). */
+/**
+ * Refuse an array only beyond the hard cap: for arrays that stand in for Rhai's lazy iterators
+ * (`chars`), which `maxArraySize` does not limit in Rhai.
+ */
+export function checkHardArraySize(ctx: NativeCallContext, size: number): void {
+  if (size > HARD_LIMITS.arraySize) throw RhaiError.tooLarge('Size of array', ctx.position);
+}
+
+/** Largest BLOB a native may build: `maxArraySize` when set, never more than the hard cap. */
+export function blobCap(ctx: NativeCallContext): number {
+  const max = ctx.limits.maxArraySize;
+  return max > 0 && max < HARD_LIMITS.blobSize ? max : HARD_LIMITS.blobSize;
+}
+
+/** Refuse a BLOB that would exceed `maxArraySize` bytes (Rhai limits BLOBs like arrays), or the hard cap. */
 export function checkBlobSize(ctx: NativeCallContext, size: number): void {
-  const max = ctx.limits.maxArraySize;
-  if (max > 0 && size > max) throw RhaiError.tooLarge('Size of BLOB', ctx.position);
+  if (size > blobCap(ctx)) throw RhaiError.tooLarge('Size of BLOB', ctx.position);
 }
 
-/** Refuse an object map that would exceed `maxMapSize` properties. */
+/** Refuse an object map that would exceed `maxMapSize` properties (or the hard cap). */
 export function checkMapSize(ctx: NativeCallContext, size: number): void {
   const max = ctx.limits.maxMapSize;
-  if (max > 0 && size > max) throw RhaiError.tooLarge('Size of object map', ctx.position);
+  if ((max > 0 && size > max) || size > HARD_LIMITS.mapSize) {
+    throw RhaiError.tooLarge('Size of object map', ctx.position);
+  }
 }
+
+/** Characters or bytes per operation charged for bulk text and byte work. */
+export const BYTES_PER_OPERATION = 64;
+
+/**
+ * Elements processed between two charges in chunked loops: small enough that the deadline and
+ * `onProgress` are polled every few milliseconds, large enough that charging costs nothing.
+ */
+export const CHUNK = 1 << 16;
 
 /**
  * Charge the operation budget for work proportional to a collection's size, so a single native
@@ -192,7 +287,31 @@ export function chargeElements(ctx: NativeCallContext, n: number): void {
   if (n > 0) ctx.addOperations(n);
 }
 
-/** Charge for scanning `n` characters or bytes (cheaper than script-visible elements). */
+/** Charge for scanning or copying `n` characters or bytes (cheaper than script-visible elements). */
 export function chargeBytes(ctx: NativeCallContext, n: number): void {
-  if (n >= 64) ctx.addOperations(Math.floor(n / 64));
+  if (n >= BYTES_PER_OPERATION) ctx.addOperations(Math.floor(n / BYTES_PER_OPERATION));
+}
+
+/**
+ * Run `body(from, to)` over `0..n` in chunks of {@link CHUNK}, charging each chunk before it runs
+ * (`perElement` true: one operation per element; false: one per {@link BYTES_PER_OPERATION}).
+ * Charging between chunks is what lets the deadline or `onProgress` stop a long native call.
+ */
+export function chunked(
+  ctx: NativeCallContext,
+  n: number,
+  perElement: boolean,
+  body: (from: number, to: number) => void,
+): void {
+  for (let from = 0; from < n; from += CHUNK) {
+    const to = Math.min(n, from + CHUNK);
+    if (perElement) chargeElements(ctx, to - from);
+    else chargeBytes(ctx, to - from);
+    body(from, to);
+  }
+}
+
+/** A user-supplied string shortened for an error message (the whole text could be huge). */
+export function excerpt(s: string, max = 100): string {
+  return s.length <= max ? s : `${s.slice(0, max)}…`;
 }
