@@ -77,7 +77,8 @@ export function toScriptResponse(value: Value): ScriptResponse {
       throw new ResponseShapeError(`headers must be a map, not ${typeOf(headersValue)}`);
     for (const [name, v] of headersValue) {
       if (!HEADER_NAME.test(name)) throw new ResponseShapeError(`"${name}" is not a valid header name`);
-      if (MANAGED_HEADERS.has(name.toLowerCase())) throw new ResponseShapeError(`header "${name}" is set by PiCloud, not by scripts`);
+      if (MANAGED_HEADERS.has(name.toLowerCase()))
+        throw new ResponseShapeError(`header "${name}" is set by PiCloud, not by scripts`);
       const text = typeof v === 'string' ? v : String(toJs(v));
       if (/[\r\n\0]/.test(text)) throw new ResponseShapeError(`header "${name}" contains a line break`);
       headers[name.toLowerCase()] = text;

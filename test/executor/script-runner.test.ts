@@ -13,7 +13,16 @@ function run(source: string, body: unknown = null) {
   id += 1;
   const job: ExecutionJob = {
     script: { id: `s${id}`, version: 1, name: `s${id}`, source },
-    request: { method: 'POST', path: '/p', params: {}, query: {}, headers: {}, body, app: { id: 'a', slug: 'a' }, request_id: 'r' },
+    request: {
+      method: 'POST',
+      path: '/p',
+      params: {},
+      query: {},
+      headers: {},
+      body,
+      app: { id: 'a', slug: 'a' },
+      request_id: 'r',
+    },
     limits: {
       maxOperations: 100_000,
       timeoutMs: 1_000,
@@ -32,19 +41,51 @@ const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
 
 describe('values become responses', () => {
   it.each([
-    ['a map (JSON)', '#{ b: 2, a: [1, 2.5, true, ()] }', { status: 200, headers: JSON_TYPE, body: '{"a":[1,2.5,true,null],"b":2}' }],
+    [
+      'a map (JSON)',
+      '#{ b: 2, a: [1, 2.5, true, ()] }',
+      { status: 200, headers: JSON_TYPE, body: '{"a":[1,2.5,true,null],"b":2}' },
+    ],
     ['an integer', '42', { status: 200, headers: JSON_TYPE, body: '42' }],
-    ['i64::MAX exactly', '9223372036854775807', { status: 200, headers: JSON_TYPE, body: '9223372036854775807' }],
+    [
+      'i64::MAX exactly',
+      '9223372036854775807',
+      { status: 200, headers: JSON_TYPE, body: '9223372036854775807' },
+    ],
     ['a float', '1.5', { status: 200, headers: JSON_TYPE, body: '1.5' }],
     ['NaN as null', '0.0 / 0.0', { status: 200, headers: JSON_TYPE, body: 'null' }],
-    ['a string', '"hi"', { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'hi' }],
+    [
+      'a string',
+      '"hi"',
+      { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'hi' },
+    ],
     ['a char', "'x'", { status: 200, headers: JSON_TYPE, body: '"x"' }],
     ['unit', '()', { status: 204, headers: {}, body: null }],
-    ['a response map', '#{ status: 202, body: "queued" }', { status: 202, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'queued' }],
-    ['a response map with JSON body', '#{ body: #{ ok: true } }', { status: 200, headers: JSON_TYPE, body: '{"ok":true}' }],
-    ['a response map with only headers', '#{ headers: #{ "X-A": "1" } }', { status: 200, headers: { 'x-a': '1' }, body: null }],
-    ['a map with other keys too is data', '#{ status: "active", name: "pump" }', { status: 200, headers: JSON_TYPE, body: '{"name":"pump","status":"active"}' }],
-    ['204 drops the body', '#{ status: 204, body: "ignored" }', { status: 204, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: null }],
+    [
+      'a response map',
+      '#{ status: 202, body: "queued" }',
+      { status: 202, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'queued' },
+    ],
+    [
+      'a response map with JSON body',
+      '#{ body: #{ ok: true } }',
+      { status: 200, headers: JSON_TYPE, body: '{"ok":true}' },
+    ],
+    [
+      'a response map with only headers',
+      '#{ headers: #{ "X-A": "1" } }',
+      { status: 200, headers: { 'x-a': '1' }, body: null },
+    ],
+    [
+      'a map with other keys too is data',
+      '#{ status: "active", name: "pump" }',
+      { status: 200, headers: JSON_TYPE, body: '{"name":"pump","status":"active"}' },
+    ],
+    [
+      '204 drops the body',
+      '#{ status: 204, body: "ignored" }',
+      { status: 204, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: null },
+    ],
   ])('%s', (_label, source, response) => {
     expect(run(source).result).toEqual({ ok: true, response });
   });
@@ -61,9 +102,17 @@ describe('malformed response descriptions are runtime errors', () => {
     ['a status that is not an integer', '#{ status: "ok" }', /status must be an integer/],
     ['headers that are not a map', '#{ headers: [1] }', /headers must be a map/],
     ['a header name with spaces', '#{ headers: #{ "bad name": "x" } }', /not a valid header name/],
-    ['a framing header', '#{ headers: #{ "Content-Length": "1" }, body: "longer" }', /header "Content-Length" is set by PiCloud/],
+    [
+      'a framing header',
+      '#{ headers: #{ "Content-Length": "1" }, body: "longer" }',
+      /header "Content-Length" is set by PiCloud/,
+    ],
     ['a hop-by-hop header', '#{ headers: #{ "transfer-encoding": "chunked" } }', /is set by PiCloud/],
-    ['a header value with a line break', '#{ headers: #{ "x-a": "1\\r\\nset-cookie: evil" } }', /contains a line break/],
+    [
+      'a header value with a line break',
+      '#{ headers: #{ "x-a": "1\\r\\nset-cookie: evil" } }',
+      /contains a line break/,
+    ],
   ])('%s', (_label, source, message) => {
     const { result } = run(source);
     expect(result.ok).toBe(false);
@@ -89,7 +138,11 @@ describe('ctx', () => {
   });
 
   it('gives JSON bodies as Rhai values', () => {
-    const { result } = run('type_of(ctx.body.n) + " " + type_of(ctx.body.f) + " " + type_of(ctx.body.list)', { n: 1, f: 1.5, list: [] });
+    const { result } = run('type_of(ctx.body.n) + " " + type_of(ctx.body.f) + " " + type_of(ctx.body.list)', {
+      n: 1,
+      f: 1.5,
+      list: [],
+    });
     expect(result.ok && result.response.body).toBe('i64 f64 array');
   });
 });
