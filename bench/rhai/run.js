@@ -26,8 +26,9 @@ const option = (name, fallback) => {
   const n = hit ? Number.parseInt(hit.slice(name.length + 3), 10) : Number.NaN;
   return Number.isFinite(n) && n > 0 ? n : fallback;
 };
-const runs = option('runs', 5);
-const warmup = option('warmup', 2);
+const runs = option('runs', 7);
+// V8 needs several runs to reach steady state on both sides (the generated code is JIT-compiled like the baseline).
+const warmup = option('warmup', 10);
 const only = argv.filter((a) => !a.startsWith('--'));
 
 /** Load the compiled engine, explaining how to build it when it is missing. */
