@@ -55,7 +55,7 @@ describe('hostile scripts get clear errors', () => {
     [
       'a busy loop past its deadline',
       'let x = 0; loop { x += 1; }',
-      { maxOperations: 1_000_000_000, timeoutMs: 200 },
+      { maxOperations: 1e15, timeoutMs: 200 },
       'PICLOUD_ERR_SCRIPT_TIMEOUT',
       'ErrorTerminated',
       504,
@@ -122,7 +122,7 @@ describe('hostile scripts get clear errors', () => {
     const before = replaced.length;
     const report = await executor.execute(
       job('fn hog(n) { let a = []; a.pad(900000, n); if n < 60 { hog(n + 1) } else { a.len() } } hog(0)', {
-        maxOperations: 1_000_000_000,
+        maxOperations: 1e15,
         timeoutMs: 20_000,
       }),
     );
@@ -147,7 +147,7 @@ describe('hostile scripts get clear errors', () => {
 describe('isolation', () => {
   it('other scripts keep running while a runaway script burns a worker', async () => {
     const runaway = executor.execute(
-      job('let x = 0; loop { x += 1; }', { maxOperations: 1_000_000_000, timeoutMs: 3_000 }),
+      job('let x = 0; loop { x += 1; }', { maxOperations: 1e15, timeoutMs: 3_000 }),
     );
     const started = performance.now();
     const quick = await Promise.all(Array.from({ length: 20 }, (_, i) => executor.execute(job(`${i} * 2`))));
@@ -162,7 +162,7 @@ describe('isolation', () => {
   });
 
   it('one script cannot occupy every worker', async () => {
-    const hog = job('let x = 0; loop { x += 1; }', { maxOperations: 1_000_000_000, timeoutMs: 3_000 });
+    const hog = job('let x = 0; loop { x += 1; }', { maxOperations: 1e15, timeoutMs: 3_000 });
     const hogs = Array.from({ length: 3 }, () => executor.execute(hog));
     const started = performance.now();
     const other = await executor.execute(job('"still served"'));
@@ -173,7 +173,7 @@ describe('isolation', () => {
 
   it('several different runaway scripts share all workers but one once they are known to be heavy', async () => {
     const runaways = Array.from({ length: 3 }, () =>
-      job('let x = 0; loop { x += 1; }', { maxOperations: 1_000_000_000, timeoutMs: 2_500 }),
+      job('let x = 0; loop { x += 1; }', { maxOperations: 1e15, timeoutMs: 2_500 }),
     );
     const learn = runaways.map((runaway) => ({ ...runaway, limits: { ...runaway.limits, timeoutMs: 100 } }));
     // 1. Each runs once and is learnt to be heavy (it hit its deadline).
