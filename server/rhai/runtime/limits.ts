@@ -40,3 +40,27 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 export function resolveLimits(partial?: Partial<Limits>): Limits {
   return { ...DEFAULT_LIMITS, ...(partial ?? {}) };
 }
+
+/**
+ * Ceilings that hold even when a limit is 0 ("unlimited"): past them V8 itself fails — some of its
+ * failures ("invalid size", a Map over 2^24 entries) abort the whole process instead of throwing —
+ * so the engine refuses first with ErrorDataTooLarge. Shared by the runtime and the stdlib.
+ */
+export const HARD_LIMITS = Object.freeze({
+  /** V8's maximum string length in UTF-16 units (64-bit builds): no longer string can exist. */
+  stringLength: 2 ** 29 - 24,
+  /**
+   * Elements in an array (16 Mi). V8 aborts the process when an array's backing store would grow
+   * past about 2^27 elements, and an array of 2^24 distinct values already takes gigabytes.
+   */
+  arraySize: 2 ** 24,
+  /** Bytes in a BLOB (128 MiB). */
+  blobSize: 2 ** 27,
+  /** Properties in an object map (JS `Map`s fail at 2^24 entries). */
+  mapSize: 2 ** 23,
+});
+
+/** The effective ceiling: the user's limit when set and lower, else the hard one. */
+export function effectiveLimit(limit: number, hard: number): number {
+  return limit > 0 && limit < hard ? limit : hard;
+}

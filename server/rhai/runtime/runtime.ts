@@ -8,7 +8,7 @@ import type { CallSite } from '../compiler/codegen.js';
 import { type Position, type PositionLike, RhaiError, toPositionObject } from '../errors.js';
 import { indexGet, indexSet } from './indexing.js';
 import { type Cursor, DONE, iterate } from './iterate.js';
-import type { Limits } from './limits.js';
+import { effectiveLimit, HARD_LIMITS, type Limits } from './limits.js';
 import { type CompiledFn, type FnOwner, moduleFromHost, RModule, type ScriptFn } from './modules.js';
 import type { NativeCallContext, NativeFnDef } from './native.js';
 import * as ops from './ops.js';
@@ -500,13 +500,21 @@ export class Runtime {
     return s;
   }
 
-  checkArray(a: Value[], pos: PositionLike | null): Value[] {
-    const max = this.limits.maxArraySize;
-    if (max > 0 && a.length > max) throw RhaiError.tooLarge('Size of array', pos);
-    for (let i = 0; i < a.length; i++) {
-      if (typeof a[i] === 'object') {
-        this.checkNested(a, pos);
-        break;
+  /**
+   * Refuses an array over the size limit (or the hard ceiling). `scanNested` also applies the nested
+   * limits when the array may hold containers; callers that appended a known value skip the O(n)
+   * scan and check what they added instead.
+   */
+  checkArray(a: Value[], pos: PositionLike | null, scanNested = true): Value[] {
+    if (a.length > effectiveLimit(this.limits.maxArraySize, HARD_LIMITS.arraySize)) {
+      throw RhaiError.tooLarge('Size of array', pos);
+    }
+    if (scanNested && this.nestedLimits) {
+      for (let i = 0; i < a.length; i++) {
+        if (typeof a[i] === 'object') {
+          this.checkNested(a, pos);
+          break;
+        }
       }
     }
     return a;
@@ -548,14 +556,15 @@ export class Runtime {
   }
 
   private checkMap(m: Map<string, Value>, pos: PositionLike | null): Map<string, Value> {
-    const max = this.limits.maxMapSize;
-    if (max > 0 && m.size > max) throw RhaiError.tooLarge('Size of object map', pos);
+    if (m.size > effectiveLimit(this.limits.maxMapSize, HARD_LIMITS.mapSize)) {
+      throw RhaiError.tooLarge('Size of object map', pos);
+    }
     return m;
   }
 
   private checkBlob(b: RBlob, pos: PositionLike | null): RBlob {
-    const max = this.limits.maxArraySize;
-    if (max > 0 && b.length > max) throw RhaiError.tooLarge('Size of BLOB', pos);
+    if (b.length > effectiveLimit(this.limits.maxArraySize, HARD_LIMITS.blobSize))
+      throw RhaiError.tooLarge('Size of BLOB', pos);
     return b;
   }
 
@@ -801,18 +810,22 @@ export class Runtime {
       return this.add(a, b, pos);
     }
     if (Array.isArray(a)) {
+      // Refuse before growing: V8 aborts the process on an array it cannot size.
+      const growth = Array.isArray(b) ? b.length : 1;
+      if (a.length + growth > effectiveLimit(this.limits.maxArraySize, HARD_LIMITS.arraySize)) {
+        throw RhaiError.tooLarge('Size of array', pos);
+      }
       if (Array.isArray(b)) {
         // `a += a` appends a snapshot: iterate over the original length only.
-        const n = b.length;
-        for (let i = 0; i < n; i++) {
+        for (let i = 0; i < growth; i++) {
           const x = b[i];
           a.push(typeof x === 'object' ? cloneValue(x) : x);
         }
       } else {
         a.push(typeof b === 'object' ? cloneValue(b) : b);
       }
-      this.checkArray(a, pos);
-      if (typeof b === 'object') this.checkNested(a, pos);
+      // Only what was appended can add nested data: no scan of the whole array for a scalar.
+      if (typeof b === 'object' && this.nestedLimits) this.checkNested(a, pos);
       return a;
     }
     if (a instanceof Map && b instanceof Map) {

@@ -120,3 +120,19 @@ describe('sandbox limits', () => {
     ).toBe('ErrorDataTooLarge');
   });
 });
+
+describe('hard ceilings when limits are unlimited', () => {
+  it('an array doubling forever is ErrorDataTooLarge, not a V8 abort of the process', () => {
+    expect(fail('let a = [1]; loop { a += a; }').kind).toBe('ErrorDataTooLarge');
+  });
+
+  it('appending one element with += stays linear (no scan of the whole array per append)', () => {
+    expect(run('let a = []; for i in 0..200000 { a += 1; } a.len()')).toBe(200000);
+  });
+
+  it('size limits still apply to += of elements and of arrays', () => {
+    const limits = { limits: { maxArraySize: 1000 } };
+    expect(fail('let a = []; for i in 0..2000 { a += i; }', limits).kind).toBe('ErrorDataTooLarge');
+    expect(fail('let a = []; for i in 0..2000 { a += [i]; }', limits).kind).toBe('ErrorDataTooLarge');
+  });
+});
