@@ -11,11 +11,21 @@
  */
 import { RhaiError } from '../errors.js';
 import type { NativeCallContext, NativeFn, NativeFnDef, ParamType } from '../runtime/native.js';
-import { compareStrings, floatValue, RBlob, type RChar, type RRange, typeOf, type Value } from '../runtime/value.js';
+import {
+  compareStrings,
+  floatValue,
+  RBlob,
+  type RChar,
+  type RRange,
+  typeOf,
+  type Value,
+} from '../runtime/value.js';
 import { asFnPtr, Callback, ELEMENT_FIRST, isTrue } from './callbacks.js';
 import { copyValue, deepEqual, measure } from './deep.js';
 import { mergeSort } from './sort.js';
 import {
+  CHUNK,
+  chargeBytes,
   chargeElements,
   checkArraySize,
   chunked,
@@ -62,8 +72,11 @@ function indexWhere(ctx: NativeCallContext, array: Value[], fn: Value, start: nu
 function indexOfValue(ctx: NativeCallContext, array: Value[], value: Value, start: number): number {
   if (array.length === 0) return -1;
   const [from] = offsetLen(array.length, start, 0);
-  chargeElements(ctx, array.length - from);
-  for (let i = from; i < array.length; i++) if (deepEqual(ctx, array[i], value)) return i;
+  for (let i = from; i < array.length; i++) {
+    // Charged in chunks as the scan goes, so the deadline can stop a long one.
+    if ((i - from) % CHUNK === 0) chargeElements(ctx, Math.min(CHUNK, array.length - i));
+    if (deepEqual(ctx, array[i], value)) return i;
+  }
   return -1;
 }
 
@@ -139,16 +152,21 @@ function isContainer(v: Value): boolean {
  * checked before anything is allocated, including what copies of a container item would add to
  * the nested sizes; the array then grows in one step and is filled in charged chunks.
  */
-function padArray(ctx: NativeCallContext, array: Value[], target: number, item: Value): void {
+function padArray(ctx: NativeCallContext, array: Value[], target: number, value: Value): void {
   const start = array.length;
   if (target <= start) return;
   checkArraySize(ctx, target);
   const count = target - start;
+  // `a.pad(n, a)`: copy the array as it is now, not as it grows.
+  const item = value === array ? copyValue(ctx, value) : value;
   if (isContainer(item)) {
     const budget = Math.floor(HARD_LIMITS.arraySize / count);
     const size = measure(item, budget);
     const { maxArraySize, maxMapSize } = ctx.limits;
-    if (size.arrays + size.maps > budget || (maxArraySize > 0 && target + count * size.arrays > maxArraySize)) {
+    if (
+      size.arrays + size.maps > budget ||
+      (maxArraySize > 0 && target + count * size.arrays > maxArraySize)
+    ) {
       throw RhaiError.tooLarge('Size of array', ctx.position);
     }
     if (maxMapSize > 0 && count * size.maps > maxMapSize) {
@@ -282,9 +300,9 @@ function sortWith(ctx: NativeCallContext, array: Value[], fn: Value): void {
 /** Remove consecutive duplicates; `same(previous, current)` decides. */
 function dedup(ctx: NativeCallContext, array: Value[], same: (prev: Value, cur: Value) => boolean): void {
   if (array.length <= 1) return;
-  chargeElements(ctx, array.length);
   let w = 1;
   for (let r = 1; r < array.length; r++) {
+    if (r % CHUNK === 1) chargeElements(ctx, Math.min(CHUNK, array.length - r));
     if (!same(array[w - 1], array[r])) array[w++] = array[r];
   }
   array.length = w;
@@ -372,7 +390,11 @@ export const arrayFunctions: readonly NativeFnDef[] = [
       checkArraySize(ctx, array.length + 1);
       const [at] = offsetLen(array.length, num(index), 0);
       if (at >= array.length) array.push(copyValue(ctx, item));
-      else array.splice(at, 0, copyValue(ctx, item));
+      else {
+        // Moving the elements after `at` is real work on a big array: charge it.
+        chargeBytes(ctx, array.length - at);
+        array.splice(at, 0, copyValue(ctx, item));
+      }
       return undefined;
     },
     true,
@@ -389,14 +411,24 @@ export const arrayFunctions: readonly NativeFnDef[] = [
 
   // Shrinking
   def('pop', ['array'], (_ctx, [a]) => (a as Value[]).pop(), true),
-  def('shift', ['array'], (_ctx, [a]) => (a as Value[]).shift(), true),
+  def(
+    'shift',
+    ['array'],
+    (ctx, [a]) => {
+      chargeBytes(ctx, (a as Value[]).length);
+      return (a as Value[]).shift();
+    },
+    true,
+  ),
   def(
     'remove',
     ['array', 'int'],
-    (_ctx, [a, index]) => {
+    (ctx, [a, index]) => {
       const array = a as Value[];
       const i = position(array.length, num(index));
-      return i < 0 ? undefined : array.splice(i, 1)[0];
+      if (i < 0) return undefined;
+      chargeBytes(ctx, array.length - i);
+      return array.splice(i, 1)[0];
     },
     true,
   ),
@@ -424,11 +456,14 @@ export const arrayFunctions: readonly NativeFnDef[] = [
   def(
     'chop',
     ['array', 'int'],
-    (_ctx, [a, len]) => {
+    (ctx, [a, len]) => {
       const array = a as Value[];
       const n = num(len);
       if (n <= 0) array.length = 0;
-      else if (n < array.length) array.splice(0, array.length - n);
+      else if (n < array.length) {
+        chargeBytes(ctx, n);
+        array.splice(0, array.length - n);
+      }
       return undefined;
     },
     true,

@@ -145,12 +145,7 @@ function parseFloat64(blob: RBlob, start: number, len: number, littleEndian: boo
  * Copy as many bytes of `encode(limit)` as fit in the span `start`/`len` of the BLOB. `encode`
  * gets the span length so it never encodes more than can be written.
  */
-function writeBytes(
-  blob: RBlob,
-  start: number,
-  len: number,
-  encode: (limit: number) => Uint8Array,
-): void {
+function writeBytes(blob: RBlob, start: number, len: number, encode: (limit: number) => Uint8Array): void {
   if (blob.length === 0 || len <= 0) return;
   const [s, l] = offsetLen(blob.length, start, len);
   if (l === 0) return;
@@ -315,6 +310,7 @@ export const blobFunctions: readonly NativeFnDef[] = [
       if (at >= blob.length) {
         blob.push(byte(v));
       } else {
+        chargeBytes(ctx, blob.length - at);
         blob.reserve(blob.length + 1);
         blob.bytes.copyWithin(at + 1, at, blob.length);
         blob.bytes[at] = byte(v);

@@ -24,6 +24,9 @@ export function checkTextUnits(ctx: NativeCallContext, units: number): void {
   if (units > maxTextUnits(ctx)) throw RhaiError.tooLarge('Length of string', ctx.position);
 }
 
+/** Units escaped per native `replace` call by {@link StringBuilder.addEscaped}. */
+const ESCAPE_WINDOW = 1 << 16;
+
 /** Pieces collected before they are joined into one chunk. */
 const BATCH = 1024;
 /** A piece at least this long becomes a chunk of its own instead of being copied into a batch. */
@@ -36,7 +39,7 @@ export class StringBuilder {
   private readonly ctx: NativeCallContext;
   private readonly maxUnits: number;
   private batch: string[] = [];
-  private readonly chunks: string[] = [];
+  private chunks: string[] | null = null;
   private uncharged = 0;
 
   /**
@@ -62,7 +65,7 @@ export class StringBuilder {
     this.length += n;
     if (n >= BIG_PIECE) {
       this.flush();
-      this.chunks.push(piece);
+      this.chunk(piece);
       this.charge(n);
       return;
     }
@@ -70,12 +73,38 @@ export class StringBuilder {
     if (this.batch.length >= BATCH) this.flush();
   }
 
+  /**
+   * Append `s` with every match of the global regex `pattern` replaced by `escapeMatch(match)`, in
+   * windows, so a huge string full of characters to escape is charged (and can be interrupted)
+   * as it goes. The pattern must only match single UTF-16 units, so windows can cut anywhere.
+   */
+  addEscaped(s: string, pattern: RegExp, escapeMatch: (match: string) => string): void {
+    if (s.length <= ESCAPE_WINDOW) {
+      this.add(s.replace(pattern, escapeMatch));
+      return;
+    }
+    for (let i = 0; i < s.length; i += ESCAPE_WINDOW) {
+      this.add(s.slice(i, i + ESCAPE_WINDOW).replace(pattern, escapeMatch));
+    }
+  }
+
   /** The string built. */
   finish(): string {
+    const batch = this.batch;
+    if (this.chunks === null) {
+      // Small results (the common case) are one batch: no chunk list.
+      const s = batch.length === 1 ? batch[0] : batch.join('');
+      this.charge(s.length);
+      return s;
+    }
     this.flush();
     const chunks = this.chunks;
-    if (chunks.length === 0) return '';
     return chunks.length === 1 ? chunks[0] : chunks.join('');
+  }
+
+  private chunk(s: string): void {
+    if (this.chunks === null) this.chunks = [s];
+    else this.chunks.push(s);
   }
 
   private flush(): void {
@@ -83,7 +112,7 @@ export class StringBuilder {
     if (batch.length === 0) return;
     const chunk = batch.length === 1 ? batch[0] : batch.join('');
     this.batch = [];
-    this.chunks.push(chunk);
+    this.chunk(chunk);
     this.charge(chunk.length);
   }
 

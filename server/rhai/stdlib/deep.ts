@@ -99,6 +99,12 @@ interface Frame {
 export function deepEqual(ctx: NativeCallContext, a: Value, b: Value): boolean {
   if (a === b) return true;
   if (!isNested(a) || !isNested(b)) return valuesEqual(a, b);
+  if (Array.isArray(a)) {
+    // Fast path for flat arrays (the common case): no frames.
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    const flat = flatEqual(a, b);
+    if (flat !== null) return flat;
+  }
   const stack: Frame[] = [];
   let visited = 0;
   if (!open(a, b, stack)) return false;
@@ -119,6 +125,18 @@ export function deepEqual(ctx: NativeCallContext, a: Value, b: Value): boolean {
     if (isNested(x) && isNested(y)) {
       if (!open(x, y, stack)) return false;
     } else if (!valuesEqual(x, y)) return false;
+  }
+  return true;
+}
+
+/** Equality of two same-length arrays of leaves; null when a pair of nested elements needs a walk. */
+function flatEqual(xs: readonly Value[], ys: readonly Value[]): boolean | null {
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    const y = ys[i];
+    if (x === y) continue;
+    if (isNested(x) && isNested(y)) return null;
+    if (!valuesEqual(x, y)) return false;
   }
   return true;
 }

@@ -4,8 +4,8 @@
  * however big or deeply nested the value (see format.ts).
  */
 import type { NativeFnDef } from '../runtime/native.js';
-import { def } from './support.js';
 import { formatDebug, formatDisplay } from './format.js';
+import { def } from './support.js';
 
 /** The display package. */
 export const displayFunctions: readonly NativeFnDef[] = [

@@ -37,8 +37,12 @@ function escapeOne(ch: string): string {
 function addQuoted(out: StringBuilder, s: string): void {
   // The quoted form is at least two units longer: refuse before copying a huge string.
   out.reserve(s.length + 2);
+  if (!NEEDS_ESCAPE.test(s)) {
+    out.add(`"${s}"`);
+    return;
+  }
   out.add('"');
-  out.add(NEEDS_ESCAPE.test(s) ? s.replace(ESCAPES, escapeOne) : s);
+  out.addEscaped(s, ESCAPES, escapeOne);
   out.add('"');
 }
 
@@ -47,8 +51,8 @@ const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(
 /** Append a BLOB's debug form: hex bytes, a space after every 8 bytes. */
 function addBlob(out: StringBuilder, b: RBlob): void {
   const n = b.length;
-  // Each byte takes two characters, each group of 8 one separator: refuse before building.
-  out.reserve(2 + 2 * n + Math.floor(n / 8));
+  // Two characters per byte and a space between groups of 8: refuse before building.
+  out.reserve(2 + 2 * n + Math.max(0, Math.ceil(n / 8) - 1));
   out.add('[');
   const bytes = b.bytes;
   for (let i = 0; i < n; i += 8) {
@@ -154,10 +158,45 @@ export function addDisplay(out: StringBuilder, v: Value): void {
   else out.add(displayString(v));
 }
 
+/** Elements, properties and curried arguments in a value small enough for the direct path. */
+const SMALL_ITEMS = 64;
+/** String units (and twice the BLOB bytes) in a value small enough for the direct path. */
+const SMALL_TEXT = 1024;
+
+/**
+ * What is left of `budget` (items; text units counted per 16) after `v`, or -1 when `v` is
+ * bigger. Recursion is bounded: every level uses up at least one item of a small budget.
+ */
+function smallBudgetLeft(v: Value, budget: number): number {
+  if (typeof v === 'string') return budget - (v.length >> 4);
+  if (typeof v !== 'object') return budget;
+  let left = budget;
+  if (Array.isArray(v) || (v instanceof FnPtr && v.curried.length > 0)) {
+    const items = Array.isArray(v) ? v : v.curried;
+    left -= items.length;
+    for (let i = 0; i < items.length && left >= 0; i++) left = smallBudgetLeft(items[i], left);
+  } else if (v instanceof Map) {
+    left -= v.size;
+    for (const [k, x] of v) {
+      if (left < 0) break;
+      left = smallBudgetLeft(x, left - (k.length >> 4));
+    }
+  } else if (v instanceof RBlob) left -= v.length >> 3;
+  return left;
+}
+
+/**
+ * True for values small and shallow enough to format recursively, piece by piece (e.g. with the
+ * engine's own formatter, the reference output): the common case, where that is fastest.
+ */
+export function isSmall(v: Value): boolean {
+  return smallBudgetLeft(v, SMALL_ITEMS + (SMALL_TEXT >> 4)) >= 0;
+}
+
 /** `to_string`: what `print` shows, within the size limits. */
 export function formatDisplay(ctx: NativeCallContext, v: Value): string {
   if (typeof v === 'string') return v;
-  if (!isContainer(v)) return checkStringSize(ctx, displayString(v));
+  if (!isContainer(v) || isSmall(v)) return checkStringSize(ctx, displayString(v));
   const out = new StringBuilder(ctx);
   addDebug(out, v);
   return checkStringSize(ctx, out.finish());
@@ -165,9 +204,7 @@ export function formatDisplay(ctx: NativeCallContext, v: Value): string {
 
 /** `to_debug`: what `debug` shows, within the size limits. */
 export function formatDebug(ctx: NativeCallContext, v: Value): string {
-  if (typeof v !== 'string' && !isContainer(v) && !(v instanceof FnPtr)) {
-    return checkStringSize(ctx, debugString(v));
-  }
+  if (isSmall(v)) return checkStringSize(ctx, debugString(v));
   const out = new StringBuilder(ctx);
   addDebug(out, v);
   return checkStringSize(ctx, out.finish());

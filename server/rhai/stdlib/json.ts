@@ -25,6 +25,7 @@ import {
   type Value,
 } from '../runtime/value.js';
 import { StringBuilder } from './builder.js';
+import { isSmall } from './format.js';
 import { chargeBytes, checkArraySize, checkMapSize, checkStringSize, def } from './support.js';
 
 /** Deepest nesting of arrays/objects accepted when parsing. */
@@ -307,7 +308,13 @@ export function jsonString(s: string): string {
 /** Append a JSON string literal, refusing it before copying when it cannot fit. */
 function addJsonString(out: StringBuilder, s: string): void {
   out.reserve(s.length + 2);
-  out.add(jsonString(s));
+  if (!JSON_NEEDS_ESCAPE.test(s)) {
+    out.add(`"${s}"`);
+    return;
+  }
+  out.add('"');
+  out.addEscaped(s, JSON_ESCAPES, jsonEscape);
+  out.add('"');
 }
 
 /** Append a BLOB as a JSON array of byte values. */
@@ -327,8 +334,9 @@ function addJsonBlob(out: StringBuilder, b: RBlob): void {
 
 /** One array or object being written. */
 interface Frame {
-  values: readonly Value[];
-  /** Object keys parallel to `values`, or null for arrays. */
+  /** The array, or the map whose properties are written in `keys` order. */
+  container: readonly Value[] | Map<string, Value>;
+  /** Object keys in output order, or null for arrays. */
   keys: readonly string[] | null;
   i: number;
 }
@@ -361,7 +369,7 @@ function addJsonOrOpen(out: StringBuilder, v: Value): Frame | null {
       return null;
     }
     out.add('[');
-    return { values: v, keys: null, i: 0 };
+    return { container: v, keys: null, i: 0 };
   }
   if (v instanceof Map) {
     if (v.size === 0) {
@@ -369,8 +377,7 @@ function addJsonOrOpen(out: StringBuilder, v: Value): Frame | null {
       return null;
     }
     out.add('{');
-    const keys = sortedKeys(v);
-    return { values: keys.map((k) => v.get(k)), keys, i: 0 };
+    return { container: v, keys: sortedKeys(v), i: 0 };
   }
   if (v instanceof RFloat) out.add(Number.isFinite(v.value) ? jsonFloat(v.value) : 'null');
   else if (v instanceof RChar) addJsonString(out, v.str);
@@ -380,26 +387,82 @@ function addJsonOrOpen(out: StringBuilder, v: Value): Frame | null {
   return null;
 }
 
+/** The JSON of a leaf (not an array or map) small enough to be written in one piece. */
+function smallJsonLeaf(v: Value): string {
+  switch (typeof v) {
+    case 'undefined':
+      return 'null';
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    case 'number':
+      return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? jsonFloat(v) : 'null';
+    case 'string':
+      return jsonString(v);
+    default:
+      break;
+  }
+  if (v instanceof RFloat) return Number.isFinite(v.value) ? jsonFloat(v.value) : 'null';
+  if (v instanceof RChar) return jsonString(v.str);
+  if (v instanceof RBlob) return `[${v.view().join(',')}]`;
+  if (v instanceof FnPtr) return jsonString(v.name);
+  return jsonString(displayString(v));
+}
+
+/**
+ * Direct (recursive) writer for small, shallow values — the common case, without the builder's
+ * bookkeeping. Only called for values `isSmall` accepts, so the recursion is bounded.
+ */
+function writeSmallJson(v: Value, parts: string[]): void {
+  if (Array.isArray(v)) {
+    parts.push('[');
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) parts.push(',');
+      writeSmallJson(v[i], parts);
+    }
+    parts.push(']');
+  } else if (v instanceof Map) {
+    parts.push('{');
+    let first = true;
+    for (const k of sortedKeys(v)) {
+      if (!first) parts.push(',');
+      first = false;
+      parts.push(jsonString(k), ':');
+      writeSmallJson(v.get(k), parts);
+    }
+    parts.push('}');
+  } else parts.push(smallJsonLeaf(v));
+}
+
 /** The JSON text of a value (any nesting depth), within the size limits. */
 export function toJson(ctx: NativeCallContext, v: Value): string {
+  if (isSmall(v)) {
+    const parts: string[] = [];
+    writeSmallJson(v, parts);
+    return checkStringSize(ctx, parts.join(''));
+  }
   const out = new StringBuilder(ctx);
   const root = addJsonOrOpen(out, v);
   if (root !== null) {
     const stack: Frame[] = [root];
     while (stack.length > 0) {
       const f = stack[stack.length - 1];
-      if (f.i >= f.values.length) {
-        out.add(f.keys === null ? ']' : '}');
+      const keys = f.keys;
+      if (f.i >= (keys === null ? (f.container as Value[]).length : keys.length)) {
+        out.add(keys === null ? ']' : '}');
         stack.pop();
         continue;
       }
       const k = f.i++;
       if (k > 0) out.add(',');
-      if (f.keys !== null) {
-        addJsonString(out, f.keys[k]);
+      let item: Value;
+      if (keys === null) item = (f.container as Value[])[k];
+      else {
+        addJsonString(out, keys[k]);
         out.add(':');
+        item = (f.container as Map<string, Value>).get(keys[k]);
       }
-      const inner = addJsonOrOpen(out, f.values[k]);
+      const inner = addJsonOrOpen(out, item);
       if (inner !== null) stack.push(inner);
     }
   }

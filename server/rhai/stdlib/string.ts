@@ -20,6 +20,7 @@ import {
   arrayCap,
   blobCap,
   chargeBytes,
+  chargeElements,
   charIndexOfUnit,
   charLength,
   charSlice,
@@ -189,6 +190,9 @@ function splitAll(ctx: NativeCallContext, s: string, delim: string): string[] {
   return parts;
 }
 
+/** Pieces split off one by one between two charges (so the deadline can stop a long split). */
+const PIECES_MASK = (1 << 12) - 1;
+
 /** Rust's `str::splitn`: at most `n` pieces, the last holding the rest of the string. */
 function splitN(ctx: NativeCallContext, s: string, delim: string, n: number): string[] {
   const cap = arrayCap(ctx);
@@ -198,6 +202,7 @@ function splitN(ctx: NativeCallContext, s: string, delim: string, n: number): st
     const at = s.indexOf(delim, from);
     if (at < 0) break;
     if (out.length >= cap) checkArraySize(ctx, out.length + 1);
+    if ((out.length & PIECES_MASK) === PIECES_MASK) chargeElements(ctx, PIECES_MASK + 1);
     out.push(s.slice(from, at));
     from = at + delim.length;
   }
@@ -215,6 +220,7 @@ function splitRevN(ctx: NativeCallContext, s: string, delim: string, n: number):
     const at = end - delim.length < 0 ? -1 : s.lastIndexOf(delim, end - delim.length);
     if (at < 0) break;
     if (out.length >= cap) checkArraySize(ctx, out.length + 1);
+    if ((out.length & PIECES_MASK) === PIECES_MASK) chargeElements(ctx, PIECES_MASK + 1);
     out.push(s.slice(at + delim.length, end));
     end = at;
   }
@@ -253,7 +259,8 @@ function splitWhitespace(ctx: NativeCallContext, s: string): Value {
 }
 
 /** `split(index)`: the string cut in two at a character position. */
-function splitAt(s: string, index: number): Value {
+function splitAt(ctx: NativeCallContext, s: string, index: number): Value {
+  if (!isBmpOnly(s)) chargeBytes(ctx, s.length);
   const chars = charLength(s);
   let cut: number;
   if (index <= 0) cut = -index > chars ? 0 : chars - -index;
@@ -384,11 +391,13 @@ function appendDisplay(ctx: NativeCallContext, s: string, item: Value): undefine
 }
 
 /** The character at a (possibly negative) character position, or `()`. */
-function charAt(s: string, index: number): Value {
+function charAt(ctx: NativeCallContext, s: string, index: number): Value {
   if (isBmpOnly(s)) {
     const at = index >= 0 ? index : s.length + index;
     return at >= 0 && at < s.length ? RChar.of(s.charCodeAt(at)) : undefined;
   }
+  // Surrogate pairs: characters must be counted from the start.
+  chargeBytes(ctx, s.length);
   const total = charLength(s);
   const at = index >= 0 ? index : total + index;
   if (at < 0 || at >= total) return undefined;
@@ -398,6 +407,7 @@ function charAt(s: string, index: number): Value {
 /** The string with the character at a (possibly negative) position replaced, or null. */
 function withCharAt(ctx: NativeCallContext, s: string, index: number, ch: string): string | null {
   const bmp = isBmpOnly(s);
+  if (!bmp) chargeBytes(ctx, s.length);
   const total = bmp ? s.length : charLength(s);
   const at = index >= 0 ? index : total + index;
   if (at < 0 || at >= total) return null;
@@ -451,15 +461,11 @@ export const stringFunctions: readonly NativeFnDef[] = [
   ),
 
   // Character access
-  def('get', ['string', 'int'], (ctx, [s, index]) => {
-    chargeBytes(ctx, (s as string).length);
-    return charAt(s as string, num(index));
-  }),
+  def('get', ['string', 'int'], (ctx, [s, index]) => charAt(ctx, s as string, num(index))),
   def(
     'set',
     ['string', 'int', 'char'],
     (ctx, [s, index, ch]) => {
-      chargeBytes(ctx, (s as string).length);
       const next = withCharAt(ctx, s as string, num(index), (ch as RChar).str);
       if (next !== null) ctx.setThis(next);
       return undefined;
@@ -536,6 +542,7 @@ export const stringFunctions: readonly NativeFnDef[] = [
       const str = s as string;
       const len = num(n);
       if (str.length === 0 || len <= 0) return '';
+      chargeBytes(ctx, str.length);
       const chars = charLength(str);
       if (len >= chars) {
         ctx.setThis('');
@@ -699,7 +706,7 @@ export const stringFunctions: readonly NativeFnDef[] = [
     return subString(s as string, start, len);
   }),
   def('split', ['string'], (ctx, [s]) => splitWhitespace(ctx, s as string)),
-  def('split', ['string', 'int'], (_ctx, [s, index]) => splitAt(s as string, num(index))),
+  def('split', ['string', 'int'], (ctx, [s, index]) => splitAt(ctx, s as string, num(index))),
   def('split', ['string', 'string'], (ctx, [s, d]) =>
     split(ctx, s as string, d as string, Number.POSITIVE_INFINITY),
   ),

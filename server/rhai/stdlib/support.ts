@@ -6,8 +6,9 @@
  * charges that let `maxOperations`, the deadline and `onProgress` stop long native calls.
  */
 import { RhaiError } from '../errors.js';
+import { effectiveLimit, HARD_LIMITS } from '../runtime/limits.js';
 import type { NativeCallContext, NativeFn, NativeFnDef, ParamType } from '../runtime/native.js';
-import { RFloat, type RRange, stringCharLength, typeOf, type Value } from '../runtime/value.js';
+import { RFloat, type RRange, typeOf, type Value } from '../runtime/value.js';
 
 /** Build a native function definition; `mutates` marks functions that change their receiver. */
 export function def(name: string, params: readonly ParamType[], fn: NativeFn, mutates = false): NativeFnDef {
@@ -124,9 +125,21 @@ export function advanceChars(s: string, from: number, chars: number): number {
   return unit;
 }
 
-/** Number of characters in a string. */
+/** Number of characters in a string (a lone surrogate counts as one, as everywhere here). */
 export function charLength(s: string): number {
-  return isBmpOnly(s) ? s.length : stringCharLength(s);
+  if (isBmpOnly(s)) return s.length;
+  let n = s.length;
+  for (let u = 0; u + 1 < s.length; u++) {
+    const c = s.charCodeAt(u);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(u + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        u++;
+      }
+    }
+  }
+  return n;
 }
 
 /** Characters `start .. start+len` of a string, counted in Unicode scalar values. */
@@ -142,7 +155,7 @@ export function charSlice(s: string, start: number, len: number): string {
 /** Convert a UTF-16 offset within `s` to a character offset. */
 export function charIndexOfUnit(s: string, unit: number): number {
   if (unit <= 0) return 0;
-  return isBmpOnly(s) ? unit : stringCharLength(s.slice(0, unit));
+  return isBmpOnly(s) ? unit : charLength(s.slice(0, unit));
 }
 
 /** Convert a character offset within `s` to a UTF-16 offset (clamped to the string). */
@@ -192,30 +205,17 @@ export function trimEnd(s: string): string {
 }
 
 /**
- * Hard caps that hold whatever the engine's limits say (including 0 = unlimited). They keep every
- * value a native builds within what V8 can represent, so a script gets ErrorDataTooLarge instead
- * of aborting the whole process ("invalid size" / "invalid array length" fatal errors, or a heap
- * exhausted by one allocation). Always checked before allocating.
+ * Hard caps that hold whatever the engine's limits say (including 0 = unlimited), shared with the
+ * runtime: they keep every value a native builds within what V8 can represent, so a script gets
+ * ErrorDataTooLarge instead of aborting the whole process. Always checked before allocating.
  */
-export const HARD_LIMITS = Object.freeze({
-  /** V8's maximum string length in UTF-16 units (64-bit builds): no longer string can exist. */
-  stringLength: 2 ** 29 - 24,
-  /**
-   * Elements in an array (16 Mi). V8 aborts the process when an array's backing store would grow
-   * past about 2^27 elements, and an array of 2^24 distinct values already takes gigabytes.
-   */
-  arraySize: 2 ** 24,
-  /** Bytes in a BLOB (128 MiB). */
-  blobSize: 2 ** 27,
-  /** Properties in an object map (JS `Map`s fail at 2^24 entries). */
-  mapSize: 2 ** 23,
-});
+export { HARD_LIMITS };
 
 /** Refuse a string longer than the engine's `maxStringSize` (counted in characters). */
 export function checkStringSize(ctx: NativeCallContext, s: string): string {
   const max = ctx.limits.maxStringSize;
   // A string never has more characters than UTF-16 units, so the unit count is a cheap pre-check.
-  if (max > 0 && s.length > max && stringCharLength(s) > max) {
+  if (max > 0 && s.length > max && charLength(s) > max) {
     throw RhaiError.tooLarge('Length of string', ctx.position);
   }
   return s;
@@ -234,8 +234,7 @@ export function checkStringUnits(ctx: NativeCallContext, units: number): void {
 
 /** Largest array a native may build: `maxArraySize` when set, never more than the hard cap. */
 export function arrayCap(ctx: NativeCallContext): number {
-  const max = ctx.limits.maxArraySize;
-  return max > 0 && max < HARD_LIMITS.arraySize ? max : HARD_LIMITS.arraySize;
+  return effectiveLimit(ctx.limits.maxArraySize, HARD_LIMITS.arraySize);
 }
 
 /** Refuse an array that would exceed `maxArraySize` elements (or the hard cap). */
@@ -253,8 +252,7 @@ export function checkHardArraySize(ctx: NativeCallContext, size: number): void {
 
 /** Largest BLOB a native may build: `maxArraySize` when set, never more than the hard cap. */
 export function blobCap(ctx: NativeCallContext): number {
-  const max = ctx.limits.maxArraySize;
-  return max > 0 && max < HARD_LIMITS.blobSize ? max : HARD_LIMITS.blobSize;
+  return effectiveLimit(ctx.limits.maxArraySize, HARD_LIMITS.blobSize);
 }
 
 /** Refuse a BLOB that would exceed `maxArraySize` bytes (Rhai limits BLOBs like arrays), or the hard cap. */
@@ -264,8 +262,7 @@ export function checkBlobSize(ctx: NativeCallContext, size: number): void {
 
 /** Refuse an object map that would exceed `maxMapSize` properties (or the hard cap). */
 export function checkMapSize(ctx: NativeCallContext, size: number): void {
-  const max = ctx.limits.maxMapSize;
-  if ((max > 0 && size > max) || size > HARD_LIMITS.mapSize) {
+  if (size > effectiveLimit(ctx.limits.maxMapSize, HARD_LIMITS.mapSize)) {
     throw RhaiError.tooLarge('Size of object map', ctx.position);
   }
 }
