@@ -75,7 +75,11 @@ export async function startAppliance(
   let database: OpenDatabase | null = null;
   try {
     const dbLog = logger.child({ component: 'db' });
+    // Debug-level milestones show where start-up time goes (bench/startup).
+    const milestone = (step: string) =>
+      logger.debug({ step, ms: Math.round(performance.now() - started) }, 'start-up');
     database = await openDatabase(config, (level, message) => dbLog[level](message));
+    milestone('database');
     if (await seedHelloWorldIfFresh(database.db)) logger.info('seeded the Hello World endpoint (GET /hello)');
     const open = database;
     const manager = createManager(
@@ -100,6 +104,7 @@ export async function startAppliance(
       limits: executionLimits(config),
       log: (level, message) => orchestratorLog[level](message),
     });
+    milestone('orchestrator');
     const server = await buildServer({
       logger,
       panelDir: PANEL_DIR,
@@ -108,7 +113,9 @@ export async function startAppliance(
       apiPlugins: [...manager.apiPlugins, orchestrator.apiPlugin],
       customRoutes: orchestrator.customRoutes,
     });
+    milestone('server built');
     await server.app.listen({ port: config.port, host: config.host });
+    milestone('listening');
     const address = server.app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const runtime: RuntimeInfo = {

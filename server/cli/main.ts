@@ -1,11 +1,8 @@
 /**
  * The `picloud` command line: `start` runs the headless appliance; `status` and `version` report on
- * it. Each command lives in its own module under commands/; this file only dispatches.
+ * it. Each command lives in its own module under commands/, loaded only when it runs (start-up time
+ * matters for `start`); this file only dispatches.
  */
-import { runRhai } from './commands/rhai.js';
-import { runStart } from './commands/start.js';
-import { runStatus } from './commands/status.js';
-import { runVersion } from './commands/version.js';
 
 /** Exit codes shared by the commands. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, notRunning: 3 } as const;
@@ -41,15 +38,15 @@ async function dispatch(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
-      return runStart(rest);
+      return (await import('./commands/start.js')).runStart(rest);
     case 'status':
-      return runStatus(rest);
+      return (await import('./commands/status.js')).runStatus(rest);
     case 'rhai':
-      return runRhai(rest);
+      return (await import('./commands/rhai.js')).runRhai(rest);
     case 'version':
     case '--version':
     case '-v':
-      return runVersion(rest);
+      return (await import('./commands/version.js')).runVersion(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -10,6 +10,21 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive } from '../platform/process-alive.js';
 
+/**
+ * Alive and not a zombie: an exited process whose parent has not reaped it yet (orphans are reaped by
+ * PID 1, which in some containers never does) holds no resources and must not be waited for.
+ */
+function running(pid: number): boolean {
+  if (!processAlive(pid)) return false;
+  if (process.platform !== 'linux') return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** The pids of processes whose working directory is `dataDir` (Linux), excluding ourselves. */
 function processesInDirectory(dataDir: string): number[] {
   if (process.platform !== 'linux') return [];
@@ -25,7 +40,7 @@ function processesInDirectory(dataDir: string): number[] {
     const pid = Number(entry);
     if (pid === process.pid) continue;
     try {
-      if (readlinkSync(`/proc/${entry}/cwd`) === target) pids.push(pid);
+      if (readlinkSync(`/proc/${entry}/cwd`) === target && running(pid)) pids.push(pid);
     } catch {
       // Gone already, or not ours to inspect.
     }
@@ -45,11 +60,11 @@ function recordedPostmaster(dataDir: string): number | null {
 
 async function waitForExit(pids: number[], timeoutMs: number): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
-  let alive = pids.filter(processAlive);
+  let alive = pids.filter(running);
   // A short, bounded wait loop: only runs during start-up recovery, never while idle.
   while (alive.length > 0 && Date.now() < deadline) {
     await sleep(50);
-    alive = alive.filter(processAlive);
+    alive = alive.filter(running);
   }
   return alive;
 }

@@ -2,7 +2,7 @@
  * JSON schemas shared by the admin API (TypeBox: one definition gives validation, TypeScript types and
  * the OpenAPI document).
  */
-import { Type } from 'typebox';
+import { Type } from '@sinclair/typebox';
 import { PAGE_LIMITS } from './pagination.js';
 
 /**

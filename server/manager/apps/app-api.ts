@@ -3,7 +3,7 @@
  * two-step `slug:check`, then `force` to take over a retired slug) and delete apps.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type } from '@sinclair/typebox';
 import { appFromParam } from '../app-param.js';
 import type { ManagerDeps } from '../manager-deps.js';
 import { AppParam, ErrorSchema, PageOf, PageQuerySchema, Slug } from '../schemas.js';

@@ -1,6 +1,6 @@
 /** `/api/v1/admin/apps/:app/domains`: the host claims of an app. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type } from '@sinclair/typebox';
 import { appFromParam } from '../app-param.js';
 import type { ManagerDeps } from '../manager-deps.js';
 import { AppParam, ErrorSchema } from '../schemas.js';

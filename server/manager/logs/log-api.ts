@@ -3,7 +3,7 @@
  * and a live tail as Server-Sent Events (`/admin/logs/stream`).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type } from '@sinclair/typebox';
 import { resolveAppId } from '../apps/app-store.js';
 import type { ManagerDeps } from '../manager-deps.js';
 import { ErrorSchema, PageOf, PageQuerySchema } from '../schemas.js';

@@ -1,6 +1,6 @@
 /** `/api/v1/admin/apps/:app/routes`: custom HTTP routes of an app. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type } from '@sinclair/typebox';
 import { ROUTE_METHODS } from '../../routing/path-pattern.js';
 import { appFromParam } from '../app-param.js';
 import type { ManagerDeps } from '../manager-deps.js';

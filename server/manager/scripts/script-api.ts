@@ -3,7 +3,7 @@
  * Saving compiles first; invalid code is a 422 with the engine's diagnostics (message, line, column).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type } from '@sinclair/typebox';
 import { resolveAppId } from '../apps/app-store.js';
 import type { ManagerDeps } from '../manager-deps.js';
 import { ErrorSchema, PageOf, PageQuerySchema } from '../schemas.js';
