@@ -59,7 +59,13 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
 
   const apiPlugin: FastifyPluginAsync = async (scope) => {
     installScriptBodyParsers(scope);
-    scope.all('/execute/:id', { schema: { hide: true } }, async (request, reply) => {
+    const executeSchema = {
+      tags: ['data plane'],
+      summary:
+        "Run an endpoint script by id, with any method and whatever the Host (the response is the script's)",
+      params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
+    };
+    scope.all('/execute/:id', { schema: executeSchema }, async (request, reply) => {
       const { id } = request.params as { id: string };
       const snapshot = routing.snapshot;
       const script = snapshot.scripts.get(id);
