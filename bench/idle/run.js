@@ -1,7 +1,7 @@
 // bench/idle: CPU used by the whole idle appliance — node plus every PostgreSQL process — read from
 // /proc over a quiet window, with RSS/PSS and wake-ups per process; an idle bare `node` process is
 // measured in the same window as the baseline. Nothing may poll: target < 1% of one core.
-//   npm run bench:idle [-- --seconds 60 --check]
+//   npm run bench:idle [-- --seconds 60 --settle 20 --check]
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +11,16 @@ import { parseArgs } from 'node:util';
 import { startAppliance } from '../support/appliance.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '60' }, check: { type: 'boolean' } },
+  options: {
+    seconds: { type: 'string', default: '60' },
+    settle: { type: 'string', default: '20' },
+    check: { type: 'boolean' },
+  },
 });
 const seconds = Number(values.seconds);
+// After start-up V8 keeps compacting and shrinking the heaps of the main and worker threads for a
+// few seconds (its memory reducer): that is start-up work, not idling.
+const settleSeconds = Number(values.settle);
 const TARGET_PERCENT = 1;
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
@@ -77,7 +84,7 @@ chmodSync(scratch, 0o755);
 const bare = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1e9)'], { stdio: 'ignore' });
 const appliance = await startAppliance(join(scratch, 'data'));
 try {
-  await sleep(3_000); // let start-up work (autovacuum launcher's first pass, JIT warm-up) settle
+  await sleep(settleSeconds * 1_000);
   const pids = tree(appliance.child.pid);
   const before = sample(pids);
   const bareBefore = sample([bare.pid]);
@@ -86,7 +93,9 @@ try {
   const bareAfter = sample([bare.pid]);
 
   const percent = (ticks) => (ticks / CLOCK_TICKS / seconds) * 100;
-  console.log(`bench/idle — ${seconds} s of idleness, ${after.size} processes (node + PostgreSQL)`);
+  console.log(
+    `bench/idle — ${seconds} s of idleness after ${settleSeconds} s of settling, ${after.size} processes (node + PostgreSQL)`,
+  );
   console.log(
     'process'.padEnd(44),
     'cpu %'.padStart(7),

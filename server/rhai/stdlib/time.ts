@@ -29,9 +29,13 @@ function shift(ts: RTimestamp, seconds: Value, sign: 1 | -1): RTimestamp {
   return new RTimestamp(next);
 }
 
-/** Seconds from `b` to `a` (negative when `a` is earlier). */
+/**
+ * Seconds from `b` to `a` (negative when `a` is earlier). Timestamps hold fractional milliseconds
+ * (the monotonic clock's microseconds), so the difference is rounded to whole microseconds: adding
+ * 1.5 s and subtracting again gives exactly 1.5, not 1.4999999999999998.
+ */
 function diffSeconds(a: RTimestamp, b: RTimestamp): Value {
-  return makeFloat((a.ms - b.ms) / 1000);
+  return makeFloat(Math.round((a.ms - b.ms) * 1000) / 1_000_000);
 }
 
 /** A comparison operator on timestamps. */
