@@ -116,32 +116,4 @@ describe('statements and positions', () => {
   });
 });
 
-describe('parser speed', () => {
-  it('parses at least 5 MB/s', () => {
-    const chunk = `
-      // a typical handler
-      fn handle(req) {
-        let total = 0;
-        for (item, i) in req.items { if item.price > 10 && i % 2 == 0 { total += item.price * 1.5; } else { total -= 1; } }
-        let reply = #{ status: 200, body: \`total: \${total}\`, tags: ["a", "b", 'c'], ok: total >= 0 };
-        switch req.kind { "a" => reply.x = 1, 1..10 => reply.y = 2, _ => () }
-        reply
-      }
-    `;
-    const numbered = (n: number) =>
-      Array.from({ length: n }, (_, i) => chunk.replace('fn handle(', `fn handle${i}(`)).join('');
-    const src = numbered(Math.ceil(300_000 / chunk.length));
-    parseScript(numbered(50)); // warm up
-    let best = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < 7; i++) {
-      // CPU time as well as wall time: the suite runs in parallel on busy machines.
-      const t = performance.now();
-      const cpu = process.cpuUsage();
-      parseScript(src);
-      const used = process.cpuUsage(cpu);
-      best = Math.min(best, performance.now() - t, (used.user + used.system) / 1000);
-    }
-    const mbPerSec = src.length / 1e6 / (best / 1000);
-    expect(mbPerSec).toBeGreaterThan(5);
-  });
-});
+// Parsing speed (≥ 5 MB/s) is measured by bench/rhai, next to a baseline, not in a timed unit test.
