@@ -272,6 +272,8 @@ export class EmbeddedPostgres {
       'logging_collector=off',
     ];
     const logStream = this.openLogStream();
+    // A full disk or a removed log folder must not take the appliance down with PostgreSQL's log.
+    logStream.on('error', (error) => this.log('warn', `cannot write logs/postgres.log: ${error.message}`));
     // detached: a Ctrl+C in the terminal must not reach PostgreSQL directly; we stop it ourselves after
     // draining requests.
     const child = spawn(binaries.postgres, args, {
@@ -280,6 +282,8 @@ export class EmbeddedPostgres {
       detached: true,
     });
     this.child = child;
+    // Output can still arrive after 'exit' (pipes drain later): end the log only on 'close'.
+    child.on('close', () => logStream.end());
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       let recent = '';
@@ -293,7 +297,7 @@ export class EmbeddedPostgres {
       }, this.options.startTimeoutMs);
       const onOutput = (chunk: Buffer) => {
         const text = chunk.toString();
-        logStream.write(text);
+        if (!logStream.writableEnded) logStream.write(text);
         if (!ready) {
           recent = (recent + text).slice(-2000);
           if (recent.includes(READY_LINE)) {
@@ -311,7 +315,6 @@ export class EmbeddedPostgres {
       });
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
-        logStream.end();
         if (!ready) {
           reject(
             new Error(`PostgreSQL exited during start-up (code ${code}, signal ${signal}): ${recent.trim()}`),

@@ -52,7 +52,9 @@ export function toPicloudError(error: unknown): PicloudError {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const picloudError = toPicloudError(error);
-    if (picloudError.status >= 500) request.log.error({ err: error }, 'request failed');
+    // Unexpected failures get their stack in the log; expected 5xx (database down, draining) a line.
+    if (picloudError.code === 'PICLOUD_ERR_INTERNAL') request.log.error({ err: error }, 'request failed');
+    else if (picloudError.status >= 500) request.log.warn({ code: picloudError.code }, picloudError.message);
     void reply
       .status(picloudError.status)
       .type('application/json; charset=utf-8')

@@ -96,7 +96,9 @@ describe('recovery', () => {
     let status = '';
     for (let i = 0; i < 100 && status !== '200 ok'; i++) {
       await sleep(100);
-      status = await healthz(running.port);
+      status = await healthz(running.port).catch((error: Error) => {
+        throw new Error(`the server stopped answering (${error.message}):\n${running.output()}`);
+      });
     }
     expect(status).toBe('200 ok');
     expect(postmasterPid()).not.toBe(victim);
