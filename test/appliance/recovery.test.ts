@@ -9,11 +9,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startApplianceProcess } from '../support/appliance-process.js';
+import { killLeftoverApplianceProcesses, startApplianceProcess } from '../support/appliance-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'picloud-recovery-'));
 const env = { PICLOUD_DATA_DIR: dataDir };
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+afterAll(async () => {
+  await killLeftoverApplianceProcesses();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 function postmasterPid(): number {
   return Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);

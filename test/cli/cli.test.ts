@@ -8,12 +8,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { latestSchemaVersion, readMigrations } from '../../server/db/migrator.js';
 import { MIGRATIONS_DIR } from '../../server/paths.js';
 import { PRODUCT_VERSION } from '../../server/version.js';
-import { runCli, startApplianceProcess } from '../support/appliance-process.js';
+import {
+  killLeftoverApplianceProcesses,
+  runCli,
+  startApplianceProcess,
+} from '../support/appliance-process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'picloud-cli-'));
 // Run as root, PostgreSQL runs as an unprivileged user that must be able to pass through here.
 chmodSync(scratch, 0o755);
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(async () => {
+  await killLeftoverApplianceProcesses();
+  rmSync(scratch, { recursive: true, force: true });
+});
 const schema = latestSchemaVersion(readMigrations(MIGRATIONS_DIR));
 
 describe('picloud version', () => {

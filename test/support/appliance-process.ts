@@ -6,6 +6,25 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
+/** Every `picloud start` this test process spawned and has not seen exit. */
+const started = new Set<ChildProcess>();
+
+/**
+ * Kills whatever a test left running (a failed assertion skips its `stop()`), so a red test never
+ * leaks appliances and their PostgreSQL into the rest of the run. Call from `afterAll`.
+ */
+export async function killLeftoverApplianceProcesses(): Promise<void> {
+  await Promise.all(
+    [...started].map(async (child) => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    }),
+  );
+  started.clear();
+}
+
 /** The CLI entry point. */
 export const PICLOUD_BIN = fileURLToPath(new URL('../../bin/picloud.js', import.meta.url));
 
@@ -49,6 +68,8 @@ export async function startApplianceProcess(
     env: { ...process.env, PICLOUD_CONFIG: '', PICLOUD_PORT: '0', PICLOUD_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.add(child);
+  child.once('exit', () => started.delete(child));
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
