@@ -32,6 +32,8 @@ export interface Appliance {
   runtime: RuntimeInfo;
   /** Milliseconds from the call to readiness. */
   startupMs: number;
+  /** The one-time set-up code while no admin account exists, else null. */
+  setupCode: string | null;
   /** Graceful shutdown; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -87,6 +89,9 @@ export async function startAppliance(
       {
         logRetentionCount: config.logRetentionCount,
         logRetentionDays: config.logRetentionDays,
+        sessionIdleHours: config.sessionIdleHours,
+        sessionMaxDays: config.sessionMaxDays,
+        auditRetentionDays: config.auditRetentionDays,
         onError: (error) => logger.error({ err: error }, 'execution log write failed'),
       },
     );
@@ -102,6 +107,7 @@ export async function startAppliance(
       executor,
       logSink: manager.logWriter,
       limits: executionLimits(config),
+      authorizeInvocation: (request, appId, scope) => manager.auth.authorizeInvocation(request, appId, scope),
       log: (level, message) => orchestratorLog[level](message),
     });
     milestone('orchestrator');
@@ -111,8 +117,15 @@ export async function startAppliance(
       schemaVersion: open.schemaVersion,
       databaseIsHealthy: () => databaseIsHealthy(open.pool),
       apiPlugins: [...manager.apiPlugins, orchestrator.apiPlugin],
+      accessControl: manager.accessControl,
       customRoutes: orchestrator.customRoutes,
+      bodyLimit: config.bodyLimitBytes,
+      headerLimit: config.headerLimitBytes,
+      publicRateLimit: config.publicRateLimit,
+      trustProxy: config.trustProxy,
     });
+    // Until the first admin exists, set-up from another machine needs this code (printed by `picloud start`).
+    const setupCode = await manager.auth.openSetup();
     milestone('server built');
     await server.app.listen({ port: config.port, host: config.host });
     milestone('listening');
@@ -152,7 +165,7 @@ export async function startAppliance(
       })();
       return stopping;
     };
-    return { server, database: open, runtime, startupMs: performance.now() - started, stop };
+    return { server, database: open, runtime, startupMs: performance.now() - started, setupCode, stop };
   } catch (error) {
     await database?.close();
     lock.release();

@@ -26,6 +26,14 @@ function defaults(): Config {
     scriptMaxResponseBytes: 4 * 1024 * 1024,
     logRetentionCount: 100_000,
     logRetentionDays: 14,
+    bodyLimitBytes: 1024 * 1024,
+    headerLimitBytes: 16 * 1024,
+    publicRateLimit: 6_000,
+    // The bundled Caddy runs on this machine: believe what it says about the client, nobody else.
+    trustProxy: 'loopback',
+    sessionIdleHours: 168,
+    sessionMaxDays: 30,
+    auditRetentionDays: 365,
   };
 }
 

@@ -3,6 +3,7 @@
  * its default and how a raw value is checked. docs/configuration.md documents this table; a test keeps
  * the two in step.
  */
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 
 /** Log levels understood by pino. */
@@ -40,6 +41,20 @@ export interface Config {
   logRetentionCount: number;
   /** Execution logs kept at most this many days. */
   logRetentionDays: number;
+  /** Largest request body, in bytes. */
+  bodyLimitBytes: number;
+  /** Largest request head (request line and headers), in bytes. */
+  headerLimitBytes: number;
+  /** Requests per minute one client address may make to the apps' endpoints (0: no limit). */
+  publicRateLimit: number;
+  /** Proxies whose X-Forwarded-For/-Proto are believed: addresses, CIDRs, `loopback`, or `none`. */
+  trustProxy: string | false;
+  /** A browser session unused this many hours ends. */
+  sessionIdleHours: number;
+  /** A browser session ends this many days after sign-in. */
+  sessionMaxDays: number;
+  /** Audit-log entries kept this many days. */
+  auditRetentionDays: number;
 }
 
 /** Thrown when a setting has an invalid value; the message names the setting. */
@@ -192,6 +207,61 @@ export const SETTINGS: { [K in keyof Config]: SettingSpec<K> } = {
     fileKey: 'logRetentionDays',
     description: 'Execution logs kept at most this many days (default 14).',
     parse: integerIn(1, 3_650),
+  },
+  bodyLimitBytes: {
+    env: 'PICLOUD_BODY_LIMIT_BYTES',
+    fileKey: 'bodyLimitBytes',
+    description: 'Largest request body in bytes; larger ones get 413 (default 1048576).',
+    parse: integerIn(1_024, 1_073_741_824),
+  },
+  headerLimitBytes: {
+    env: 'PICLOUD_HEADER_LIMIT_BYTES',
+    fileKey: 'headerLimitBytes',
+    description: 'Largest request line plus headers in bytes; larger ones get 431 (default 16384).',
+    parse: integerIn(1_024, 1_048_576),
+  },
+  publicRateLimit: {
+    env: 'PICLOUD_PUBLIC_RATE_LIMIT',
+    fileKey: 'publicRateLimit',
+    description:
+      "Requests per minute one client address may make to the apps' endpoints; more get 429 (default 6000; 0 turns the limit off).",
+    parse: integerIn(0, 100_000_000),
+  },
+  trustProxy: {
+    env: 'PICLOUD_TRUST_PROXY',
+    fileKey: 'trustProxy',
+    description:
+      'Reverse proxies whose X-Forwarded-For/-Proto headers are believed: comma-separated addresses or CIDRs, loopback (default: the bundled Caddy on this machine) or none.',
+    parse(raw) {
+      const text = nonEmptyString(raw);
+      if (text === 'none') return false;
+      for (const part of text.split(',').map((p) => p.trim())) {
+        const [address, bits] = part.split('/');
+        const named = ['loopback', 'linklocal', 'uniquelocal'].includes(part);
+        if (!named && (isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits)))) {
+          throw new Error('must be none, loopback, or comma-separated IP addresses or CIDRs');
+        }
+      }
+      return text;
+    },
+  },
+  sessionIdleHours: {
+    env: 'PICLOUD_SESSION_IDLE_HOURS',
+    fileKey: 'sessionIdleHours',
+    description: 'A panel session unused this many hours ends (default 168: a week).',
+    parse: integerIn(1, 8_760),
+  },
+  sessionMaxDays: {
+    env: 'PICLOUD_SESSION_MAX_DAYS',
+    fileKey: 'sessionMaxDays',
+    description: 'A panel session ends this many days after sign-in, used or not (default 30).',
+    parse: integerIn(1, 365),
+  },
+  auditRetentionDays: {
+    env: 'PICLOUD_AUDIT_RETENTION_DAYS',
+    fileKey: 'auditRetentionDays',
+    description: 'Audit-log entries are kept this many days (default 365).',
+    parse: integerIn(1, 36_500),
   },
 };
 

@@ -28,6 +28,8 @@ export interface AppsTable {
   slug: string;
   name: string;
   description: Generated<string>;
+  /** Origins allowed to call the app's endpoints from a browser ('*' for any; empty: no CORS). */
+  cors_origins: Generated<string[]>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -84,8 +86,63 @@ export interface RoutesTable {
   path: string;
   path_shape: string;
   host: string | null;
+  /** Callers must present an API token with this scope; null: anonymous. */
+  required_scope: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+}
+
+/** `admins`: the owner's accounts. */
+export interface AdminsTable {
+  id: Generated<string>;
+  username: string;
+  password_hash: string;
+  password_changed_at: UpdatedAt;
+  created_at: CreatedAt;
+}
+
+/** `sessions`: signed-in browsers (the cookie's SHA-256, never the cookie). */
+export interface SessionsTable {
+  id: Generated<string>;
+  admin_id: string;
+  token_hash: string;
+  csrf_token: string;
+  created_at: CreatedAt;
+  last_seen_at: UpdatedAt;
+  expires_at: ColumnType<Date, Date, Date>;
+  max_expires_at: ColumnType<Date, Date, never>;
+  ip: Generated<string>;
+  user_agent: Generated<string>;
+}
+
+/** `api_tokens`: scoped tokens (the token's SHA-256, never the token). */
+export interface ApiTokensTable {
+  id: Generated<string>;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  scopes: string[];
+  app_id: string | null;
+  created_by: string;
+  created_at: CreatedAt;
+  expires_at: Date | null;
+  last_used_at: ColumnType<Date | null, never, Date>;
+  revoked_at: ColumnType<Date | null, never, Date>;
+}
+
+/** `audit_log`: admin actions. */
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  actor_kind: 'admin' | 'token' | 'anonymous' | 'cli';
+  actor_id: string | null;
+  actor_name: Generated<string>;
+  action: string;
+  target: ColumnType<JsonValue, string | undefined, never>;
+  app_id: string | null;
+  outcome: 'ok' | 'refused' | 'failed';
+  status: number | null;
+  ip: Generated<string>;
 }
 
 /** `execution_logs`: one row per script invocation. */
@@ -123,6 +180,10 @@ export interface Database {
   script_versions: ScriptVersionsTable;
   routes: RoutesTable;
   execution_logs: ExecutionLogsTable;
+  admins: AdminsTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -156,6 +217,7 @@ export const SCHEMA_COLUMNS: ColumnsOf<Database> = {
     slug: { type: 'text', nullable: false },
     name: { type: 'text', nullable: false },
     description: { type: 'text', nullable: false },
+    cors_origins: { type: 'ARRAY', nullable: false },
     created_at: { type: 'timestamp with time zone', nullable: false },
     updated_at: { type: 'timestamp with time zone', nullable: false },
   },
@@ -199,6 +261,7 @@ export const SCHEMA_COLUMNS: ColumnsOf<Database> = {
     path: { type: 'text', nullable: false },
     path_shape: { type: 'text', nullable: false },
     host: { type: 'text', nullable: true },
+    required_scope: { type: 'text', nullable: true },
     created_at: { type: 'timestamp with time zone', nullable: false },
     updated_at: { type: 'timestamp with time zone', nullable: false },
   },
@@ -216,6 +279,51 @@ export const SCHEMA_COLUMNS: ColumnsOf<Database> = {
     error: { type: 'jsonb', nullable: true },
     output: { type: 'text', nullable: false },
     started_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  admins: {
+    id: { type: 'uuid', nullable: false },
+    username: { type: 'text', nullable: false },
+    password_hash: { type: 'text', nullable: false },
+    password_changed_at: { type: 'timestamp with time zone', nullable: false },
+    created_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  sessions: {
+    id: { type: 'uuid', nullable: false },
+    admin_id: { type: 'uuid', nullable: false },
+    token_hash: { type: 'text', nullable: false },
+    csrf_token: { type: 'text', nullable: false },
+    created_at: { type: 'timestamp with time zone', nullable: false },
+    last_seen_at: { type: 'timestamp with time zone', nullable: false },
+    expires_at: { type: 'timestamp with time zone', nullable: false },
+    max_expires_at: { type: 'timestamp with time zone', nullable: false },
+    ip: { type: 'text', nullable: false },
+    user_agent: { type: 'text', nullable: false },
+  },
+  api_tokens: {
+    id: { type: 'uuid', nullable: false },
+    name: { type: 'text', nullable: false },
+    token_hash: { type: 'text', nullable: false },
+    prefix: { type: 'text', nullable: false },
+    scopes: { type: 'ARRAY', nullable: false },
+    app_id: { type: 'uuid', nullable: true },
+    created_by: { type: 'text', nullable: false },
+    created_at: { type: 'timestamp with time zone', nullable: false },
+    expires_at: { type: 'timestamp with time zone', nullable: true },
+    last_used_at: { type: 'timestamp with time zone', nullable: true },
+    revoked_at: { type: 'timestamp with time zone', nullable: true },
+  },
+  audit_log: {
+    id: { type: 'bigint', nullable: false },
+    at: { type: 'timestamp with time zone', nullable: false },
+    actor_kind: { type: 'text', nullable: false },
+    actor_id: { type: 'text', nullable: true },
+    actor_name: { type: 'text', nullable: false },
+    action: { type: 'text', nullable: false },
+    target: { type: 'jsonb', nullable: false },
+    app_id: { type: 'uuid', nullable: true },
+    outcome: { type: 'text', nullable: false },
+    status: { type: 'integer', nullable: true },
+    ip: { type: 'text', nullable: false },
   },
   schema_migrations: {
     version: { type: 'integer', nullable: false },

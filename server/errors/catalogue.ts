@@ -48,6 +48,45 @@ export const ERROR_CATALOGUE = {
   PICLOUD_ERR_SCRIPT_NOT_ENDPOINT: { status: 400, message: 'Only endpoint scripts can be run' },
   PICLOUD_ERR_EXECUTOR_CRASHED: { status: 500, message: 'The script crashed its worker' },
   PICLOUD_ERR_EXECUTOR_BUSY: { status: 503, message: 'All script workers are busy' },
+  PICLOUD_ERR_HTTP_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
+  PICLOUD_ERR_HTTP_RATE_LIMITED: { status: 429, message: 'Too many requests from this address; slow down' },
+  PICLOUD_ERR_AUTH_REQUIRED: {
+    status: 401,
+    message: 'Sign in, or present an API token (Authorization: Bearer)',
+  },
+  PICLOUD_ERR_AUTH_TOKEN_INVALID: { status: 401, message: 'The API token is not valid' },
+  PICLOUD_ERR_AUTH_TOKEN_EXPIRED: { status: 401, message: 'The API token has expired' },
+  PICLOUD_ERR_AUTH_TOKEN_REVOKED: { status: 401, message: 'The API token has been revoked' },
+  PICLOUD_ERR_AUTH_SESSION_INVALID: { status: 401, message: 'The session has ended; sign in again' },
+  PICLOUD_ERR_AUTH_LOGIN_FAILED: { status: 401, message: 'Wrong user name or password' },
+  PICLOUD_ERR_AUTH_SCOPE: { status: 403, message: 'The API token lacks the scope this needs' },
+  PICLOUD_ERR_AUTH_APP_FORBIDDEN: { status: 403, message: 'The API token is limited to another app' },
+  PICLOUD_ERR_AUTH_SESSION_REQUIRED: {
+    status: 403,
+    message: 'Only a signed-in admin can do this, not a token',
+  },
+  PICLOUD_ERR_AUTH_CSRF: {
+    status: 403,
+    message: "Missing or wrong X-CSRF-Token header (a signed-in change must echo the session's token)",
+  },
+  PICLOUD_ERR_AUTH_CROSS_SITE: { status: 403, message: 'Refused a request sent by another site' },
+  PICLOUD_ERR_AUTH_SETUP_REQUIRED: {
+    status: 403,
+    message: 'No admin account yet: complete set-up first (POST /api/v1/auth/setup)',
+  },
+  PICLOUD_ERR_AUTH_SETUP_CODE: { status: 403, message: 'Set-up from another machine needs the set-up code' },
+  PICLOUD_ERR_AUTH_SETUP_DONE: { status: 409, message: 'Set-up is complete: an admin account exists' },
+  PICLOUD_ERR_AUTH_RATE_LIMITED: {
+    status: 429,
+    message: 'Too many failed attempts; wait before trying again',
+  },
+  PICLOUD_ERR_AUTH_WEAK_PASSWORD: { status: 400, message: 'The password is too short or too long' },
+  PICLOUD_ERR_AUTH_WRONG_PASSWORD: { status: 403, message: 'The current password is wrong' },
+  PICLOUD_ERR_AUTH_USERNAME_TAKEN: { status: 409, message: 'An admin account has this user name' },
+  PICLOUD_ERR_AUTH_ADMIN_NOT_FOUND: { status: 404, message: 'No such admin account' },
+  PICLOUD_ERR_AUTH_ACCOUNT_IN_USE: { status: 409, message: 'This admin account cannot be deleted' },
+  PICLOUD_ERR_TOKEN_NOT_FOUND: { status: 404, message: 'No such API token' },
+  PICLOUD_ERR_CORS_ORIGIN: { status: 403, message: 'This origin may not call the app from a browser' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** A stable, documented error code. */

@@ -3,6 +3,8 @@
  * versioned API and the panel. Everything it serves comes in through `ServerDeps` (no singletons), so
  * tests build the same server around a test database and drive it with `inject`.
  */
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, {
@@ -13,9 +15,10 @@ import Fastify, {
 } from 'fastify';
 import { PicloudError } from '../errors/catalogue.js';
 import { API_VERSION, PRODUCT_VERSION } from '../version.js';
+import { answerClientError } from './client-error.js';
 import { installErrorHandler } from './error-handler.js';
 import { generateRequestId, REQUEST_ID_HEADER } from './request-id.js';
-import { apiV1 } from './routes/api-v1.js';
+import { type ApiRouteInfo, apiV1 } from './routes/api-v1.js';
 import { type CustomRouteHandler, catchAllRoute, panelFiles } from './routes/catch-all.js';
 import { type HealthDeps, healthRoutes } from './routes/health.js';
 import { installNotFoundHandler } from './routes/not-found.js';
@@ -28,10 +31,18 @@ export interface ServerDeps extends HealthDeps {
   panelDir: string | null;
   /** Route plugins mounted under `/api/v{API_VERSION}` (control plane, data plane). */
   apiPlugins?: FastifyPluginAsync[];
+  /** Enforces the routes' declared access (the manager's); required when there are API plugins. */
+  accessControl?: (scope: FastifyInstance) => Promise<void>;
   /** The apps' custom routes (the orchestrator), tried before the panel's files. */
   customRoutes?: CustomRouteHandler;
   /** Largest accepted request body, in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /** Largest request line plus headers, in bytes (default 16 KiB). */
+  headerLimit?: number;
+  /** Requests per minute per client address to the apps' endpoints and panel files (0 or absent: none). */
+  publicRateLimit?: number;
+  /** Proxies whose X-Forwarded-* headers are believed (see the trustProxy setting); default none. */
+  trustProxy?: string | false;
 }
 
 /** A server plus the switch that makes it refuse new requests while draining. */
@@ -39,6 +50,8 @@ export interface PicloudServer {
   app: FastifyInstance;
   /** From now on, new requests get 503 PICLOUD_ERR_SERVER_SHUTTING_DOWN; in-flight ones finish. */
   beginShutdown(): void;
+  /** Every route under `/api/v1` with its declared access. */
+  apiRoutes: readonly ApiRouteInfo[];
 }
 
 /**
@@ -52,6 +65,12 @@ export async function buildServer(deps: ServerDeps): Promise<PicloudServer> {
     // One debug line per request (onResponse below) instead of Fastify's two info lines: cheaper on a Pi.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    http: { maxHeaderSize: deps.headerLimit ?? 16 * 1024 },
+    // Slow-loris guard: the whole request head must arrive within this time.
+    connectionTimeout: 0,
+    requestTimeout: 60_000,
+    clientErrorHandler: answerClientError,
+    trustProxy: deps.trustProxy ?? false,
     // Host names (up to 253 characters) travel as path parameters, e.g. when releasing a claim by pattern.
     routerOptions: { maxParamLength: 256 },
     // We answer 503 in our own error format while draining (see onRequest below).
@@ -87,6 +106,43 @@ export async function buildServer(deps: ServerDeps): Promise<PicloudServer> {
     );
   });
 
+  // Security headers on the panel and the API. Scripts' responses are the apps' own business: the
+  // catch-all route opts out and applies them to panel files only.
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        // No upgrade-insecure-requests: the panel is often reached over plain HTTP on the LAN.
+      },
+    },
+    // No HSTS: a LAN appliance is reached by plain HTTP as often as through the optional HTTPS proxy,
+    // and a remembered HSTS entry would lock the browser out of the plain-HTTP address.
+    strictTransportSecurity: false,
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  if (deps.publicRateLimit) {
+    // Applied per route (the catch-all below); the admin API has its own sign-in throttle.
+    await app.register(fastifyRateLimit, {
+      global: false,
+      errorResponseBuilder: (_request, context) =>
+        new PicloudError(
+          'PICLOUD_ERR_HTTP_RATE_LIMITED',
+          `More than ${context.max} requests per minute from this address; retry in ${Math.ceil(context.ttl / 1000)} s`,
+        ),
+    });
+  }
+
   // The OpenAPI document is generated from the route schemas (registered before any route).
   await app.register(fastifySwagger, {
     openapi: {
@@ -99,7 +155,13 @@ export async function buildServer(deps: ServerDeps): Promise<PicloudServer> {
     },
   });
   await app.register(healthRoutes, deps);
-  await app.register(apiV1, { prefix: `/api/v${API_VERSION}`, plugins: deps.apiPlugins ?? [] });
+  const apiRoutes: ApiRouteInfo[] = [];
+  await app.register(apiV1, {
+    prefix: `/api/v${API_VERSION}`,
+    registry: apiRoutes,
+    plugins: deps.apiPlugins ?? [],
+    accessControl: deps.accessControl ?? null,
+  });
   app.get(`/api/v${API_VERSION}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   if (deps.panelDir) {
     // Only reply.sendFile: the catch-all route decides between custom routes and panel files.
@@ -108,10 +170,12 @@ export async function buildServer(deps: ServerDeps): Promise<PicloudServer> {
   await app.register(catchAllRoute, {
     customRoutes: deps.customRoutes ?? null,
     panel: deps.panelDir ? panelFiles(deps.panelDir) : null,
+    rateLimitPerMinute: deps.publicRateLimit ?? 0,
   });
 
   return {
     app,
+    apiRoutes,
     beginShutdown() {
       shuttingDown = true;
     },

@@ -2,8 +2,15 @@
  * The manager: PiCloud's control plane and the only writer to the database. Assembles the admin API
  * (`/admin/*` under the versioned prefix) and the execution-log writer the orchestrator reports to.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { appApi } from './apps/app-api.js';
+import { accessControl } from './auth/access-control.js';
+import { accountApi } from './auth/account-api.js';
+import { appLocators } from './auth/app-locators.js';
+import { auditApi } from './auth/audit-api.js';
+import { authApi } from './auth/auth-api.js';
+import { type AuthOptions, AuthService } from './auth/auth-service.js';
+import { tokenApi } from './auth/token-api.js';
 import { domainApi } from './domains/domain-api.js';
 import { logApi } from './logs/log-api.js';
 import { ExecutionLogWriter } from './logs/log-writer.js';
@@ -12,7 +19,7 @@ import { routeApi } from './routes/route-api.js';
 import { scriptApi } from './scripts/script-api.js';
 
 /** Manager settings. */
-export interface ManagerOptions {
+export interface ManagerOptions extends AuthOptions {
   /** Execution-log retention: most records kept. */
   logRetentionCount: number;
   /** Execution-log retention: oldest record kept, in days. */
@@ -23,8 +30,12 @@ export interface ManagerOptions {
 
 /** A running manager. */
 export interface Manager {
-  /** Admin routes, mounted under `/api/v1`. */
+  /** Admin and auth routes, mounted under `/api/v1`. */
   apiPlugins: FastifyPluginAsync[];
+  /** Enforces every API route's declared access; installed on the `/api/v1` scope. */
+  accessControl: (scope: FastifyInstance) => Promise<void>;
+  /** Sessions, tokens, set-up state and the audit log. */
+  auth: AuthService;
   /** Where invocations are recorded. */
   logWriter: ExecutionLogWriter;
   /** Writes pending logs. */
@@ -38,14 +49,22 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
     retentionDays: options.logRetentionDays,
     onError: options.onError,
   });
+  const auth = new AuthService(deps.db, options);
+  const context = { ...deps, locate: appLocators(deps.db) };
   return {
     apiPlugins: [
-      appApi(deps),
-      domainApi(deps),
-      scriptApi(deps),
-      routeApi(deps),
-      logApi(deps, logWriter),
+      authApi(auth),
+      accountApi(auth),
+      tokenApi(auth),
+      auditApi(auth),
+      appApi(context),
+      domainApi(context),
+      scriptApi(context),
+      routeApi(context),
+      logApi(context, logWriter),
     ] as FastifyPluginAsync[],
+    accessControl: accessControl(auth),
+    auth,
     logWriter,
     close: () => logWriter.flush(),
   };

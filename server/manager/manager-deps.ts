@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { ScriptChecker } from '../contracts/script-checker.js';
 import type { Database } from '../db/schema.js';
+import type { AppLocators } from './auth/app-locators.js';
 
 export type { ScriptChecker, ScriptDiagnostic } from '../contracts/script-checker.js';
 
@@ -11,4 +12,9 @@ export type { ScriptChecker, ScriptDiagnostic } from '../contracts/script-checke
 export interface ManagerDeps {
   db: Kysely<Database>;
   scriptChecker: ScriptChecker;
+}
+
+/** What the manager's route plugins receive: its dependencies and the app locators of access control. */
+export interface ManagerContext extends ManagerDeps {
+  locate: AppLocators;
 }

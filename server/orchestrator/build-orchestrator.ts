@@ -7,7 +7,8 @@
 
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import '../contracts/route-access.js';
 import type { Kysely } from 'kysely';
 import type { ExecutionLimits, ExecutorClient } from '../contracts/executor.js';
 import type { Database } from '../db/schema.js';
@@ -15,6 +16,7 @@ import { PicloudError } from '../errors/catalogue.js';
 import type { CustomRouteHandler } from '../http/routes/catch-all.js';
 import type { ExecutionLogSink } from '../manager/logs/execution-record.js';
 import { hostFromHeader } from '../routing/host-claim.js';
+import type { Scope } from '../security/scopes.js';
 import { dispatchToScript } from './dispatch.js';
 import { installScriptBodyParsers } from './request-body.js';
 import { RoutingCache } from './routing-cache.js';
@@ -28,6 +30,11 @@ export interface OrchestratorDeps {
   executor: ExecutorClient;
   logSink: ExecutionLogSink;
   limits: ExecutionLimits;
+  /**
+   * Checks the API token of a call to a route that requires one (the manager's); throws the 401/403.
+   * Without it, such routes refuse every call.
+   */
+  authorizeInvocation?: (request: FastifyRequest, appId: string, scope: Scope) => Promise<unknown>;
   log?: (level: 'info' | 'warn', message: string) => void;
 }
 
@@ -65,7 +72,12 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
         "Run an endpoint script by id, with any method and whatever the Host (the response is the script's)",
       params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
     };
-    scope.all('/execute/:id', { schema: executeSchema }, async (request, reply) => {
+    const access = {
+      scope: 'endpoints:invoke' as const,
+      app: async (request: FastifyRequest) =>
+        routing.snapshot.scripts.get((request.params as { id: string }).id)?.appId ?? null,
+    };
+    scope.all('/execute/:id', { schema: executeSchema, config: { access } }, async (request, reply) => {
       const { id } = request.params as { id: string };
       const snapshot = routing.snapshot;
       const script = snapshot.scripts.get(id);

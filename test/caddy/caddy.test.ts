@@ -83,7 +83,7 @@ beforeAll(async () => {
   picloud = await createTestServer({
     apiPlugins: [
       async (app) => {
-        app.get('/echo-host', async (request) => ({
+        app.get('/echo-host', { config: { access: { public: true } } }, async (request) => ({
           host: request.headers.host,
           forwardedFor: request.headers['x-forwarded-for'],
         }));

@@ -95,7 +95,12 @@ describe('a script becomes an endpoint', () => {
   });
 
   it('7. /api/v1/execute/{id} runs a script by id whatever the host', async () => {
-    const response = await requestWithHost(`${pc.baseUrl}/api/v1/execute/${scriptId}`, 'anything.example');
+    const url = `${pc.baseUrl}/api/v1/execute/${scriptId}`;
+    // Running a script by id is an API call: it needs a token with endpoints:invoke.
+    expect((await requestWithHost(url, 'anything.example')).status).toBe(401);
+    const response = await requestWithHost(url, 'anything.example', {
+      headers: { authorization: `Bearer ${pc.token}` },
+    });
     expect(response.status).toBe(200);
     expect(response.json()).toMatchObject({ version: 1 });
   });

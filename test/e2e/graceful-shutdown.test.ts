@@ -18,7 +18,9 @@ it('drains an in-flight script run, refuses new requests, then stops', async () 
     expect(script.status).toBe(201);
 
     // 2. Start it, then begin the shutdown while it runs.
-    const inFlight = fetch(`${pc.baseUrl}/api/v1/execute/${script.body.id}`);
+    const inFlight = fetch(`${pc.baseUrl}/api/v1/execute/${script.body.id}`, {
+      headers: { authorization: `Bearer ${pc.token}` },
+    });
     await sleep(100);
     const stopping = pc.appliance.stop();
 

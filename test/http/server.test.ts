@@ -21,6 +21,7 @@ beforeAll(async () => {
         app.post(
           '/test/echo',
           {
+            config: { access: { public: true } },
             schema: {
               body: {
                 type: 'object',
@@ -35,7 +36,7 @@ beforeAll(async () => {
           },
           async (request) => request.body,
         );
-        app.get('/test/boom', async () => {
+        app.get('/test/boom', { config: { access: { public: true } } }, async () => {
           throw new Error('secret internal detail');
         });
       },

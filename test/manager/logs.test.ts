@@ -15,6 +15,7 @@ import { count, expectError, MISSING_UUID, rows, runScenarios, scenario } from '
 let t: ManagerTestServer;
 beforeAll(async () => {
   t = await createManagerTestServer();
+  streamToken = t.token;
 });
 afterAll(async () => {
   await t?.close();
@@ -324,6 +325,9 @@ interface Stream {
   ended: Promise<void>;
 }
 
+/** The API token the stream sends (the server's owner token, set when the server starts). */
+let streamToken = '';
+
 function openStream(port: number, query = ''): Promise<Stream> {
   return new Promise((resolve, reject) => {
     const request = http.get(
@@ -331,7 +335,7 @@ function openStream(port: number, query = ''): Promise<Stream> {
         host: '127.0.0.1',
         port,
         path: `/api/v1/admin/logs/stream${query}`,
-        headers: { accept: 'text/event-stream' },
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${streamToken}` },
       },
       (response) => {
         let raw = '';
@@ -502,11 +506,13 @@ describe('live tail (SSE)', () => {
     try {
       await own.app.listen({ port: 0, host: '127.0.0.1' });
       const address = own.app.server.address();
+      streamToken = own.token;
       const stream = await openStream(typeof address === 'object' && address ? address.port : 0);
       await stream.until(() => stream.text().includes(': connected'));
       const closed = own.app.close();
       await stream.ended;
       await closed;
+      streamToken = t.token;
     } finally {
       await own.close();
     }

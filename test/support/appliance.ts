@@ -9,6 +9,8 @@ import pino from 'pino';
 import { type Appliance, startAppliance } from '../../server/appliance/start-appliance.js';
 import { loadConfig } from '../../server/config/load-config.js';
 import type { Config } from '../../server/config/settings.js';
+import { adminExists, createFirstAdmin } from '../../server/manager/auth/account-store.js';
+import { createToken } from '../../server/manager/auth/token-store.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 /** A running in-process appliance. */
@@ -16,7 +18,9 @@ export interface TestAppliance {
   appliance: Appliance;
   database: TestDatabase;
   baseUrl: string;
-  /** fetch() relative to the appliance, JSON in and out. */
+  /** An API token with the `admin` scope, which api() sends. */
+  token: string;
+  /** fetch() relative to the appliance, JSON in and out, with the admin token. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
@@ -43,15 +47,31 @@ export async function startTestAppliance(
   };
   const appliance = await startAppliance(config, pino({ level: 'silent' }));
   const baseUrl = `http://127.0.0.1:${appliance.runtime.port}`;
+  // The owner as after set-up (once per database), and a token for this appliance's api().
+  const db = appliance.database.db;
+  if (!(await adminExists(db))) {
+    await createFirstAdmin(db, { username: 'owner', password: 'correct horse battery staple' });
+  }
+  const { token } = await createToken(db, {
+    name: 'e2e',
+    scopes: ['admin'],
+    appId: null,
+    expiresAt: null,
+    createdBy: 'test',
+  });
   return {
     appliance,
     database,
     baseUrl,
+    token,
     async api(method, path, body) {
       const response = await fetch(`${baseUrl}${path}`, {
         method,
         redirect: 'manual',
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();

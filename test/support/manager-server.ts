@@ -15,9 +15,12 @@ import { migrate, readMigrations } from '../../server/db/migrator.js';
 import type { Database } from '../../server/db/schema.js';
 import { createScriptChecker } from '../../server/executor/script-checker.js';
 import { buildServer, type PicloudServer } from '../../server/http/build-server.js';
+import { createFirstAdmin } from '../../server/manager/auth/account-store.js';
+import { createToken } from '../../server/manager/auth/token-store.js';
 import { createManager, type Manager, type ManagerOptions } from '../../server/manager/build-manager.js';
 import { CHANGE_CHANNEL, type Change } from '../../server/manager/change-feed.js';
 import { MIGRATIONS_DIR } from '../../server/paths.js';
+import type { Scope } from '../../server/security/scopes.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 /** The tables the manager writes, in the order a snapshot lists them. */
@@ -73,13 +76,32 @@ export interface ManagerTestServer extends PicloudServer {
   db: Kysely<Database>;
   manager: Manager;
   changes: ChangeListener;
-  /** Sends one request to the API: `path` is relative to /api/v1 unless it starts with /api or //. */
+  /**
+   * Sends one request to the API: `path` is relative to /api/v1 unless it starts with /api or //. It
+   * carries the owner's all-powerful test token unless `headers` bring an Authorization or Cookie header.
+   */
   request(
     method: Method,
     path: string,
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<ApiResponse>;
+  /** The same request with no credentials at all. */
+  anonymous(
+    method: Method,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>;
+  /** The owner's account (created as set-up would) and its password. */
+  owner: { id: string; username: string; password: string };
+  /** An API token with the `admin` scope (what `request` sends by default). */
+  token: string;
+  /** Creates an API token through the store (not the API) and returns the token text. */
+  createToken(
+    scopes: string[],
+    extra?: { appId?: string | null; expiresAt?: Date | null; name?: string },
+  ): Promise<string>;
   /** Every row of every manager table. */
   snapshot(): Promise<Snapshot>;
   /** Back to a freshly migrated install (only the default app), with no pending notifications. */
@@ -125,6 +147,9 @@ export async function createManagerTestServer({
     {
       logRetentionCount: 100_000,
       logRetentionDays: 14,
+      sessionIdleHours: 168,
+      sessionMaxDays: 30,
+      auditRetentionDays: 365,
       onError: (error) => backgroundErrors.push(error),
       ...options,
     },
@@ -143,7 +168,24 @@ export async function createManagerTestServer({
           },
         ]
       : manager.apiPlugins,
+    accessControl: manager.accessControl,
   });
+
+  // The owner exists from the start (as after set-up), with a token the helpers below send.
+  const ownerPassword = 'correct horse battery staple';
+  const ownerAccount = await createFirstAdmin(db, { username: 'owner', password: ownerPassword });
+  manager.auth.setupDone();
+  const createTestToken: ManagerTestServer['createToken'] = async (scopes, extra = {}) =>
+    (
+      await createToken(db, {
+        name: extra.name ?? `test-${scopes.join('+')}`,
+        scopes: scopes as Scope[],
+        appId: extra.appId ?? null,
+        expiresAt: extra.expiresAt ?? null,
+        createdBy: 'test',
+      })
+    ).token;
+  const ownerToken = await createTestToken(['admin'], { name: 'owner-test-token' });
 
   const listener = new pg.Client({ connectionString: database.url });
   await listener.connect();
@@ -175,7 +217,7 @@ export async function createManagerTestServer({
     },
   };
 
-  const request: ManagerTestServer['request'] = async (method, path, body, headers = {}) => {
+  const send = async (method: Method, path: string, body: unknown, headers: Record<string, string>) => {
     const url = path.startsWith('/api') ? path : `/api/v1${path}`;
     const response = await server.app.inject({
       method,
@@ -191,6 +233,14 @@ export async function createManagerTestServer({
     }
     return { status: response.statusCode, headers: response.headers, body: parsed, text: response.body };
   };
+  const request: ManagerTestServer['request'] = (method, path, body, headers = {}) => {
+    const names = Object.keys(headers).map((name) => name.toLowerCase());
+    const credentials: Record<string, string> =
+      names.includes('authorization') || names.includes('cookie')
+        ? {}
+        : { authorization: `Bearer ${ownerToken}` };
+    return send(method, path, body, { ...credentials, ...headers });
+  };
 
   const ok = async (method: Method, path: string, body: unknown, status: number) => {
     const response = await request(method, path, body);
@@ -205,6 +255,10 @@ export async function createManagerTestServer({
     manager,
     changes,
     request,
+    anonymous: (method, path, body, headers = {}) => send(method, path, body, headers),
+    owner: { id: ownerAccount.id, username: ownerAccount.username, password: ownerPassword },
+    token: ownerToken,
+    createToken: createTestToken,
     async snapshot() {
       const snapshot = {} as Snapshot;
       for (const table of MANAGER_TABLES) {
@@ -214,7 +268,13 @@ export async function createManagerTestServer({
     },
     async reset() {
       await manager.logWriter.flush();
+      // TRUNCATE apps cascades to api_tokens (app-limited tokens): keep the tokens not tied to an app.
+      const tokens = (await database.pool.query('SELECT * FROM api_tokens WHERE app_id IS NULL')).rows;
       await database.pool.query(`TRUNCATE ${MANAGER_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+      await database.pool.query(
+        'INSERT INTO api_tokens SELECT * FROM json_populate_recordset(NULL::api_tokens, $1)',
+        [JSON.stringify(tokens)],
+      );
       for (const [table, rows] of Object.entries(seeded)) {
         for (const row of rows) {
           const columns = Object.keys(row);

@@ -25,6 +25,9 @@ export async function createTestServer(overrides: Partial<ServerDeps> = {}): Pro
   const server = await buildServer({
     logger: pino({ level: 'silent' }),
     panelDir: PANEL_DIR,
+    // Tests of the HTTP layer mount their own public test routes; the manager's access control is
+    // tested with the manager (test/security).
+    accessControl: async () => undefined,
     schemaVersion: result.schemaVersion,
     databaseIsHealthy: () => databaseIsHealthy(pool),
     ...overrides,

@@ -5,7 +5,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PicloudError } from '../../errors/catalogue.js';
 import { reservedPathError } from './not-found.js';
 
@@ -37,16 +37,25 @@ export function panelFiles(dir: string): Set<string> {
 /** Registers the catch-all route. */
 export async function catchAllRoute(
   app: FastifyInstance,
-  options: { customRoutes: CustomRouteHandler | null; panel: Set<string> | null },
+  options: {
+    customRoutes: CustomRouteHandler | null;
+    panel: Set<string> | null;
+    /** Requests per minute per client address (0: no limit). */
+    rateLimitPerMinute: number;
+  },
 ): Promise<void> {
-  const { customRoutes, panel } = options;
+  const { customRoutes, panel, rateLimitPerMinute } = options;
   customRoutes?.installBodyParsers(app);
-  app.all('/*', { schema: { hide: true } }, async (request, reply) => {
+  const config: FastifyContextConfig =
+    rateLimitPerMinute > 0 ? { rateLimit: { max: rateLimitPerMinute, timeWindow: 60_000 } } : {};
+  // helmet: false — a script's response carries the headers its script chose; panel files get them below.
+  app.all('/*', { schema: { hide: true }, helmet: false, config }, async (request, reply) => {
     const path = request.url.split('?')[0];
     const reserved = reservedPathError(request.method, path);
     if (reserved) throw reserved;
     if (customRoutes && (await customRoutes.handle(request, reply))) return reply;
     if (panel && (request.method === 'GET' || request.method === 'HEAD') && panel.has(path)) {
+      await reply.helmet();
       return reply.sendFile(path === '/' ? 'index.html' : path.slice(1));
     }
     throw (

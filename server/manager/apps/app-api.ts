@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { appFromParam } from '../app-param.js';
-import type { ManagerDeps } from '../manager-deps.js';
+import type { ManagerContext } from '../manager-deps.js';
 import { AppParam, ErrorSchema, PageOf, PageQuerySchema, Slug } from '../schemas.js';
 import { checkSlug, createApp, deleteApp, listApps, updateApp, viewApp } from './app-store.js';
 
@@ -33,12 +33,12 @@ const Description = Type.String({ maxLength: 2000 });
 const tags = ['apps'];
 
 /** Registers the app routes. */
-export function appApi(deps: ManagerDeps): FastifyPluginAsyncTypebox {
+export function appApi({ db, locate }: ManagerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const { db } = deps;
     app.get(
       '/admin/apps',
       {
+        config: { access: { scope: 'apps:read' } },
         schema: {
           tags,
           summary: 'List apps',
@@ -52,6 +52,7 @@ export function appApi(deps: ManagerDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/admin/apps',
       {
+        config: { access: { scope: 'apps:write' } },
         schema: {
           tags,
           summary: 'Create an app',
@@ -73,6 +74,7 @@ export function appApi(deps: ManagerDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/admin/apps/:app',
       {
+        config: { access: { scope: 'apps:read', app: locate.appParam } },
         schema: {
           tags,
           summary: 'Get an app by id or slug',
@@ -89,6 +91,7 @@ export function appApi(deps: ManagerDeps): FastifyPluginAsyncTypebox {
     app.patch(
       '/admin/apps/:app',
       {
+        config: { access: { scope: 'apps:write', app: locate.appParam } },
         schema: {
           tags,
           summary: 'Update an app (a new slug retires the old one, which keeps redirecting)',
@@ -114,6 +117,7 @@ export function appApi(deps: ManagerDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/admin/apps/:app/slug::check',
       {
+        config: { access: { scope: 'apps:write', app: locate.appParam } },
         schema: {
           tags,
           summary: 'Step one of a rename: is this slug free for the app?',
@@ -142,6 +146,7 @@ export function appApi(deps: ManagerDeps): FastifyPluginAsyncTypebox {
     app.delete(
       '/admin/apps/:app',
       {
+        config: { access: { scope: 'apps:write', app: locate.appParam } },
         schema: {
           tags,
           summary: 'Delete an app and everything it owns',

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { appFromParam } from '../app-param.js';
-import type { ManagerDeps } from '../manager-deps.js';
+import type { ManagerContext } from '../manager-deps.js';
 import { AppParam, ErrorSchema } from '../schemas.js';
 import { addDomain, listDomains, removeDomain } from './domain-store.js';
 
@@ -15,11 +15,12 @@ const DomainSchema = Type.Object({
 const tags = ['domains'];
 
 /** Registers the domain routes. */
-export function domainApi({ db }: ManagerDeps): FastifyPluginAsyncTypebox {
+export function domainApi({ db, locate }: ManagerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/admin/apps/:app/domains',
       {
+        config: { access: { scope: 'apps:read', app: locate.appParam } },
         schema: {
           tags,
           summary: "List an app's host claims",
@@ -36,6 +37,7 @@ export function domainApi({ db }: ManagerDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/admin/apps/:app/domains',
       {
+        config: { access: { scope: 'apps:write', app: locate.appParam } },
         schema: {
           tags,
           summary: 'Claim a host ("api.home.lan") or a wildcard ("*.home.lan") for the app',
@@ -56,6 +58,7 @@ export function domainApi({ db }: ManagerDeps): FastifyPluginAsyncTypebox {
     app.delete(
       '/admin/apps/:app/domains/:domain',
       {
+        config: { access: { scope: 'apps:write', app: locate.appParam } },
         schema: {
           tags,
           summary: 'Release a host claim (by id or pattern)',

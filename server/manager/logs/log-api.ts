@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { resolveAppId } from '../apps/app-store.js';
-import type { ManagerDeps } from '../manager-deps.js';
+import type { ManagerContext } from '../manager-deps.js';
 import { ErrorSchema, PageOf, PageQuerySchema } from '../schemas.js';
 import { getLog, listLogs } from './log-store.js';
 import type { ExecutionLogWriter } from './log-writer.js';
@@ -53,7 +53,10 @@ const tags = ['logs'];
 const STREAM_KEEPALIVE_MS = 25_000;
 
 /** Registers the log routes. */
-export function logApi({ db }: ManagerDeps, writer: ExecutionLogWriter): FastifyPluginAsyncTypebox {
+export function logApi(
+  { db, locate }: ManagerContext,
+  writer: ExecutionLogWriter,
+): FastifyPluginAsyncTypebox {
   return async (app) => {
     // Open streams end when the server closes, so shutdown does not wait for browsers to hang up.
     // preClose, not onClose: onClose runs only after the server has waited for every connection.
@@ -65,6 +68,7 @@ export function logApi({ db }: ManagerDeps, writer: ExecutionLogWriter): Fastify
     app.get(
       '/admin/logs',
       {
+        config: { access: { scope: 'logs:read', app: locate.appQuery } },
         schema: {
           tags,
           summary: 'List execution logs, newest first',
@@ -91,6 +95,7 @@ export function logApi({ db }: ManagerDeps, writer: ExecutionLogWriter): Fastify
     app.get(
       '/admin/logs/stream',
       {
+        config: { access: { scope: 'logs:read', app: locate.appQuery } },
         schema: {
           tags,
           summary: 'Live tail of execution logs (text/event-stream; one `log` event per record)',
@@ -140,6 +145,7 @@ export function logApi({ db }: ManagerDeps, writer: ExecutionLogWriter): Fastify
     app.get(
       '/admin/logs/:id',
       {
+        config: { access: { scope: 'logs:read', app: locate.logParam } },
         schema: {
           tags,
           summary: 'Get one execution log',

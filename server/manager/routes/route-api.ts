@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ROUTE_METHODS } from '../../routing/path-pattern.js';
 import { appFromParam } from '../app-param.js';
-import type { ManagerDeps } from '../manager-deps.js';
+import type { ManagerContext } from '../manager-deps.js';
 import { AppParam, ErrorSchema } from '../schemas.js';
 import { createRoute, deleteRoute, getRoute, listRoutes, updateRoute } from './route-store.js';
 
@@ -41,11 +41,12 @@ const RouteParams = Type.Object({ app: Type.String(), route: Type.String({ maxLe
 const tags = ['routes'];
 
 /** Registers the route routes. */
-export function routeApi({ db }: ManagerDeps): FastifyPluginAsyncTypebox {
+export function routeApi({ db, locate }: ManagerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/admin/apps/:app/routes',
       {
+        config: { access: { scope: 'scripts:read', app: locate.appParam } },
         schema: {
           tags,
           summary: "List an app's routes",
@@ -62,6 +63,7 @@ export function routeApi({ db }: ManagerDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/admin/apps/:app/routes',
       {
+        config: { access: { scope: 'scripts:write', app: locate.appParam } },
         schema: {
           tags,
           summary: 'Add a route',
@@ -79,6 +81,7 @@ export function routeApi({ db }: ManagerDeps): FastifyPluginAsyncTypebox {
     app.get(
       '/admin/apps/:app/routes/:route',
       {
+        config: { access: { scope: 'scripts:read', app: locate.appParam } },
         schema: {
           tags,
           summary: 'Get a route',
@@ -95,6 +98,7 @@ export function routeApi({ db }: ManagerDeps): FastifyPluginAsyncTypebox {
     app.patch(
       '/admin/apps/:app/routes/:route',
       {
+        config: { access: { scope: 'scripts:write', app: locate.appParam } },
         schema: {
           tags,
           summary: 'Change a route',
@@ -120,6 +124,7 @@ export function routeApi({ db }: ManagerDeps): FastifyPluginAsyncTypebox {
     app.delete(
       '/admin/apps/:app/routes/:route',
       {
+        config: { access: { scope: 'scripts:write', app: locate.appParam } },
         schema: {
           tags,
           summary: 'Delete a route',

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { resolveAppId } from '../apps/app-store.js';
-import type { ManagerDeps } from '../manager-deps.js';
+import type { ManagerContext } from '../manager-deps.js';
 import { ErrorSchema, PageOf, PageQuerySchema } from '../schemas.js';
 import {
   createScript,
@@ -49,11 +49,12 @@ const VersionNumber = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 const tags = ['scripts'];
 
 /** Registers the script routes. */
-export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyncTypebox {
+export function scriptApi({ db, scriptChecker, locate }: ManagerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/admin/scripts',
       {
+        config: { access: { scope: 'scripts:read', app: locate.appQuery } },
         schema: {
           tags,
           summary: 'List scripts (without source)',
@@ -74,6 +75,7 @@ export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyn
     app.post(
       '/admin/scripts',
       {
+        config: { access: { scope: 'scripts:write', app: locate.appBody } },
         schema: {
           tags,
           summary: 'Create a script (compiled first; version 1)',
@@ -105,6 +107,7 @@ export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyn
     app.get(
       '/admin/scripts/:id',
       {
+        config: { access: { scope: 'scripts:read', app: locate.scriptParam } },
         schema: {
           tags,
           summary: 'Get a script with its live source',
@@ -118,6 +121,7 @@ export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyn
     app.patch(
       '/admin/scripts/:id',
       {
+        config: { access: { scope: 'scripts:write', app: locate.scriptParam } },
         schema: {
           tags,
           summary: 'Save a script: new source or kind compiles first and becomes a new version',
@@ -143,6 +147,7 @@ export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyn
     app.delete(
       '/admin/scripts/:id',
       {
+        config: { access: { scope: 'scripts:write', app: locate.scriptParam } },
         schema: {
           tags,
           summary: 'Delete a script, its versions and routes',
@@ -159,6 +164,7 @@ export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyn
     app.get(
       '/admin/scripts/:id/versions',
       {
+        config: { access: { scope: 'scripts:read', app: locate.scriptParam } },
         schema: {
           tags,
           summary: 'List versions, newest first',
@@ -173,6 +179,7 @@ export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyn
     app.get(
       '/admin/scripts/:id/versions/:version',
       {
+        config: { access: { scope: 'scripts:read', app: locate.scriptParam } },
         schema: {
           tags,
           summary: 'Get one version with its source',
@@ -186,6 +193,7 @@ export function scriptApi({ db, scriptChecker }: ManagerDeps): FastifyPluginAsyn
     app.post(
       '/admin/scripts/:id/rollback',
       {
+        config: { access: { scope: 'scripts:write', app: locate.scriptParam } },
         schema: {
           tags,
           summary: 'Make an old version live again (as a new version)',

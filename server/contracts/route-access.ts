@@ -1,0 +1,54 @@
+/**
+ * What every API route declares about who may call it (Fastify route `config.access`). The HTTP layer
+ * refuses to register an API route without a declaration, and the manager's access control enforces
+ * it before the body is even read — so no route can be forgotten.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Scope } from '../security/scopes.js';
+
+/**
+ * The app a request acts on, for tokens limited to one app: its id, `null` when the target does not
+ * exist (the handler then answers 404), or `undefined` when the route is not about one app (refused to
+ * app-limited tokens).
+ */
+export type AppLocator = (request: FastifyRequest) => Promise<string | null | undefined>;
+
+/** Who may call a route. */
+export type RouteAccess =
+  /** Anyone (sign-in, set-up, the session probe). */
+  | { public: true }
+  /** Only the owner's own browser session (password change): tokens are refused. */
+  | { session: true }
+  /** A session, or a token holding `scope` (and, when limited to an app, acting on that app). */
+  | { scope: Scope; app?: AppLocator };
+
+/** Who is calling, once authenticated. */
+export type Principal =
+  | {
+      kind: 'admin';
+      adminId: string;
+      username: string;
+      sessionId: string;
+      csrfToken: string;
+    }
+  | {
+      kind: 'token';
+      tokenId: string;
+      name: string;
+      scopes: readonly string[];
+      /** The one app this token may touch, or null for all. */
+      appId: string | null;
+    };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Required on every route under `/api/v1` (see RouteAccess). */
+    access?: RouteAccess;
+  }
+  interface FastifyRequest {
+    /** The authenticated caller of an API route, or null. */
+    principal: Principal | null;
+    /** The app the request acts on, once an AppLocator found it (for the audit log). */
+    targetAppId: string | null;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The manager's security state in one object: who is calling (sessions and API tokens), whether the
+ * appliance still needs set-up (and its one-time code), the guessing throttles and the audit log.
+ * The access-control hooks, the auth routes and the orchestrator's protected routes all ask it.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Principal } from '../../contracts/route-access.js';
+import type { Database } from '../../db/schema.js';
+import { PicloudError } from '../../errors/catalogue.js';
+import { AttemptThrottle } from '../../security/login-throttle.js';
+import { grants, type Scope } from '../../security/scopes.js';
+import { digest, newSetupCode, normaliseSetupCode, sameSecret } from '../../security/secret-token.js';
+import { adminExists } from './account-store.js';
+import { AuditLog } from './audit-store.js';
+import { findSession, type SessionLifetime } from './session-store.js';
+import { verifyToken } from './token-store.js';
+
+/** The session cookie. */
+export const SESSION_COOKIE = 'picloud_session';
+/** The header a cookie-authenticated change must carry. */
+export const CSRF_HEADER = 'x-csrf-token';
+
+/** Security settings. */
+export interface AuthOptions {
+  /** A session unused this many hours ends. */
+  sessionIdleHours: number;
+  /** A session ends this many days after sign-in. */
+  sessionMaxDays: number;
+  /** Audit entries are kept this many days. */
+  auditRetentionDays: number;
+}
+
+/** Sessions, tokens, set-up and throttles. */
+export class AuthService {
+  readonly audit: AuditLog;
+  /** Failed sign-ins and set-up codes, per client address and per account. */
+  readonly throttle = new AttemptThrottle();
+  readonly lifetime: SessionLifetime;
+  /** Once an admin exists it stays so (accounts cannot all be deleted): no query after that. */
+  private adminKnown = false;
+  private setupCodeDigest: string | null = null;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    options: AuthOptions,
+  ) {
+    this.audit = new AuditLog(db, options.auditRetentionDays);
+    this.lifetime = {
+      idleMs: options.sessionIdleHours * 3_600_000,
+      maxMs: options.sessionMaxDays * 86_400_000,
+    };
+  }
+
+  /** True until the first admin account exists. */
+  async needsSetup(): Promise<boolean> {
+    if (this.adminKnown) return false;
+    this.adminKnown = await adminExists(this.db);
+    return !this.adminKnown;
+  }
+
+  /** After set-up: the code is spent and the API opens. */
+  setupDone(): void {
+    this.adminKnown = true;
+    this.setupCodeDigest = null;
+  }
+
+  /**
+   * When no admin exists, makes the one-time set-up code (to print on the console) and returns it;
+   * otherwise null.
+   */
+  async openSetup(): Promise<string | null> {
+    if (!(await this.needsSetup())) return null;
+    const code = newSetupCode();
+    this.setupCodeDigest = digest(normaliseSetupCode(code));
+    return code;
+  }
+
+  /** True when `code` is the current set-up code. */
+  checkSetupCode(code: string): boolean {
+    return (
+      this.setupCodeDigest !== null && sameSecret(digest(normaliseSetupCode(code)), this.setupCodeDigest)
+    );
+  }
+
+  /**
+   * Who sent the request: an API token (Authorization: Bearer) or a session cookie; null when neither
+   * is present. Presented but invalid credentials are a 401 naming what is wrong.
+   */
+  async authenticate(request: FastifyRequest, reply: FastifyReply): Promise<Principal | null> {
+    const header = request.headers.authorization;
+    if (header !== undefined) return this.authenticateBearer(header);
+    const secret = request.cookies?.[SESSION_COOKIE];
+    if (secret === undefined) return null;
+    const session = await findSession(this.db, secret, this.lifetime);
+    if (!session) {
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      throw new PicloudError('PICLOUD_ERR_AUTH_SESSION_INVALID');
+    }
+    return {
+      kind: 'admin',
+      adminId: session.adminId,
+      username: session.username,
+      sessionId: session.id,
+      csrfToken: session.csrfToken,
+    };
+  }
+
+  /** The token an `Authorization: Bearer …` header presents. */
+  async authenticateBearer(header: string): Promise<Principal> {
+    const match = /^Bearer[ ]+(\S{1,200})$/i.exec(header.trim());
+    if (!match) {
+      throw new PicloudError('PICLOUD_ERR_AUTH_TOKEN_INVALID', 'Expected "Authorization: Bearer <token>"');
+    }
+    const result = await verifyToken(this.db, match[1]);
+    if (!result.ok) {
+      throw new PicloudError(
+        result.reason === 'expired'
+          ? 'PICLOUD_ERR_AUTH_TOKEN_EXPIRED'
+          : result.reason === 'revoked'
+            ? 'PICLOUD_ERR_AUTH_TOKEN_REVOKED'
+            : 'PICLOUD_ERR_AUTH_TOKEN_INVALID',
+      );
+    }
+    const { token } = result;
+    return { kind: 'token', tokenId: token.id, name: token.name, scopes: token.scopes, appId: token.appId };
+  }
+
+  /**
+   * For an app's route that requires a token: the caller must present one (never a cookie, which a
+   * browser would attach to cross-site requests) holding `scope`, for this app or for all apps.
+   */
+  async authorizeInvocation(request: FastifyRequest, appId: string, scope: Scope): Promise<Principal> {
+    const header = request.headers.authorization;
+    if (header === undefined) {
+      throw new PicloudError(
+        'PICLOUD_ERR_AUTH_REQUIRED',
+        `This endpoint needs an API token with scope ${scope}`,
+      );
+    }
+    const principal = await this.authenticateBearer(header);
+    requireScope(principal, scope);
+    if (principal.kind === 'token' && principal.appId !== null && principal.appId !== appId) {
+      throw new PicloudError('PICLOUD_ERR_AUTH_APP_FORBIDDEN');
+    }
+    return principal;
+  }
+}
+
+/** Refuses a principal that lacks `scope` (sessions hold every scope). */
+export function requireScope(principal: Principal, scope: Scope): void {
+  if (principal.kind === 'token' && !grants(principal.scopes, scope)) {
+    throw new PicloudError('PICLOUD_ERR_AUTH_SCOPE', `This needs a token with scope ${scope}`, { scope });
+  }
+}

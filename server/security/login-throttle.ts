@@ -1,0 +1,76 @@
+/**
+ * Growing back-off for guessing attempts (logins, set-up codes). A few failures are free; after that
+ * each further attempt must wait twice as long as the one before, up to a ceiling. The counters are
+ * kept per client address and per account name, so neither many names from one address nor one name
+ * from many addresses escapes. In memory (an LRU bounded in size): an appliance has one process
+ * facing the LAN, and a restart forgets — which only an attacker able to restart it could exploit.
+ */
+import { LRUCache } from 'lru-cache';
+
+/** Tuning of a throttle. */
+export interface ThrottleOptions {
+  /** Failures allowed before any waiting. */
+  freeAttempts: number;
+  /** Wait after the first failure past the free ones, in milliseconds; it doubles with each one. */
+  baseDelayMs: number;
+  /** Longest wait, in milliseconds. */
+  maxDelayMs: number;
+  /** Failures are forgotten after this long without one, in milliseconds. */
+  forgetAfterMs: number;
+}
+
+/** Defaults for logins: 5 free failures, then 1 s, 2 s, 4 s ... up to 15 minutes. */
+export const LOGIN_THROTTLE: ThrottleOptions = {
+  freeAttempts: 5,
+  baseDelayMs: 1_000,
+  maxDelayMs: 15 * 60_000,
+  forgetAfterMs: 24 * 60 * 60_000,
+};
+
+interface Failures {
+  count: number;
+  /** Epoch ms before which a new attempt is refused. */
+  blockedUntil: number;
+}
+
+/** Counts failures per key and says how long the next attempt must wait. */
+export class AttemptThrottle {
+  private readonly failures: LRUCache<string, Failures>;
+
+  constructor(
+    private readonly options: ThrottleOptions = LOGIN_THROTTLE,
+    private readonly now: () => number = Date.now,
+  ) {
+    // ttl without a timer: entries expire when read (ttlAutopurge is off), so an idle appliance stays idle.
+    this.failures = new LRUCache({ max: 10_000, ttl: options.forgetAfterMs, ttlAutopurge: false });
+  }
+
+  /** Milliseconds the caller must still wait before trying any of `keys` (0: go ahead). */
+  waitMs(keys: readonly string[]): number {
+    const now = this.now();
+    let wait = 0;
+    for (const key of keys) {
+      const entry = this.failures.get(key);
+      if (entry) wait = Math.max(wait, entry.blockedUntil - now);
+    }
+    return Math.max(0, wait);
+  }
+
+  /** Records a failed attempt against every key. */
+  fail(keys: readonly string[]): void {
+    const { freeAttempts, baseDelayMs, maxDelayMs } = this.options;
+    for (const key of keys) {
+      const entry = this.failures.get(key) ?? { count: 0, blockedUntil: 0 };
+      entry.count += 1;
+      const over = entry.count - freeAttempts;
+      const delay = over <= 0 ? 0 : Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(over - 1, 30));
+      entry.blockedUntil = this.now() + delay;
+      this.failures.set(key, entry);
+    }
+  }
+
+  /** Forgets the failures of `keys` (after a success). */
+  succeed(keys: readonly string[]): void {
+    for (const key of keys) this.failures.delete(key);
+  }
+}
