@@ -121,11 +121,14 @@ export const HELLO_SOURCE = '#{ message: "hello" }';
 export interface ManagerTestOptions extends Partial<ManagerOptions> {
   /** Sees every route the manager's plugins register (with its full URL). */
   onRoute?: (route: RouteOptions) => void;
+  /** Start as a fresh install: no admin account yet (set-up pending); `owner` and `token` are then unusable. */
+  withoutOwner?: boolean;
 }
 
 /** Creates the server; `options` override the manager's settings. */
 export async function createManagerTestServer({
   onRoute,
+  withoutOwner = false,
   ...options
 }: ManagerTestOptions = {}): Promise<ManagerTestServer> {
   const database = await createTestDatabase();
@@ -169,12 +172,16 @@ export async function createManagerTestServer({
         ]
       : manager.apiPlugins,
     accessControl: manager.accessControl,
+    // As in production: the bundled Caddy on this machine is believed about the client (X-Forwarded-*).
+    trustProxy: 'loopback',
   });
 
   // The owner exists from the start (as after set-up), with a token the helpers below send.
   const ownerPassword = 'correct horse battery staple';
-  const ownerAccount = await createFirstAdmin(db, { username: 'owner', password: ownerPassword });
-  manager.auth.setupDone();
+  const ownerAccount = withoutOwner
+    ? { id: '', username: '' }
+    : await createFirstAdmin(db, { username: 'owner', password: ownerPassword });
+  if (!withoutOwner) manager.auth.setupDone();
   const createTestToken: ManagerTestServer['createToken'] = async (scopes, extra = {}) =>
     (
       await createToken(db, {

@@ -37,6 +37,13 @@ export async function runStart(argv: string[]): Promise<number> {
     `  PiCloud ${runtime.version} is running (${runtime.database} database, data in ${config.dataDir})`,
     `  Panel:   ${runtime.localUrl}`,
     ...runtime.lanUrls.map((url, i) => `  ${i === 0 ? 'On LAN:' : '       '}  ${url}`),
+    ...(appliance.setupCode
+      ? [
+          '',
+          '  First run: open the panel to create the admin account.',
+          `  From another machine it asks for this one-time set-up code: ${appliance.setupCode}`,
+        ]
+      : []),
     '  Stop with Ctrl+C.',
     '',
   ];

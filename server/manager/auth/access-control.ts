@@ -32,13 +32,15 @@ export function refuseCrossSite(request: FastifyRequest): void {
   }
   const origin = request.headers.origin;
   if (origin === undefined) return;
-  let originHost: string;
+  let sameHost = false;
   try {
-    originHost = new URL(origin).host.toLowerCase();
+    const from = new URL(origin);
+    // Parsed with the origin's scheme, the Host header loses a default port just as the origin did.
+    sameHost = from.host === new URL(`${from.protocol}//${request.headers.host ?? ''}`).host;
   } catch {
-    throw new PicloudError('PICLOUD_ERR_AUTH_CROSS_SITE', `Refused a request from origin "${origin}"`);
+    sameHost = false;
   }
-  if (originHost !== (request.headers.host ?? '').toLowerCase()) {
+  if (!sameHost) {
     throw new PicloudError('PICLOUD_ERR_AUTH_CROSS_SITE', `Refused a request from origin "${origin}"`);
   }
 }
