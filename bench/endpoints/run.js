@@ -10,7 +10,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { canPin, percentile, pinned, pinSelf, startAppliance } from '../support/appliance.js';
+import { canPin, ownerToken, percentile, pinned, pinSelf, startAppliance } from '../support/appliance.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +32,8 @@ const HOSTILE = [
   { name: 'throw', source: 'throw #{ status: 400, message: "refused" };', code: 'PICLOUD_ERR_SCRIPT_THROWN' },
 ];
 
+let token = null;
+
 function call(agent, port, method, path, body) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -42,7 +44,11 @@ function call(agent, port, method, path, body) {
         method,
         path,
         agent,
-        headers: { host: 'localhost', 'content-type': 'application/json' },
+        headers: {
+          host: 'localhost',
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
       },
       (res) => {
         const chunks = [];
@@ -129,9 +135,16 @@ function row(name, { latencies, failures }) {
 
 const scratch = mkdtempSync(join(tmpdir(), 'picloud-bench-endpoints-'));
 chmodSync(scratch, 0o755);
-const appliance = await startAppliance(join(scratch, 'data'), { PICLOUD_LOG_LEVEL: 'warn' }, SERVER_CORE);
+// The per-address limit stays on (its cost is part of what is measured) but high enough for one
+// load generator to be a whole LAN.
+const appliance = await startAppliance(
+  join(scratch, 'data'),
+  { PICLOUD_LOG_LEVEL: 'warn', PICLOUD_PUBLIC_RATE_LIMIT: '100000000' },
+  SERVER_CORE,
+);
 const bare = await bareFastify();
 try {
+  token = await ownerToken(appliance.port);
   const setupAgent = new Agent({ keepAlive: true });
   for (const hostile of HOSTILE) {
     await call(setupAgent, appliance.port, 'POST', '/api/v1/admin/scripts', {
@@ -146,6 +159,8 @@ try {
     });
   }
   setupAgent.destroy();
+  // The endpoints themselves are anonymous: the load carries no token.
+  token = null;
   // Warm up both servers (JIT, compiled-script caches).
   await load(bare.port, '/hello', performance.now() + 1_000);
   await load(appliance.port, '/hello', performance.now() + 1_000);

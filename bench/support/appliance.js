@@ -79,3 +79,28 @@ export function percentile(sorted, p) {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
+
+/**
+ * Sets up a fresh appliance as its owner would from this machine (local set-up needs no code) and
+ * returns an API token with the `admin` scope, for benchmarks that create scripts and routes.
+ */
+export async function ownerToken(port) {
+  const base = `http://127.0.0.1:${port}/api/v1`;
+  const headers = { host: `localhost:${port}`, 'content-type': 'application/json' };
+  const setup = await fetch(`${base}/auth/setup`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ username: 'bench', password: 'benchmark passphrase' }),
+  });
+  if (setup.status !== 201) throw new Error(`set-up failed: ${setup.status} ${await setup.text()}`);
+  const { csrf_token: csrf } = await setup.json();
+  const cookie = setup.headers.getSetCookie().find((line) => line.startsWith('picloud_session='));
+  const created = await fetch(`${base}/admin/tokens`, {
+    method: 'POST',
+    headers: { ...headers, cookie: cookie.split(';')[0], 'x-csrf-token': csrf },
+    body: JSON.stringify({ name: 'bench', scopes: ['admin'] }),
+  });
+  if (created.status !== 201)
+    throw new Error(`token creation failed: ${created.status} ${await created.text()}`);
+  return (await created.json()).token;
+}

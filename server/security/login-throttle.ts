@@ -41,8 +41,15 @@ export class AttemptThrottle {
     private readonly options: ThrottleOptions = LOGIN_THROTTLE,
     private readonly now: () => number = Date.now,
   ) {
-    // ttl without a timer: entries expire when read (ttlAutopurge is off), so an idle appliance stays idle.
-    this.failures = new LRUCache({ max: 10_000, ttl: options.forgetAfterMs, ttlAutopurge: false });
+    // Expiry without timers: entries expire when read (no autopurge), measured on our clock at full
+    // resolution (lru-cache otherwise caches its clock behind a 1 ms timer).
+    this.failures = new LRUCache({
+      max: 10_000,
+      ttl: options.forgetAfterMs,
+      ttlAutopurge: false,
+      ttlResolution: 0,
+      perf: { now: () => this.now() },
+    });
   }
 
   /** Milliseconds the caller must still wait before trying any of `keys` (0: go ahead). */

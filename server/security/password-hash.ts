@@ -31,15 +31,29 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', N, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
-/** True when `password` matches `encoded`; false for any malformed hash. Constant-time comparison. */
+/** Largest parameters accepted from a stored hash: 128 · N · r bytes is 64 MiB at most, safe on a Pi. */
+const MAX_N = 2 ** 17;
+const MAX_R = 16;
+const MAX_P = 4;
+
+/**
+ * True when `password` matches `encoded`; false for a wrong password and for any malformed or
+ * out-of-range stored hash (never a throw). Constant-time comparison.
+ */
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
   const parts = encoded.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt' || password.length > MAX_PASSWORD_LENGTH) return false;
-  const [N, r, p] = parts.slice(1, 4).map(Number);
-  if (![N, r, p].every(Number.isSafeInteger) || N > 2 ** 20 || r > 32 || p > 16) return false;
+  const [N, r, p] = parts.slice(1, 4).map((part) => (/^\d{1,7}$/.test(part) ? Number(part) : Number.NaN));
+  const powerOfTwo = N >= 2 && (N & (N - 1)) === 0;
+  if (!powerOfTwo || N > MAX_N || !(r >= 1 && r <= MAX_R) || !(p >= 1 && p <= MAX_P)) return false;
   const expected = Buffer.from(parts[5], 'base64url');
-  const key = await derive(password, Buffer.from(parts[4], 'base64url'), { N, r, p });
-  return expected.length === key.length && timingSafeEqual(expected, key);
+  if (expected.length !== KEY_LENGTH) return false;
+  try {
+    const key = await derive(password, Buffer.from(parts[4], 'base64url'), { N, r, p });
+    return timingSafeEqual(expected, key);
+  } catch {
+    return false;
+  }
 }
 
 let decoy: Promise<string> | null = null;

@@ -50,7 +50,7 @@ describe('first-run set-up', () => {
 
   it('keeps the admin API shut, even to a token, until an admin exists', async () => {
     const token = await t.createToken(['admin']);
-    for (const headers of [{}, { authorization: `Bearer ${token}` }]) {
+    for (const headers of [{}, { authorization: `Bearer ${token}` }] as Record<string, string>[]) {
       const response = await t.anonymous('GET', '/admin/apps', undefined, headers);
       expect(response.status).toBe(403);
       expect(response.body.error.code).toBe('PICLOUD_ERR_AUTH_SETUP_REQUIRED');
@@ -114,7 +114,9 @@ describe('first-run set-up', () => {
       expect(response.status).toBe(409);
       expect(response.body.error.code).toBe('PICLOUD_ERR_AUTH_SETUP_DONE');
     }
-    expect((await t.database.pool.query('SELECT username FROM admins')).rows).toEqual([{ username: 'owner' }]);
+    expect((await t.database.pool.query('SELECT username FROM admins')).rows).toEqual([
+      { username: 'owner' },
+    ]);
     expect((await t.anonymous('GET', '/auth/status')).body.setup_required).toBe(false);
   });
 });
@@ -129,8 +131,14 @@ describe('sign-in', () => {
   });
 
   it('answers a wrong password and an unknown user alike', async () => {
-    const wrong = await fromLan(t, 'POST', '/auth/login', { username: 'owner', password: 'not the password' });
-    const unknown = await fromLan(t, 'POST', '/auth/login', { username: 'nobody', password: 'not the password' });
+    const wrong = await fromLan(t, 'POST', '/auth/login', {
+      username: 'owner',
+      password: 'not the password',
+    });
+    const unknown = await fromLan(t, 'POST', '/auth/login', {
+      username: 'nobody',
+      password: 'not the password',
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(wrong.body).toEqual(unknown.body);
@@ -235,7 +243,12 @@ describe('password change', () => {
     const here = await signIn(t);
     const elsewhere = await signIn(t);
     const change = (current: string, next: string) =>
-      t.request('POST', '/auth/password', { current_password: current, new_password: next }, here.changeHeaders());
+      t.request(
+        'POST',
+        '/auth/password',
+        { current_password: current, new_password: next },
+        here.changeHeaders(),
+      );
 
     const wrong = await change('not the password', 'a brand new passphrase');
     expect(wrong.status).toBe(403);
@@ -248,7 +261,9 @@ describe('password change', () => {
 
     expect((await change(t.owner.password, 'a brand new passphrase')).status).toBe(204);
     expect((await t.anonymous('GET', '/admin/apps', undefined, { cookie: here.cookie })).status).toBe(200);
-    expect((await t.anonymous('GET', '/admin/apps', undefined, { cookie: elsewhere.cookie })).status).toBe(401);
+    expect((await t.anonymous('GET', '/admin/apps', undefined, { cookie: elsewhere.cookie })).status).toBe(
+      401,
+    );
     const old = await t.anonymous('POST', '/auth/login', { username: 'owner', password: t.owner.password });
     expect(old.status).toBe(401);
     await signIn(t, 'owner', 'a brand new passphrase');

@@ -122,6 +122,10 @@ export function accessControl(auth: AuthService) {
       if ('public' in access || !isUnsafeMethod(request.method) || !request.principal) return;
       const status = reply.statusCode;
       try {
+        // Refused before preHandler: name the app from what was parsed (path, query), best effort.
+        if (request.targetAppId === null && 'scope' in access && access.app) {
+          request.targetAppId = (await access.app(request).catch(() => null)) ?? null;
+        }
         await auth.audit.record({
           ...auditActor(request.principal),
           action: `${request.method} ${request.routeOptions.url}`,
