@@ -1,7 +1,8 @@
 /**
  * The `picloud` command line: `start` runs the headless appliance; `status` and `version` report on
- * it. Each command lives in its own module under commands/, loaded only when it runs (start-up time
- * matters for `start`); this file only dispatches.
+ * it; `admin` and `token` manage accounts and API tokens from the machine itself. Each command lives
+ * in its own module under commands/, loaded only when it runs (start-up time matters for `start`);
+ * this file only dispatches.
  */
 
 /** Exit codes shared by the commands. */
@@ -15,10 +16,21 @@ Commands:
   version [--json]  Versions of the product and its surfaces (SDK, API, schema, wire)
   rhai run FILE     Run a Rhai script with PiCloud's engine (print → stdout, errors with line:column)
   rhai repl         Interactive Rhai shell
+  admin list [--json]
+                    Admin accounts
+  admin reset-password [--username NAME] [--password-stdin]
+                    Set a new password (asked, read from stdin, or generated) and sign the account out
+  token create --name NAME --scope SCOPE [--scope ...] [--app APP] [--expires 30d|12h|DATE] [--json]
+                    Create a scoped API token, printed this once
+  token list [--all] [--json]
+                    API tokens (--all: revoked ones too)
+  token revoke ID   Revoke an API token
   help              This text
 
 Configuration comes from environment variables (PICLOUD_PORT, PICLOUD_HOST, PICLOUD_DATA_DIR,
-PICLOUD_DATABASE_URL, ...) and an optional JSON file (PICLOUD_CONFIG). See docs/configuration.md.`;
+PICLOUD_DATABASE_URL, ...) and an optional JSON file (PICLOUD_CONFIG). See docs/configuration.md.
+\`admin\` and \`token\` work on the configured data folder whether PiCloud is running or not;
+\`picloud admin help\` and \`picloud token help\` say more.`;
 
 /** Runs one command; resolves with the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -43,6 +55,10 @@ async function dispatch(argv: string[]): Promise<number> {
       return (await import('./commands/status.js')).runStatus(rest);
     case 'rhai':
       return (await import('./commands/rhai.js')).runRhai(rest);
+    case 'admin':
+      return (await import('./commands/admin.js')).runAdmin(rest);
+    case 'token':
+      return (await import('./commands/token.js')).runToken(rest);
     case 'version':
     case '--version':
     case '-v':

@@ -45,8 +45,8 @@ export interface EmbeddedPostgresOptions {
 
 /** The database, role and file names inside the data folder. */
 export const DATABASE_NAME = 'picloud';
-const ROLE_NAME = 'picloud';
-const PASSWORD_FILE = 'postgres.password';
+export const ROLE_NAME = 'picloud';
+export const PASSWORD_FILE = 'postgres.password';
 const LOG_FILE_MAX_BYTES = 10 * 1024 * 1024;
 const READY_LINE = 'database system is ready to accept connections';
 /** Back-off after unexpected exits, in milliseconds; the last value repeats. */
