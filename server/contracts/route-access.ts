@@ -13,6 +13,9 @@ import type { Scope } from '../security/scopes.js';
  */
 export type AppLocator = (request: FastifyRequest) => Promise<string | null | undefined>;
 
+/** The panel's session cookie (set by the manager; hidden from scripts by the orchestrator). */
+export const SESSION_COOKIE = 'picloud_session';
+
 /** Who may call a route. */
 export type RouteAccess =
   /** Anyone (sign-in, set-up, the session probe). */

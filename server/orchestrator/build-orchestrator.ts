@@ -7,7 +7,7 @@
 
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import '../contracts/route-access.js';
 import type { Kysely } from 'kysely';
 import type { ExecutionLimits, ExecutorClient } from '../contracts/executor.js';
@@ -17,6 +17,14 @@ import type { CustomRouteHandler } from '../http/routes/catch-all.js';
 import type { ExecutionLogSink } from '../manager/logs/execution-record.js';
 import { hostFromHeader } from '../routing/host-claim.js';
 import type { Scope } from '../security/scopes.js';
+import {
+  allowOriginFor,
+  type CorsOrigins,
+  isPreflight,
+  matchingMethods,
+  preflightHeaders,
+  responseCorsHeaders,
+} from './cors.js';
 import { dispatchToScript } from './dispatch.js';
 import { installScriptBodyParsers } from './request-body.js';
 import { RoutingCache } from './routing-cache.js';
@@ -59,10 +67,54 @@ export function resolveApp(snapshot: RoutingSnapshot, host: string | null): stri
   return isIP(bare) !== 0 || MACHINE_NAMES.has(host) ? snapshot.hosts.resolve('localhost') : undefined;
 }
 
+/**
+ * Answers a CORS preflight to an app that declares its origins: 204 with the methods of the routes on
+ * the path, or 403 for an origin it does not list. Resolves false (the usual 404) when no route of the
+ * app matches the path.
+ */
+async function answerPreflight(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  origins: CorsOrigins,
+  matches: (method: string) => boolean,
+): Promise<boolean> {
+  const origin = String(request.headers.origin);
+  const allowOrigin = allowOriginFor(origins, origin);
+  if (allowOrigin === undefined) {
+    throw new PicloudError(
+      'PICLOUD_ERR_CORS_ORIGIN',
+      `The origin ${origin} may not call this app from a browser`,
+    );
+  }
+  const methods = matchingMethods(matches);
+  if (methods.length === 0) return false;
+  const headers = preflightHeaders(allowOrigin, methods, request.headers['access-control-request-headers']);
+  await reply.code(204).headers(headers).send();
+  return true;
+}
+
 /** Creates and starts the orchestrator (loads its routing tables, subscribes to changes). */
 export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orchestrator> {
   const routing = new RoutingCache(deps.db, deps.connectionString, deps.log);
   await routing.start();
+
+  /**
+   * Lets a call to a route that requires a token through, or throws its 401/403. Only the Authorization
+   * header counts: the panel's session cookie, which a browser attaches to cross-site requests, never.
+   */
+  async function authorize(request: FastifyRequest, reply: FastifyReply, appId: string, scope: Scope) {
+    try {
+      if (!deps.authorizeInvocation) {
+        throw new PicloudError('PICLOUD_ERR_AUTH_REQUIRED', 'This endpoint needs an API token');
+      }
+      await deps.authorizeInvocation(request, appId, scope);
+    } catch (error) {
+      if (error instanceof PicloudError && error.status === 401) {
+        reply.header('www-authenticate', 'Bearer realm="picloud"');
+      }
+      throw error;
+    }
+  }
 
   const apiPlugin: FastifyPluginAsync = async (scope) => {
     installScriptBodyParsers(scope);
@@ -90,7 +142,14 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
       }
       const app = snapshot.apps.get(script.appId);
       if (!app) throw new PicloudError('PICLOUD_ERR_SCRIPT_NOT_FOUND', `No script with id ${id}`);
-      return dispatchToScript(deps, request, reply, { app, script, params: {}, trigger: 'execute' });
+      // The caller's token was checked by access control; the script does not get it.
+      return dispatchToScript(deps, request, reply, {
+        app,
+        script,
+        params: {},
+        trigger: 'execute',
+        tokenChecked: true,
+      });
     });
   };
 
@@ -102,19 +161,39 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
       const appId = resolveApp(snapshot, host);
       if (appId === undefined) return false;
       const router = snapshot.routers.get(appId);
-      if (!router) return false;
+      const app = snapshot.apps.get(appId);
+      if (!router || !app) return false;
       const path = request.url.split('?')[0];
       const constraints = host ? { host } : {};
+      if (app.corsOrigins !== null && isPreflight(request.method, request.headers)) {
+        return answerPreflight(request, reply, app.corsOrigins, (method) =>
+          Boolean(router.find(method as never, path, constraints)),
+        );
+      }
       let found = router.find(request.method as never, path, constraints);
       if (!found && request.method === 'HEAD') found = router.find('GET', path, constraints);
       if (!found) return false;
       const target = found.store as RouteTarget;
       const script = snapshot.scripts.get(target.scriptId);
-      const app = snapshot.apps.get(appId);
-      if (!script || !app) return false;
+      if (!script) return false;
+      // Set first, so that a refused token and the script's errors are readable by the allowed origin.
+      const origin = request.headers.origin;
+      const allowOrigin =
+        origin !== undefined && app.corsOrigins !== null
+          ? allowOriginFor(app.corsOrigins, origin)
+          : undefined;
+      if (allowOrigin !== undefined) reply.headers(responseCorsHeaders(allowOrigin));
+      if (target.requiredScope !== null) await authorize(request, reply, appId, target.requiredScope);
       const params: Record<string, string> = {};
       for (const [name, value] of Object.entries(found.params)) if (value !== undefined) params[name] = value;
-      await dispatchToScript(deps, request, reply, { app, script, params, trigger: 'http' });
+      await dispatchToScript(deps, request, reply, {
+        app,
+        script,
+        params,
+        trigger: 'http',
+        allowOrigin,
+        tokenChecked: target.requiredScope !== null,
+      });
       return true;
     },
     notFound(request) {

@@ -4,7 +4,9 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ExecutionJob, ExecutionLimits, ExecutorClient, ScriptRequest } from '../contracts/executor.js';
+import { SESSION_COOKIE } from '../contracts/route-access.js';
 import type { ExecutionLogSink, ExecutionRecord } from '../manager/logs/execution-record.js';
+import { withCorsHeaders } from './cors.js';
 import type { LiveScript, RoutedApp } from './routing-snapshot.js';
 
 /** What dispatch needs. */
@@ -14,10 +16,22 @@ export interface DispatchDeps {
   limits: ExecutionLimits;
 }
 
-function headersOf(request: FastifyRequest): Record<string, string> {
+/** `picloud_session=…` pairs in a Cookie header. */
+const SESSION_PAIR = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=[^;]*`, 'g');
+
+function headersOf(request: FastifyRequest, withoutAuthorization: boolean): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  if (withoutAuthorization) delete headers.authorization;
+  // The panel's session cookie reaches scripts served on the panel's host; a script must never see it
+  // (it could print it into the execution log, readable with a mere logs:read token).
+  const cookie = headers.cookie;
+  if (cookie?.includes(SESSION_COOKIE)) {
+    const rest = cookie.replace(SESSION_PAIR, '').replace(/^;\s*/, '');
+    if (rest === '') delete headers.cookie;
+    else headers.cookie = rest;
   }
   return headers;
 }
@@ -26,6 +40,7 @@ function scriptRequest(
   request: FastifyRequest,
   app: RoutedApp,
   params: Record<string, string>,
+  withoutAuthorization: boolean,
 ): ScriptRequest {
   const query = (request.query ?? {}) as Record<string, string | string[]>;
   return {
@@ -33,9 +48,10 @@ function scriptRequest(
     path: request.url.split('?')[0],
     params,
     query: { ...query },
-    headers: headersOf(request),
+    headers: headersOf(request, withoutAuthorization),
     body: request.body ?? null,
-    app,
+    // Only what the SDK promises (`ctx.app`): the routing details stay with the orchestrator.
+    app: { id: app.id, slug: app.slug },
     request_id: request.id,
   };
 }
@@ -50,6 +66,16 @@ export async function dispatchToScript(
     script: LiveScript;
     params: Record<string, string>;
     trigger: ExecutionRecord['trigger'];
+    /**
+     * The `Access-Control-Allow-Origin` PiCloud answers this request with (already on the reply, so
+     * errors carry it too); merged into the script's headers unless the script set its own.
+     */
+    allowOrigin?: string;
+    /**
+     * The route took an API token, which PiCloud checked: the script does not get it (it could print
+     * it into the logs, or use it).
+     */
+    tokenChecked?: boolean;
   },
 ): Promise<FastifyReply> {
   const startedAt = new Date();
@@ -60,7 +86,7 @@ export async function dispatchToScript(
       name: target.script.name,
       source: target.script.source,
     },
-    request: scriptRequest(request, target.app, target.params),
+    request: scriptRequest(request, target.app, target.params, target.tokenChecked === true),
     limits: deps.limits,
   };
   const report = await deps.executor.execute(job);
@@ -97,7 +123,13 @@ export async function dispatchToScript(
 
   if (result.ok) {
     const { response } = result;
-    reply.code(response.status).headers(response.headers);
+    reply
+      .code(response.status)
+      .headers(
+        target.allowOrigin === undefined
+          ? response.headers
+          : withCorsHeaders(response.headers, target.allowOrigin),
+      );
     if (response.body === null || request.method === 'HEAD') return reply.send();
     return reply.send(typeof response.body === 'string' ? response.body : Buffer.from(response.body));
   }

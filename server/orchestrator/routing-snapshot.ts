@@ -7,11 +7,15 @@ import FindMyWay, { type HTTPVersion, type Instance } from 'find-my-way';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { HostTable } from '../routing/host-claim.js';
+import type { Scope } from '../security/scopes.js';
+import { type CorsOrigins, corsOriginsOf } from './cors.js';
 
 /** An app as routing sees it. */
 export interface RoutedApp {
   id: string;
   slug: string;
+  /** Origins allowed to call the app from a browser (`*`: any); null when PiCloud adds no CORS. */
+  corsOrigins: CorsOrigins | null;
 }
 
 /** The live version of an endpoint script. */
@@ -28,6 +32,8 @@ export interface LiveScript {
 export interface RouteTarget {
   routeId: string;
   scriptId: string;
+  /** Callers must present an API token with this scope; null: anyone may call (the script decides). */
+  requiredScope: Scope | null;
 }
 
 /** An immutable routing state. */
@@ -41,9 +47,12 @@ export interface RoutingSnapshot {
 /** Builds a snapshot from the database. */
 export async function loadRoutingSnapshot(db: Kysely<Database>): Promise<RoutingSnapshot> {
   const [apps, domains, routes, scripts] = await Promise.all([
-    db.selectFrom('apps').select(['id', 'slug']).execute(),
+    db.selectFrom('apps').select(['id', 'slug', 'cors_origins']).execute(),
     db.selectFrom('app_domains').select(['app_id', 'pattern', 'kind']).execute(),
-    db.selectFrom('routes').select(['id', 'app_id', 'script_id', 'methods', 'path', 'host']).execute(),
+    db
+      .selectFrom('routes')
+      .select(['id', 'app_id', 'script_id', 'methods', 'path', 'host', 'required_scope'])
+      .execute(),
     db.selectFrom('scripts').select(['id', 'app_id', 'name', 'current_version', 'source', 'kind']).execute(),
   ]);
   const hosts = new HostTable<string>();
@@ -55,14 +64,24 @@ export async function loadRoutingSnapshot(db: Kysely<Database>): Promise<Routing
       router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true, maxParamLength: 500 });
       routers.set(route.app_id, router);
     }
-    const target: RouteTarget = { routeId: route.id, scriptId: route.script_id };
+    const target: RouteTarget = {
+      routeId: route.id,
+      scriptId: route.script_id,
+      // The manager only stores known scopes; one unknown to this version grants nothing but admin.
+      requiredScope: route.required_scope as Scope | null,
+    };
     const handler = () => target;
     if (route.host)
       router.on(route.methods as never, route.path, { constraints: { host: route.host } }, handler, target);
     else router.on(route.methods as never, route.path, handler, target);
   }
   return {
-    apps: new Map(apps.map((app) => [app.id, app])),
+    apps: new Map(
+      apps.map((app) => [
+        app.id,
+        { id: app.id, slug: app.slug, corsOrigins: corsOriginsOf(app.cors_origins) },
+      ]),
+    ),
     hosts,
     routers,
     scripts: new Map(

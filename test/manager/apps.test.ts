@@ -53,6 +53,7 @@ describe('create', () => {
           name: 'Shop',
           description: '',
           domains: [],
+          cors_origins: [],
           created_at: expect.stringMatching(ISO),
           updated_at: expect.stringMatching(ISO),
         });
@@ -660,6 +661,143 @@ describe('update', () => {
         expect(response.headers.location).toBe('/api/v1/admin/apps/current');
         expect(await rows(t, 'SELECT name FROM apps WHERE id = $1', [id])).toEqual([{ name: 'old' }]);
       },
+    }),
+  ]);
+});
+
+describe('cors_origins', () => {
+  runScenarios(server, [
+    scenario({
+      name: 'create: normalises origins (lower case, default port dropped, duplicates once)',
+      method: 'POST',
+      url: '/admin/apps',
+      body: {
+        slug: 'pwa',
+        name: 'PWA',
+        cors_origins: [
+          'HTTP://Phone.LAN:3000',
+          'http://phone.lan:3000',
+          'https://app.example.com:443',
+          'http://192.168.1.20:80',
+          'http://[::1]:5173',
+          '*',
+        ],
+      },
+      status: 201,
+      changes: ['apps'],
+      json: {
+        cors_origins: [
+          'http://phone.lan:3000',
+          'https://app.example.com',
+          'http://192.168.1.20',
+          'http://[::1]:5173',
+          '*',
+        ],
+      },
+      after: async (_f, t, response) =>
+        expect(await rows(t, 'SELECT cors_origins FROM apps WHERE id = $1', [response.body.id])).toEqual([
+          { cors_origins: response.body.cors_origins },
+        ]),
+      events: (_f, response) => [{ topic: 'apps', app: response.body.id }],
+    }),
+    scenario({
+      name: 'update: replaces the list and announces it',
+      setup: () => t.createApp('shop'),
+      method: 'PATCH',
+      url: '/admin/apps/shop',
+      body: { cors_origins: ['https://shop.example'] },
+      status: 200,
+      changes: ['apps'],
+      json: { slug: 'shop', cors_origins: ['https://shop.example'] },
+      events: (app) => [{ topic: 'apps', app: app.id }],
+    }),
+    scenario({
+      name: 'update: an empty list turns PiCloud CORS off',
+      setup: async () => {
+        const app = await t.createApp('shop');
+        expect((await t.request('PATCH', '/admin/apps/shop', { cors_origins: ['*'] })).status).toBe(200);
+        return app;
+      },
+      method: 'PATCH',
+      url: '/admin/apps/shop',
+      body: { cors_origins: [] },
+      status: 200,
+      changes: ['apps'],
+      json: { cors_origins: [] },
+      events: (app) => [{ topic: 'apps', app: app.id }],
+    }),
+    scenario({
+      name: 'update: leaving cors_origins out keeps them',
+      setup: async () => {
+        const app = await t.createApp('shop');
+        expect((await t.request('PATCH', '/admin/apps/shop', { cors_origins: ['*'] })).status).toBe(200);
+        return app;
+      },
+      method: 'PATCH',
+      url: '/admin/apps/shop',
+      body: { name: 'Renamed' },
+      status: 200,
+      changes: ['apps'],
+      json: { name: 'Renamed', cors_origins: ['*'] },
+      events: (app) => [{ topic: 'apps', app: app.id }],
+    }),
+    ...(
+      [
+        ['a path', 'http://phone.lan:3000/app'],
+        ['a trailing slash', 'http://phone.lan/'],
+        ['no scheme', 'phone.lan:3000'],
+        ['another scheme', 'ftp://phone.lan'],
+        ['a file URL', 'file:///home/pi/index.html'],
+        ['the null origin', 'null'],
+        ['a wildcard host', 'https://*.example.com'],
+        ['a query', 'http://phone.lan?x=1'],
+        ['user info', 'http://pi@phone.lan'],
+        ['port 0', 'http://phone.lan:0'],
+        ['a port over 65535', 'http://phone.lan:65536'],
+        ['a label ending with a dash', 'http://phone-.lan'],
+        ['a bad IPv6 address', 'http://[::g]'],
+        ['spaces inside', 'http://phone lan'],
+      ] as const
+    ).flatMap(([label, origin]) => [
+      scenario({
+        name: `create: refuses an origin with ${label}, naming its index`,
+        method: 'POST',
+        url: '/admin/apps',
+        body: { slug: 'pwa', name: 'PWA', cors_origins: ['http://ok.lan', origin] },
+        status: 400,
+        code: 'PICLOUD_ERR_HTTP_VALIDATION',
+        expect: invalidField('/cors_origins/1'),
+      }),
+      scenario({
+        name: `update: refuses an origin with ${label}`,
+        setup: () => t.createApp('shop'),
+        method: 'PATCH',
+        url: '/admin/apps/shop',
+        body: { name: 'changed?', cors_origins: [origin] },
+        status: 400,
+        code: 'PICLOUD_ERR_HTTP_VALIDATION',
+        expect: invalidField('/cors_origins/0'),
+      }),
+    ]),
+    scenario({
+      name: 'refuses more than 50 origins',
+      setup: () => t.createApp('shop'),
+      method: 'PATCH',
+      url: '/admin/apps/shop',
+      body: { cors_origins: Array.from({ length: 51 }, (_, i) => `http://host${i}.lan`) },
+      status: 400,
+      code: 'PICLOUD_ERR_HTTP_VALIDATION',
+      expect: invalidField('/cors_origins'),
+    }),
+    scenario({
+      name: 'refuses an origin that is not a string',
+      setup: () => t.createApp('shop'),
+      method: 'PATCH',
+      url: '/admin/apps/shop',
+      body: { cors_origins: [{ url: 'http://phone.lan' }] },
+      status: 400,
+      code: 'PICLOUD_ERR_HTTP_VALIDATION',
+      expect: invalidField('/cors_origins/0'),
     }),
   ]);
 });

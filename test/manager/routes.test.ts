@@ -70,6 +70,7 @@ describe('create', () => {
           methods: ['GET'],
           path: '/hello',
           host: null,
+          required_scope: null,
           created_at: expect.any(String),
           updated_at: expect.any(String),
         }),
@@ -596,6 +597,124 @@ describe('change', () => {
       status: 404,
       code: 'PICLOUD_ERR_ROUTE_NOT_FOUND',
     }),
+  ]);
+});
+
+describe('required_scope', () => {
+  const namesRequiredScope = (response: { body: { error: { details: unknown } } }) =>
+    expect(response.body.error.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ in: 'body', path: '/required_scope' })]),
+    );
+  const scopeOf = (t: ManagerTestServer, id: string) =>
+    rows(t, 'SELECT required_scope FROM routes WHERE id = $1', [id]);
+
+  runScenarios(server, [
+    scenario({
+      name: 'create: a route that requires a token with a scope',
+      setup: shop,
+      method: 'POST',
+      url: '/admin/apps/shop/routes',
+      body: { script: 'hello', methods: ['POST'], path: '/orders', required_scope: 'endpoints:invoke' },
+      status: 201,
+      changes: ['routes'],
+      json: { path: '/orders', required_scope: 'endpoints:invoke' },
+      after: async (_f, t, response) =>
+        expect(await scopeOf(t, response.body.id)).toEqual([{ required_scope: 'endpoints:invoke' }]),
+      events: routesEvent,
+    }),
+    scenario({
+      name: 'create: null is an anonymous route',
+      setup: shop,
+      method: 'POST',
+      url: '/admin/apps/shop/routes',
+      body: { script: 'hello', methods: ['GET'], path: '/open', required_scope: null },
+      status: 201,
+      changes: ['routes'],
+      json: { required_scope: null },
+      events: routesEvent,
+    }),
+    scenario({
+      name: 'change: sets a scope, keeping the rest',
+      setup: shopWithRoute(),
+      method: 'PATCH',
+      url: (f) => `/admin/apps/shop/routes/${f.route.id}`,
+      body: { required_scope: 'logs:read' },
+      status: 200,
+      changes: ['routes'],
+      json: { path: '/users/:id', methods: ['GET'], required_scope: 'logs:read' },
+      events: routesEvent,
+    }),
+    scenario({
+      name: 'change: null makes the route anonymous again',
+      setup: async () => {
+        const f = await shop();
+        const route = await t.createRoute('shop', {
+          script: 'hello',
+          methods: ['GET'],
+          path: '/x',
+          required_scope: 'admin',
+        });
+        return { ...f, route };
+      },
+      method: 'PATCH',
+      url: (f) => `/admin/apps/shop/routes/${f.route.id}`,
+      body: { required_scope: null },
+      status: 200,
+      changes: ['routes'],
+      json: { required_scope: null },
+      after: async (f, t) => expect(await scopeOf(t, f.route.id)).toEqual([{ required_scope: null }]),
+      events: routesEvent,
+    }),
+    scenario({
+      name: 'change: leaving required_scope out keeps it',
+      setup: async () => {
+        const f = await shop();
+        const route = await t.createRoute('shop', {
+          script: 'hello',
+          methods: ['GET'],
+          path: '/x',
+          required_scope: 'endpoints:invoke',
+        });
+        return { ...f, route };
+      },
+      method: 'PATCH',
+      url: (f) => `/admin/apps/shop/routes/${f.route.id}`,
+      body: { path: '/y' },
+      status: 200,
+      changes: ['routes'],
+      json: { path: '/y', required_scope: 'endpoints:invoke' },
+      events: routesEvent,
+    }),
+    ...(
+      [
+        ['an unknown scope', 'endpoints:call'],
+        ['a scope in another case', 'ADMIN'],
+        ['an empty scope', ''],
+        ['a number', 3],
+        ['a list of scopes', ['admin', 'logs:read']],
+      ] as const
+    ).flatMap(([label, requiredScope]) => [
+      scenario({
+        name: `create: refuses ${label}`,
+        setup: shop,
+        method: 'POST',
+        url: '/admin/apps/shop/routes',
+        body: { script: 'hello', methods: ['GET'], path: '/x', required_scope: requiredScope },
+        status: 400,
+        code: 'PICLOUD_ERR_HTTP_VALIDATION',
+        expect: namesRequiredScope,
+      }),
+      scenario({
+        name: `change: refuses ${label}`,
+        setup: shopWithRoute(),
+        method: 'PATCH',
+        url: (f) => `/admin/apps/shop/routes/${f.route.id}`,
+        body: { path: '/changed', required_scope: requiredScope },
+        status: 400,
+        code: 'PICLOUD_ERR_HTTP_VALIDATION',
+        expect: namesRequiredScope,
+      }),
+    ]),
   ]);
 });
 

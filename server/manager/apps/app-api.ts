@@ -1,13 +1,22 @@
 /**
  * `/api/v1/admin/apps`: create, list, read (by id or slug), update (including slug renames with the
- * two-step `slug:check`, then `force` to take over a retired slug) and delete apps.
+ * two-step `slug:check`, then `force` to take over a retired slug, and the browser origins allowed to
+ * call the app's endpoints, `cors_origins`) and delete apps.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { appFromParam } from '../app-param.js';
 import type { ManagerContext } from '../manager-deps.js';
 import { AppParam, ErrorSchema, PageOf, PageQuerySchema, Slug } from '../schemas.js';
-import { checkSlug, createApp, deleteApp, listApps, updateApp, viewApp } from './app-store.js';
+import {
+  checkSlug,
+  createApp,
+  deleteApp,
+  listApps,
+  MAX_CORS_ORIGINS,
+  updateApp,
+  viewApp,
+} from './app-store.js';
 
 const AppSchema = Type.Object(
   {
@@ -22,6 +31,9 @@ const AppSchema = Type.Object(
         kind: Type.Union([Type.Literal('exact'), Type.Literal('wildcard')]),
       }),
     ),
+    cors_origins: Type.Array(Type.String(), {
+      description: "origins allowed to call the app's endpoints from a browser ('*': any); empty: no CORS",
+    }),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
   },
@@ -30,6 +42,17 @@ const AppSchema = Type.Object(
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Description = Type.String({ maxLength: 2000 });
+const CorsOrigins = Type.Array(
+  Type.String({
+    minLength: 1,
+    maxLength: 300,
+    description: '"*" or scheme://host[:port], e.g. http://phone.lan:3000',
+  }),
+  {
+    maxItems: MAX_CORS_ORIGINS,
+    description: "origins allowed to call the app's endpoints from a browser; replaces the list",
+  },
+);
 const tags = ['apps'];
 
 /** Registers the app routes. */
@@ -61,11 +84,12 @@ export function appApi({ db, locate }: ManagerContext): FastifyPluginAsyncTypebo
               slug: Slug,
               name: Name,
               description: Type.Optional(Description),
+              cors_origins: Type.Optional(CorsOrigins),
               force: Type.Optional(Type.Boolean()),
             },
             { additionalProperties: false },
           ),
-          response: { 201: AppSchema, 409: ErrorSchema },
+          response: { 201: AppSchema, 400: ErrorSchema, 409: ErrorSchema },
         },
       },
       async (request, reply) => reply.code(201).send(await createApp(db, request.body)),
@@ -101,11 +125,12 @@ export function appApi({ db, locate }: ManagerContext): FastifyPluginAsyncTypebo
               slug: Type.Optional(Slug),
               name: Type.Optional(Name),
               description: Type.Optional(Description),
+              cors_origins: Type.Optional(CorsOrigins),
               force: Type.Optional(Type.Boolean({ description: 'take over a slug another app retired' })),
             },
             { additionalProperties: false },
           ),
-          response: { 200: AppSchema, 404: ErrorSchema, 409: ErrorSchema },
+          response: { 200: AppSchema, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema },
         },
       },
       async (request, reply) => {

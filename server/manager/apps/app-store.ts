@@ -3,6 +3,7 @@
  * `app_slug_history` so links keep working (the API answers them with a permanent redirect); taking
  * over a slug another app retired needs an explicit `force`, after a `slug:check`.
  */
+import { isIP } from 'node:net';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AppsTable, Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
@@ -20,6 +21,8 @@ export interface AppView {
   name: string;
   description: string;
   domains: { id: string; pattern: string; kind: 'exact' | 'wildcard' }[];
+  /** Origins allowed to call the app's endpoints from a browser (`*`: any); empty: no CORS by PiCloud. */
+  cors_origins: string[];
   created_at: string;
   updated_at: string;
 }
@@ -88,6 +91,7 @@ export async function viewApps(db: Db, apps: Selectable<AppsTable>[]): Promise<A
     domains: domains
       .filter((d) => d.app_id === app.id)
       .map(({ id, pattern, kind }) => ({ id, pattern, kind })),
+    cors_origins: app.cors_origins,
     created_at: app.created_at.toISOString(),
     updated_at: app.updated_at.toISOString(),
   }));
@@ -115,6 +119,60 @@ export async function listApps(db: Db, query: PageQuery): Promise<Page<AppView>>
     (row) => row,
   );
   return { items: await viewApps(db, page.items), next_cursor: page.next_cursor };
+}
+
+/** The most origins an app may list. */
+export const MAX_CORS_ORIGINS = 50;
+
+const HOST_LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const ORIGIN = new RegExp(
+  `^(https?)://(${HOST_LABEL}(?:\\.${HOST_LABEL})*|\\[[0-9a-f:.]+\\])(?::(\\d{1,5}))?$`,
+);
+const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
+
+/**
+ * One allowed origin as a browser sends it in `Origin` (lower case, no default port), or an error:
+ * `*`, or `http(s)://host[:port]` with no path, query, user or trailing slash.
+ */
+export function normaliseCorsOrigin(input: string): string | { error: string } {
+  const origin = input.trim().toLowerCase();
+  if (origin === '*') return origin;
+  const match = ORIGIN.exec(origin);
+  if (!match) {
+    return {
+      error: `"${input}" is not an origin: expected "*" or scheme://host[:port] (http or https, no path)`,
+    };
+  }
+  const [, scheme, host, port] = match;
+  if (host.length > 253 || (host.startsWith('[') && isIP(host.slice(1, -1)) !== 6)) {
+    return { error: `"${input}" does not name a valid host` };
+  }
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65_535 || port.startsWith('0'))) {
+    return { error: `"${input}" has an invalid port` };
+  }
+  return port === undefined || port === DEFAULT_PORTS[scheme] ? `${scheme}://${host}` : origin;
+}
+
+/** Normalises a `cors_origins` list (duplicates dropped), or throws PICLOUD_ERR_HTTP_VALIDATION. */
+export function normaliseCorsOrigins(input: readonly string[]): string[] {
+  const problems: { in: 'body'; path: string; message: string }[] = [];
+  const origins = new Set<string>();
+  input.forEach((value, index) => {
+    const origin = normaliseCorsOrigin(value);
+    if (typeof origin === 'string') origins.add(origin);
+    else problems.push({ in: 'body', path: `/cors_origins/${index}`, message: origin.error });
+  });
+  if (input.length > MAX_CORS_ORIGINS) {
+    problems.push({ in: 'body', path: '/cors_origins', message: `at most ${MAX_CORS_ORIGINS} origins` });
+  }
+  if (problems.length > 0) {
+    throw new PicloudError(
+      'PICLOUD_ERR_HTTP_VALIDATION',
+      `Invalid body: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
+      problems,
+    );
+  }
+  return [...origins];
 }
 
 /** Whether a slug is free for `appId` (or for a new app), and if not, why. */
@@ -200,18 +258,21 @@ export interface NewApp {
   slug: string;
   name: string;
   description?: string;
+  /** Allowed browser origins (see {@link normaliseCorsOrigin}). */
+  cors_origins?: string[];
   force?: boolean;
 }
 
 /** Creates an app. */
 export async function createApp(db: Kysely<Database>, input: NewApp): Promise<AppView> {
   const slug = input.slug.toLowerCase();
+  const corsOrigins = normaliseCorsOrigins(input.cors_origins ?? []);
   return claimingSlug(db, slug, undefined, () =>
     db.transaction().execute(async (trx) => {
       await claimSlug(trx, slug, undefined, input.force ?? false);
       const app = await trx
         .insertInto('apps')
-        .values({ slug, name: input.name, description: input.description ?? '' })
+        .values({ slug, name: input.name, description: input.description ?? '', cors_origins: corsOrigins })
         .returningAll()
         .executeTakeFirstOrThrow();
       await announce(trx, { topic: 'apps', app: app.id });
@@ -225,12 +286,15 @@ export interface AppChanges {
   slug?: string;
   name?: string;
   description?: string;
+  /** Replaces the allowed browser origins (`[]`: none). */
+  cors_origins?: string[];
   force?: boolean;
 }
 
 /** Renames or edits an app; a new slug retires the old one into the history. */
 export async function updateApp(db: Kysely<Database>, id: string, changes: AppChanges): Promise<AppView> {
   const slug = changes.slug?.toLowerCase();
+  const corsOrigins = changes.cors_origins && normaliseCorsOrigins(changes.cors_origins);
   return claimingSlug(db, slug, id, () =>
     db.transaction().execute(async (trx) => {
       const app = await requireAppById(trx, id);
@@ -244,6 +308,7 @@ export async function updateApp(db: Kysely<Database>, id: string, changes: AppCh
           ...(slug !== undefined ? { slug } : {}),
           ...(changes.name !== undefined ? { name: changes.name } : {}),
           ...(changes.description !== undefined ? { description: changes.description } : {}),
+          ...(corsOrigins !== undefined ? { cors_origins: corsOrigins } : {}),
           updated_at: new Date(),
         })
         .where('id', '=', app.id)

@@ -5,7 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Principal } from '../../contracts/route-access.js';
+import { type Principal, SESSION_COOKIE } from '../../contracts/route-access.js';
 import type { Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { AttemptThrottle } from '../../security/login-throttle.js';
@@ -16,8 +16,7 @@ import { AuditLog } from './audit-store.js';
 import { findSession, type SessionLifetime } from './session-store.js';
 import { verifyToken } from './token-store.js';
 
-/** The session cookie. */
-export const SESSION_COOKIE = 'picloud_session';
+export { SESSION_COOKIE } from '../../contracts/route-access.js';
 /** The header a cookie-authenticated change must carry. */
 export const CSRF_HEADER = 'x-csrf-token';
 

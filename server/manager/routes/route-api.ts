@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ROUTE_METHODS } from '../../routing/path-pattern.js';
+import { SCOPE_NAMES, type Scope } from '../../security/scopes.js';
 import { appFromParam } from '../app-param.js';
 import type { ManagerContext } from '../manager-deps.js';
 import { AppParam, ErrorSchema } from '../schemas.js';
@@ -15,6 +16,9 @@ const RouteSchema = Type.Object({
   methods: Type.Array(Type.String()),
   path: Type.String(),
   host: Type.Union([Type.String(), Type.Null()]),
+  required_scope: Type.Union([Type.String(), Type.Null()], {
+    description: 'callers must present an API token with this scope; null: anonymous',
+  }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });
@@ -25,6 +29,12 @@ const Methods = Type.Array(
     maxItems: ROUTE_METHODS.length,
   },
 );
+/** A scope name, or null; one enum so a wrong value is one clear validation problem. */
+const RequiredScope = Type.Unsafe<Scope | null>({
+  type: ['string', 'null'],
+  enum: [...SCOPE_NAMES, null],
+  description: `callers must present "Authorization: Bearer <API token>" holding this scope (or admin): ${SCOPE_NAMES.join(', ')}; null: anyone may call`,
+});
 const fields = {
   script: Type.String({
     minLength: 1,
@@ -36,6 +46,7 @@ const fields = {
   host: Type.Optional(
     Type.Union([Type.String({ maxLength: 255 }), Type.Null()], { description: 'one host the app claims' }),
   ),
+  required_scope: Type.Optional(RequiredScope),
 };
 const RouteParams = Type.Object({ app: Type.String(), route: Type.String({ maxLength: 64 }) });
 const tags = ['routes'];
@@ -109,6 +120,7 @@ export function routeApi({ db, locate }: ManagerContext): FastifyPluginAsyncType
               methods: Type.Optional(Methods),
               path: Type.Optional(fields.path),
               host: fields.host,
+              required_scope: fields.required_scope,
             },
             { additionalProperties: false },
           ),

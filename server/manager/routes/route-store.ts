@@ -1,13 +1,15 @@
 /**
  * Custom HTTP routes of an app: methods, a path pattern with parameters and an optional trailing
  * wildcard, an optional host (one the app claims), and the endpoint script they run. Two routes of the
- * same app conflict when they share host and path shape and any method.
+ * same app conflict when they share host and path shape and any method. A route may require callers to
+ * present an API token with a scope (`required_scope`); the orchestrator checks it before the script runs.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, RoutesTable } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { claimCovers, parseHostClaim } from '../../routing/host-claim.js';
 import { parseMethods, parsePathPattern } from '../../routing/path-pattern.js';
+import { isScope, SCOPE_NAMES } from '../../security/scopes.js';
 import { announce } from '../change-feed.js';
 import { isUuid } from '../ids.js';
 
@@ -22,6 +24,8 @@ export interface RouteView {
   methods: string[];
   path: string;
   host: string | null;
+  /** Callers must present an API token with this scope; null: anonymous. */
+  required_scope: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -32,6 +36,8 @@ export interface RouteInput {
   methods: string[];
   path: string;
   host?: string | null;
+  /** A scope name, or null (or absent) for an anonymous route. */
+  required_scope?: string | null;
 }
 
 async function views(db: Db, rows: Selectable<RoutesTable>[]): Promise<RouteView[]> {
@@ -54,6 +60,7 @@ async function views(db: Db, rows: Selectable<RoutesTable>[]): Promise<RouteView
     methods: row.methods,
     path: row.path,
     host: row.host,
+    required_scope: row.required_scope,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   }));
@@ -70,6 +77,14 @@ async function validate(trx: Transaction<Database>, appId: string, input: RouteI
   const methods = parseMethods(input.methods);
   if ('error' in methods)
     throw new PicloudError('PICLOUD_ERR_ROUTE_INVALID', `Invalid methods: ${methods.error}`);
+
+  const requiredScope = input.required_scope ?? null;
+  if (requiredScope !== null && !isScope(requiredScope)) {
+    throw new PicloudError(
+      'PICLOUD_ERR_ROUTE_INVALID',
+      `Unknown scope "${requiredScope}" (scopes: ${SCOPE_NAMES.join(', ')})`,
+    );
+  }
 
   let host: string | null = null;
   if (input.host !== undefined && input.host !== null && input.host !== '') {
@@ -134,6 +149,7 @@ async function validate(trx: Transaction<Database>, appId: string, input: RouteI
     path: pattern.path,
     path_shape: pattern.shape,
     host,
+    required_scope: requiredScope,
   };
 }
 
@@ -204,6 +220,8 @@ export async function updateRoute(
         methods: changes.methods ?? current.methods,
         path: changes.path ?? current.path,
         host: changes.host === undefined ? current.host : changes.host,
+        required_scope:
+          changes.required_scope === undefined ? current.required_scope : changes.required_scope,
       },
       current.id,
     );
