@@ -1,11 +1,3 @@
-/**
- * `picloud admin` and `picloud token` as a user runs them: the real CLI in child processes, against
- * one data folder, while the appliance runs (the CLI connects to its PostgreSQL) and while it is
- * stopped (the CLI starts PostgreSQL itself, under the instance lock). Every effect is checked through
- * the running server's API: logins, session cookies, Bearer tokens.
- */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApplianceProcess,
   killLeftoverApplianceProcesses,
-  PICLOUD_BIN,
   runCli,
   startApplianceProcess,
 } from '../support/appliance-process.js';
@@ -35,22 +26,8 @@ afterAll(async () => {
 });
 
 /** Runs `picloud <args>` with `input` on its standard input. */
-async function runCliWithInput(args: string[], input: string) {
-  const child = spawn(process.execPath, [PICLOUD_BIN, ...args], {
-    env: { ...process.env, PICLOUD_CONFIG: '', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  child.stdin.end(input);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
+function runCliWithInput(args: string[], input: string) {
+  return runCli(args, env, input);
 }
 
 /** A request to the running appliance, addressed as this machine (local set-up needs that). */

@@ -37,7 +37,13 @@ interface Attempt {
 }
 
 const ATTEMPTS: Attempt[] = [
-  { name: 'rename an app', method: 'PATCH', path: () => '/admin/apps/alpha', body: { name: 'pwned' }, scope: 'apps:write' },
+  {
+    name: 'rename an app',
+    method: 'PATCH',
+    path: () => '/admin/apps/alpha',
+    body: { name: 'pwned' },
+    scope: 'apps:write',
+  },
   { name: 'delete an app', method: 'DELETE', path: () => '/admin/apps/alpha', scope: 'apps:write' },
   {
     name: 'claim a host for an app',
@@ -132,7 +138,9 @@ const BAD: BadCredentials[] = [
     name: 'a revoked token',
     headers: async () => {
       const token = await t.createToken(['admin'], { name: 'to-revoke' });
-      const row = await t.database.pool.query("SELECT id FROM api_tokens WHERE name = 'to-revoke' AND revoked_at IS NULL");
+      const row = await t.database.pool.query(
+        "SELECT id FROM api_tokens WHERE name = 'to-revoke' AND revoked_at IS NULL",
+      );
       await revokeToken(t.db, row.rows[0].id);
       return bearer(token);
     },
@@ -200,7 +208,12 @@ describe('refused attempts change nothing', () => {
   it('a token limited to another app cannot read this app either', async () => {
     const beta = await t.request('GET', '/admin/apps/beta');
     const token = await t.createToken(['admin'], { appId: beta.body.id });
-    for (const path of ['/admin/apps/alpha', `/admin/scripts/${script.id}`, '/admin/apps/alpha/routes', '/admin/logs?app=alpha']) {
+    for (const path of [
+      '/admin/apps/alpha',
+      `/admin/scripts/${script.id}`,
+      '/admin/apps/alpha/routes',
+      '/admin/logs?app=alpha',
+    ]) {
       const response = await t.request('GET', path, undefined, bearer(token));
       expect(response.status, path).toBe(403);
     }
@@ -212,18 +225,28 @@ describe('refused attempts change nothing', () => {
 
 describe('the same changes with the right credentials (controls)', () => {
   it('a live session with its CSRF token, from its own page, may change things', async () => {
-    const response = await t.request('PATCH', '/admin/apps/alpha', { name: 'Alpha' }, {
-      ...live.changeHeaders(),
-      origin: 'http://localhost:80',
-      'sec-fetch-site': 'same-origin',
-    });
+    const response = await t.request(
+      'PATCH',
+      '/admin/apps/alpha',
+      { name: 'Alpha' },
+      {
+        ...live.changeHeaders(),
+        origin: 'http://localhost:80',
+        'sec-fetch-site': 'same-origin',
+      },
+    );
     expect(response.status, response.text).toBe(200);
     expect(response.body.name).toBe('Alpha');
   });
 
   it('a token limited to this app, with the scope, may change it', async () => {
     const token = await t.createToken(['scripts:write'], { appId: alpha.id });
-    const response = await t.request('PATCH', `/admin/scripts/${script.id}`, { source: '"v2"' }, bearer(token));
+    const response = await t.request(
+      'PATCH',
+      `/admin/scripts/${script.id}`,
+      { source: '"v2"' },
+      bearer(token),
+    );
     expect(response.status, response.text).toBe(200);
     expect(response.body.version).toBe(2);
   });

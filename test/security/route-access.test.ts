@@ -18,7 +18,16 @@ let helloId: string;
 
 /** Counts of every table a refused request could have touched. */
 async function counts(): Promise<Record<string, number>> {
-  const tables = ['apps', 'app_domains', 'scripts', 'script_versions', 'routes', 'admins', 'api_tokens', 'sessions'];
+  const tables = [
+    'apps',
+    'app_domains',
+    'scripts',
+    'script_versions',
+    'routes',
+    'admins',
+    'api_tokens',
+    'sessions',
+  ];
   const result: Record<string, number> = {};
   for (const table of tables) {
     result[table] = Number((await pc.database.pool.query(`SELECT count(*) FROM ${table}`)).rows[0].count);
@@ -39,8 +48,15 @@ function concrete(url: string): string {
 
 async function token(scopes: Scope[]): Promise<string> {
   const db = pc.appliance.database.db;
-  return (await createToken(db, { name: `only-${scopes.length}`, scopes, appId: null, expiresAt: null, createdBy: 'test' }))
-    .token;
+  return (
+    await createToken(db, {
+      name: `only-${scopes.length}`,
+      scopes,
+      appId: null,
+      expiresAt: null,
+      createdBy: 'test',
+    })
+  ).token;
 }
 
 beforeAll(async () => {
@@ -72,7 +88,9 @@ describe('every API route', () => {
   });
 
   it('is public only for sign-in, set-up, sign-out and the session probe', () => {
-    const open = routes.filter((route) => 'public' in route.access).map((route) => `${route.method} ${route.url}`);
+    const open = routes
+      .filter((route) => 'public' in route.access)
+      .map((route) => `${route.method} ${route.url}`);
     expect(open.sort()).toEqual([
       'GET /api/v1/auth/status',
       'POST /api/v1/auth/login',

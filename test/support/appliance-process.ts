@@ -38,21 +38,23 @@ export interface ApplianceProcess {
   stop(): Promise<number | null>;
 }
 
-/** Runs `picloud <args>` to completion. */
+/** Runs `picloud <args>` to completion, with `input` (if any) on its standard input. */
 export async function runCli(
   args: string[],
   env: Record<string, string>,
+  input?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [PICLOUD_BIN, ...args], {
     env: { ...process.env, PICLOUD_CONFIG: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  child.stdin?.end(input);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
   });
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
   const [code] = (await once(child, 'exit')) as [number | null];

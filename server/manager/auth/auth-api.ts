@@ -34,6 +34,11 @@ const SignedIn = Type.Object({
 });
 const tags = ['auth'];
 
+/** The audit log's view of an account that has just signed in. */
+function signedInAs(admin: AdminView): Principal {
+  return { kind: 'admin', adminId: admin.id, username: admin.username, sessionId: '', csrfToken: '' };
+}
+
 /** Registers the auth routes. */
 export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
   const { db, throttle } = auth;
@@ -175,14 +180,7 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
         const admin = await createFirstAdmin(db, { username, password });
         auth.setupDone();
         const signedIn = await signIn(request, reply, admin);
-        await record(
-          request,
-          { kind: 'admin', adminId: admin.id, username: admin.username, sessionId: '', csrfToken: '' },
-          'auth.setup',
-          'ok',
-          201,
-          { username },
-        );
+        await record(request, signedInAs(admin), 'auth.setup', 'ok', 201, { username });
         return reply.code(201).send(signedIn);
       },
     );
@@ -218,13 +216,7 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
         }
         throttle.succeed(keys);
         const signedIn = await signIn(request, reply, admin);
-        await record(
-          request,
-          { kind: 'admin', adminId: admin.id, username: admin.username, sessionId: '', csrfToken: '' },
-          'auth.login',
-          'ok',
-          200,
-        );
+        await record(request, signedInAs(admin), 'auth.login', 'ok', 200);
         return signedIn;
       },
     );
