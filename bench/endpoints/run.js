@@ -139,7 +139,7 @@ chmodSync(scratch, 0o755);
 // load generator to be a whole LAN.
 const appliance = await startAppliance(
   join(scratch, 'data'),
-  { PICLOUD_LOG_LEVEL: 'warn', PICLOUD_PUBLIC_RATE_LIMIT: '100000000' },
+  { PICLOUD_LOG_LEVEL: 'warn', PICLOUD_PUBLIC_RATE_LIMIT: process.env.BENCH_RATE_LIMIT ?? '100000000' },
   SERVER_CORE,
 );
 const bare = await bareFastify();

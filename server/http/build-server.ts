@@ -135,6 +135,19 @@ export async function buildServer(deps: ServerDeps): Promise<PicloudServer> {
     // Applied per route (the catch-all below); the admin API has its own sign-in throttle.
     await app.register(fastifyRateLimit, {
       global: false,
+      // Scripts' responses carry the headers their script chose: no X-RateLimit-* on every answer, only
+      // Retry-After once the limit is hit.
+      addHeadersOnExceeding: {
+        'x-ratelimit-limit': false,
+        'x-ratelimit-remaining': false,
+        'x-ratelimit-reset': false,
+      },
+      addHeaders: {
+        'x-ratelimit-limit': false,
+        'x-ratelimit-remaining': false,
+        'x-ratelimit-reset': false,
+        'retry-after': true,
+      },
       errorResponseBuilder: (_request, context) =>
         new PicloudError(
           'PICLOUD_ERR_HTTP_RATE_LIMITED',
