@@ -111,6 +111,21 @@ describe('with the default limits', () => {
       expect(response.headers.get('referrer-policy')).toBe('no-referrer');
     });
 
+    it("the panel's page works under that policy: no inline script or handler, its files served alike", async () => {
+      const html = await (await fetch(`${pc.baseUrl}/`)).text();
+      // Every <script> loads a file; no inline code and no on* attributes (the CSP would block them).
+      for (const tag of html.match(/<script\b[^>]*>[\s\S]*?<\/script>/g) ?? []) {
+        expect(tag).toMatch(/^<script[^>]*\bsrc="\/[^"]+"[^>]*><\/script>$/);
+      }
+      expect(html).not.toMatch(/\son[a-z]+=/i);
+      for (const file of ['/panel.js', '/panel.css']) {
+        expect(html).toContain(`"${file}"`);
+        const response = await fetch(`${pc.baseUrl}${file}`);
+        expect(response.status, file).toBe(200);
+        expect(response.headers.get('content-security-policy'), file).not.toBeNull();
+      }
+    });
+
     it('guard the API, on success and on errors', async () => {
       const status = await fetch(`${pc.baseUrl}/api/v1/auth/status`);
       expect(status.status).toBe(200);
