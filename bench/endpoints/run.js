@@ -6,11 +6,12 @@
 // clear error.
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canPin, ownerToken, percentile, pinned, pinSelf, startAppliance } from '../support/appliance.js';
+import { call as callWith, load as loadWith } from '../support/http-load.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,58 +33,10 @@ const HOSTILE = [
   { name: 'throw', source: 'throw #{ status: 400, message: "refused" };', code: 'PICLOUD_ERR_SCRIPT_THROWN' },
 ];
 
+/** The owner's token while setting up; the load itself is anonymous. */
 let token = null;
-
-function call(agent, port, method, path, body) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        agent,
-        headers: {
-          host: 'localhost',
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (chunk) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode,
-            body: Buffer.concat(chunks).toString(),
-            ms: performance.now() - started,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-
-/** `connections` loops calling `path` until `until`; returns sorted latencies and errors. */
-async function load(port, path, until) {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const latencies = [];
-  let failures = 0;
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      while (performance.now() < until) {
-        const response = await call(agent, port, 'GET', path);
-        if (response.status === 200) latencies.push(response.ms);
-        else failures += 1;
-      }
-    }),
-  );
-  agent.destroy();
-  return { latencies: latencies.sort((a, b) => a - b), failures };
-}
+const call = (agent, port, method, path, body) => callWith(agent, port, method, path, body, token);
+const load = (port, path, until) => loadWith(port, path, until, CONNECTIONS);
 
 /** One caller per hostile script, back to back until `until`. */
 async function hostileLoad(port, until) {
@@ -110,7 +63,7 @@ async function bareFastify() {
   const source = `
     import Fastify from 'fastify';
     const app = Fastify();
-    app.get('/hello', async (request) => ({ message: 'Hello, ' + (request.query.name ?? 'world') + '!', sdk: '1.0' }));
+    app.get('/hello', async (request) => ({ message: 'Hello, ' + (request.query.name ?? 'world') + '!', sdk: '1.1' }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     console.log(app.server.address().port);`;
   const [command, args] = pinned(SERVER_CORE, process.execPath, ['--input-type=module', '-e', source]);

@@ -1,20 +1,23 @@
 // bench/idle: CPU used by the whole idle appliance — node plus every PostgreSQL process — read from
 // /proc over a quiet window, with RSS/PSS and wake-ups per process; an idle bare `node` process is
-// measured in the same window as the baseline. Nothing may poll: target < 1% of one core.
-//   npm run bench:idle [-- --seconds 60 --settle 20 --check]
+// measured in the same window as the baseline. Nothing may poll: target < 1% of one core — also with
+// triggers configured: before settling, the bench adds a per-minute cron trigger and a queue trigger
+// whose consumer has handled one message (pg-boss installed, the queue polled); --bare skips that.
+//   npm run bench:idle [-- --seconds 60 --settle 20 --check --bare]
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { startAppliance } from '../support/appliance.js';
+import { ownerToken, startAppliance } from '../support/appliance.js';
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '60' },
     settle: { type: 'string', default: '20' },
     check: { type: 'boolean' },
+    bare: { type: 'boolean' },
   },
 });
 const seconds = Number(values.seconds);
@@ -82,8 +85,42 @@ function sample(pids) {
 const scratch = mkdtempSync(join(tmpdir(), 'picloud-bench-idle-'));
 chmodSync(scratch, 0o755);
 const bare = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1e9)'], { stdio: 'ignore' });
+/** An app with a per-minute cron trigger and a queue trigger that has consumed one message. */
+async function configureTriggers(port) {
+  const token = await ownerToken(port);
+  const api = async (method, path, body) => {
+    const response = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (response.status >= 300)
+      throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  await api('POST', '/admin/apps', { slug: 'idle', name: 'Idle' });
+  await api('POST', '/admin/scripts', { app: 'idle', name: 'minutely', source: '#{ ok: true }' });
+  await api('POST', '/admin/scripts', {
+    app: 'idle',
+    name: 'consumer',
+    source: 'print(ctx.body.to_json()); ()',
+  });
+  await api('POST', '/admin/apps/idle/triggers', { script: 'minutely', kind: 'cron', schedule: '0 * * * *' });
+  await api('POST', '/admin/apps/idle/triggers', { script: 'consumer', kind: 'queue', queue: 'jobs' });
+  await api('POST', '/admin/apps/idle/queues/jobs/messages', { payload: { hello: 'queue' } });
+  for (let i = 0; i < 50; i++) {
+    const logs = await fetch(`http://127.0.0.1:${port}/api/v1/admin/logs?app=idle`, {
+      headers: { authorization: `Bearer ${token}` },
+    }).then((response) => response.json());
+    if (logs.items.some((item) => item.trigger === 'queue')) return;
+    await sleep(100);
+  }
+  throw new Error('the queue message was not consumed');
+}
+
 const appliance = await startAppliance(join(scratch, 'data'));
 try {
+  if (!values.bare) await configureTriggers(appliance.port);
   await sleep(settleSeconds * 1_000);
   const pids = tree(appliance.child.pid);
   const before = sample(pids);
@@ -95,6 +132,11 @@ try {
   const percent = (ticks) => (ticks / CLOCK_TICKS / seconds) * 100;
   console.log(
     `bench/idle — ${seconds} s of idleness after ${settleSeconds} s of settling, ${after.size} processes (node + PostgreSQL)`,
+  );
+  console.log(
+    values.bare
+      ? 'no triggers configured'
+      : 'configured: a cron trigger firing every minute, a queue trigger (pg-boss installed, queue polled every 2 s)',
   );
   console.log(
     'process'.padEnd(44),
