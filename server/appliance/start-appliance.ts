@@ -14,6 +14,7 @@ import { LocalExecutorClient } from '../executor/local-executor.js';
 import { createScriptChecker } from '../executor/script-checker.js';
 import { buildServer, type PicloudServer } from '../http/build-server.js';
 import { createManager } from '../manager/build-manager.js';
+import { loadSecretKey, SecretKeyError } from '../manager/secrets/secret-key.js';
 import { seedHelloWorldIfFresh } from '../manager/seed-hello-world.js';
 import { createOrchestrator } from '../orchestrator/build-orchestrator.js';
 import { PANEL_DIR } from '../paths.js';
@@ -76,6 +77,13 @@ export async function startAppliance(
   const lock = acquireInstanceLock(config.dataDir);
   let database: OpenDatabase | null = null;
   try {
+    // A secrets key others may read, or a damaged one, stops start-up now rather than at first use.
+    try {
+      loadSecretKey(config.dataDir, { create: false });
+    } catch (error) {
+      if (error instanceof SecretKeyError) throw new StartupError(error.message);
+      throw error;
+    }
     const dbLog = logger.child({ component: 'db' });
     // Debug-level milestones show where start-up time goes (bench/startup).
     const milestone = (step: string) =>
@@ -93,12 +101,21 @@ export async function startAppliance(
         sessionMaxDays: config.sessionMaxDays,
         auditRetentionDays: config.auditRetentionDays,
         onError: (error) => logger.error({ err: error }, 'execution log write failed'),
+        kvMaxValueBytes: config.kvMaxValueBytes,
+        dataDir: config.dataDir,
+        outboundTimeoutMs: config.outboundTimeoutMs,
+        outboundMaxResponseBytes: config.outboundMaxResponseBytes,
+        // Never the call's arguments: they may hold secrets or request bodies.
+        onServiceError: (error, call) => logger.error({ err: error, ...call }, 'script service call failed'),
       },
     );
     const executor = new LocalExecutorClient({
       workers: config.executorWorkers,
       memoryLimitMb: config.workerMemoryMb,
+      moduleCacheSize: config.moduleCacheSize,
       onWorkerExit: (reason) => logger.warn({ reason }, 'script worker replaced'),
+      // What scripts' kv:: (secret::, http::, queue::) calls reach: the manager, for the job's app.
+      services: manager.scriptServices,
     });
     const orchestratorLog = logger.child({ component: 'orchestrator' });
     const orchestrator = await createOrchestrator({
@@ -111,6 +128,13 @@ export async function startAppliance(
       log: (level, message) => orchestratorLog[level](message),
     });
     milestone('orchestrator');
+    // Cron timers and queue consumers of this process (none while no trigger exists).
+    const triggerLog = logger.child({ component: 'triggers' });
+    await manager.triggers.start({
+      connectionString: open.connectionString,
+      run: orchestrator.runTriggered,
+      log: (level, message) => triggerLog[level](message),
+    });
     const server = await buildServer({
       logger,
       panelDir: PANEL_DIR,
@@ -155,6 +179,8 @@ export async function startAppliance(
         } finally {
           clearTimeout(cut);
         }
+        // Triggered runs in progress finish while the executor is still there.
+        await manager.triggers.stop();
         await orchestrator.close();
         await executor.close();
         await manager.close();

@@ -24,6 +24,8 @@ function defaults(): Config {
     scriptMaxOperations: 5_000_000,
     scriptTimeoutMs: 5_000,
     scriptMaxResponseBytes: 4 * 1024 * 1024,
+    moduleCacheSize: 256,
+    kvMaxValueBytes: 64 * 1024,
     logRetentionCount: 100_000,
     logRetentionDays: 14,
     bodyLimitBytes: 1024 * 1024,
@@ -34,6 +36,8 @@ function defaults(): Config {
     sessionIdleHours: 168,
     sessionMaxDays: 30,
     auditRetentionDays: 365,
+    outboundTimeoutMs: 10_000,
+    outboundMaxResponseBytes: 1024 * 1024,
   };
 }
 

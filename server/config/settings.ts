@@ -37,6 +37,10 @@ export interface Config {
   scriptTimeoutMs: number;
   /** Largest response body a script may produce, in bytes. */
   scriptMaxResponseBytes: number;
+  /** Compiled modules each script worker keeps for `import` (least recently used evicted first). */
+  moduleCacheSize: number;
+  /** Largest KV value (its JSON text), in bytes. */
+  kvMaxValueBytes: number;
   /** Execution logs kept at most (oldest deleted first). */
   logRetentionCount: number;
   /** Execution logs kept at most this many days. */
@@ -55,6 +59,10 @@ export interface Config {
   sessionMaxDays: number;
   /** Audit-log entries kept this many days. */
   auditRetentionDays: number;
+  /** Longest outbound HTTP request of a script (also its default timeout), in milliseconds. */
+  outboundTimeoutMs: number;
+  /** Largest response body an outbound HTTP request may read, in bytes. */
+  outboundMaxResponseBytes: number;
 }
 
 /** Thrown when a setting has an invalid value; the message names the setting. */
@@ -196,6 +204,20 @@ export const SETTINGS: { [K in keyof Config]: SettingSpec<K> } = {
     description: 'Largest response body a script may produce, in bytes (default 4194304).',
     parse: integerIn(1_024, 1_073_741_824),
   },
+  moduleCacheSize: {
+    env: 'PICLOUD_MODULE_CACHE_SIZE',
+    fileKey: 'moduleCacheSize',
+    description:
+      'Compiled modules each script worker keeps for import, least recently used evicted first (default 256).',
+    parse: integerIn(1, 100_000),
+  },
+  kvMaxValueBytes: {
+    env: 'PICLOUD_KV_MAX_VALUE_BYTES',
+    fileKey: 'kvMaxValueBytes',
+    description:
+      'Largest value a script may store in the KV store (its JSON text), in bytes (default 65536).',
+    parse: integerIn(16, 16_777_216),
+  },
   logRetentionCount: {
     env: 'PICLOUD_LOG_RETENTION_COUNT',
     fileKey: 'logRetentionCount',
@@ -262,6 +284,19 @@ export const SETTINGS: { [K in keyof Config]: SettingSpec<K> } = {
     fileKey: 'auditRetentionDays',
     description: 'Audit-log entries are kept this many days (default 365).',
     parse: integerIn(1, 36_500),
+  },
+  outboundTimeoutMs: {
+    env: 'PICLOUD_OUTBOUND_TIMEOUT_MS',
+    fileKey: 'outboundTimeoutMs',
+    description:
+      "Longest outbound HTTP request of a script, in milliseconds, and its default timeout (default 10000); the run's own deadline may cut it shorter.",
+    parse: integerIn(100, 600_000),
+  },
+  outboundMaxResponseBytes: {
+    env: 'PICLOUD_OUTBOUND_MAX_RESPONSE_BYTES',
+    fileKey: 'outboundMaxResponseBytes',
+    description: 'Largest response body a script may read with http::request, in bytes (default 1048576).',
+    parse: integerIn(1_024, 67_108_864),
   },
 };
 

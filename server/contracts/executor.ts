@@ -21,6 +21,32 @@ export interface ScriptRequest {
   /** The app the request was routed to. */
   app: { id: string; slug: string };
   request_id: string;
+  /**
+   * Why the script runs (`ctx.trigger`). Optional for callers that predate SDK 1.1; the runner shows
+   * `{kind: 'http'}` to the script when it is missing.
+   */
+  trigger?: ScriptTrigger;
+}
+
+/**
+ * What started a run, as the script sees it in `ctx.trigger`. Only the fields of its kind are set
+ * (snake_case: this is script-facing data).
+ */
+export interface ScriptTrigger {
+  /** `http`: a route of the app; `execute`: `/api/v1/execute/{id}`; `cron`: a schedule; `queue`: a message. */
+  kind: 'http' | 'execute' | 'cron' | 'queue';
+  /** cron: the cron expression. */
+  schedule?: string;
+  /** cron: the IANA time zone the expression is read in. */
+  timezone?: string;
+  /** cron: the instant the run was scheduled for (ISO 8601). */
+  scheduled_at?: string;
+  /** queue: the queue's name. */
+  queue?: string;
+  /** queue: the message id (what `queue::send` returned). */
+  message_id?: string;
+  /** queue: 1 for the first delivery, 2 for the first retry… */
+  attempt?: number;
 }
 
 /** Per-execution limits. */
@@ -44,8 +70,20 @@ export interface ExecutionLimits {
 /** One script run. */
 export interface ExecutionJob {
   script: { id: string; version: number; name: string; source: string };
+  /**
+   * The modules the script imports, directly or through other modules, by the name `import` uses;
+   * absent when it imports none. Keyed by name, compiled (and cached) by id and version.
+   */
+  modules?: Record<string, ModuleSource>;
   request: ScriptRequest;
   limits: ExecutionLimits;
+}
+
+/** The live version of a module a job needs. */
+export interface ModuleSource {
+  id: string;
+  version: number;
+  source: string;
 }
 
 /** An HTTP response produced by a script. */

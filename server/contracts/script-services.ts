@@ -22,6 +22,15 @@ export type ServiceName = 'kv' | 'secret' | 'http' | 'queue';
  * - secret.get `[name]` → the value, or null when the app has no such secret
  * - http.request `[{method, url, headers, body, timeout_ms}]` → `{status, headers, body}`
  * - queue.send `[queue, payload]` → the message id
+ *
+ * What the SDK (`server/executor/sdk/`) sends, exactly: strings where names are expected; `ttlSeconds`
+ * a whole number ≥ 1 or null; kv.list's options carry only the keys the script set (`cursor` left out
+ * when the script passed `()`); kv.incr's `by` an integer within ±2^53−1 (1 by default). http.request
+ * always has all five fields: `method` upper-cased (GET by default), `url` an absolute http(s) URL,
+ * `headers` an object of strings (maybe empty), `body` any JSON (a string is sent as is, anything
+ * else as JSON; null: none), `timeout_ms` a positive integer or null (the service's default). Its
+ * answer's `body` is the response text and `headers` has lower-case names: the SDK parses a JSON
+ * content type into a value itself.
  */
 export interface ServiceCall {
   service: ServiceName;
@@ -36,7 +45,12 @@ export type ServiceOutcome =
       ok: false;
       /** Human message, safe to show to the script (never a secret). */
       message: string;
-      /** Stable machine-readable reason, e.g. `KV_VALUE_TOO_LARGE`, `HTTP_HOST_NOT_ALLOWED`, `TIMEOUT`. */
+      /**
+       * Stable machine-readable reason, e.g. `KV_VALUE_TOO_LARGE`, `HTTP_HOST_NOT_ALLOWED`, `TIMEOUT`.
+       * The bridge itself answers `SERVICE_UNAVAILABLE` (no services injected), `TIMEOUT` (the run's
+       * deadline passed: the script's run then ends as timed out) and `INTERNAL` (the service threw
+       * or answered something that is not an outcome).
+       */
       reason: string;
     };
 

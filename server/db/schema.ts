@@ -30,6 +30,8 @@ export interface AppsTable {
   description: Generated<string>;
   /** Origins allowed to call the app's endpoints from a browser ('*' for any; empty: no CORS). */
   cors_origins: Generated<string[]>;
+  /** Hosts the app's scripts may call (outbound HTTP); empty: any but this appliance and link-local. */
+  http_allow_hosts: Generated<string[]>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -75,6 +77,14 @@ export interface ScriptVersionsTable {
   kind: ScriptKind;
   message: Generated<string>;
   created_at: CreatedAt;
+}
+
+/** `script_imports`: the modules each script imports (its live version), kept on save (0004_modules.sql). */
+export interface ScriptImportsTable {
+  /** The importing script (endpoint or module). */
+  script_id: string;
+  /** The imported module, of the same app. */
+  imported_script_id: string;
 }
 
 /** `routes`: custom HTTP routes of an app. */
@@ -145,6 +155,19 @@ export interface AuditLogTable {
   ip: Generated<string>;
 }
 
+/** `kv_entries`: the KV store of scripts, per app and collection (see migrations/0003_kv.sql). */
+export interface KvEntriesTable {
+  app_id: string;
+  collection: string;
+  key: string;
+  /** Any JSON document, `null` included (jsonb `null`, not SQL NULL). */
+  value: Json;
+  /** When the entry stops existing (TTL); null: never. Reads ignore entries past it. */
+  expires_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
 /** `execution_logs`: one row per script invocation. */
 export interface ExecutionLogsTable {
   id: Generated<string>;
@@ -160,6 +183,63 @@ export interface ExecutionLogsTable {
   error: Json | null;
   output: Generated<string>;
   started_at: CreatedAt;
+}
+
+/** Trigger kinds: a cron schedule, or the messages of a named queue. */
+export type TriggerKind = 'cron' | 'queue';
+
+/** `triggers`: what runs an endpoint script besides HTTP (see docs/triggers.md). */
+export interface TriggersTable {
+  id: Generated<string>;
+  app_id: string;
+  script_id: string;
+  kind: TriggerKind;
+  /** cron: the expression (5 or 6 fields); null for a queue. */
+  schedule: string | null;
+  /** cron: the IANA time zone the expression reads in; null for a queue. */
+  timezone: string | null;
+  /** queue: the queue the script consumes; null for cron. */
+  queue: string | null;
+  /** Attempts per message, the first included (1 for cron). */
+  max_attempts: Generated<number>;
+  /** Base of the exponential back-off between attempts, seconds. */
+  backoff_seconds: Generated<number>;
+  enabled: Generated<boolean>;
+  /** cron: the latest fire time a process claimed (claims only move it forward). */
+  last_fired_at: ColumnType<Date | null, never, Date>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** `dead_letters`: queue messages that failed every attempt; `id` is the message id. */
+export interface DeadLettersTable {
+  id: string;
+  app_id: string;
+  queue: string;
+  /** The message's payload; null for a JSON null. */
+  payload: Json | null;
+  /** The last attempt's error, as in the execution log. */
+  error: Json;
+  attempts: number;
+  first_failed_at: ColumnType<Date, Date, never>;
+  last_failed_at: ColumnType<Date, Date, never>;
+  replayed_at: ColumnType<Date | null, never, Date>;
+  replay_message_id: ColumnType<string | null, never, string>;
+}
+
+/** `app_secrets`: per-app secrets, AES-256-GCM encrypted under the data folder's key (never in clear). */
+export interface AppSecretsTable {
+  app_id: string;
+  name: string;
+  /** Which key encrypted the row (a digest of the key, not the key). */
+  key_id: string;
+  iv: Buffer;
+  auth_tag: Buffer;
+  ciphertext: Buffer;
+  /** 1 when set, +1 at each rotation. */
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
 }
 
 /** `schema_migrations`: written by the migrator only. */
@@ -178,13 +258,18 @@ export interface Database {
   app_slug_history: AppSlugHistoryTable;
   scripts: ScriptsTable;
   script_versions: ScriptVersionsTable;
+  script_imports: ScriptImportsTable;
   routes: RoutesTable;
   execution_logs: ExecutionLogsTable;
+  triggers: TriggersTable;
+  dead_letters: DeadLettersTable;
   admins: AdminsTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  kv_entries: KvEntriesTable;
   schema_migrations: SchemaMigrationsTable;
+  app_secrets: AppSecretsTable;
 }
 
 /** A column as PostgreSQL's information_schema reports it. */
@@ -218,6 +303,7 @@ export const SCHEMA_COLUMNS: ColumnsOf<Database> = {
     name: { type: 'text', nullable: false },
     description: { type: 'text', nullable: false },
     cors_origins: { type: 'ARRAY', nullable: false },
+    http_allow_hosts: { type: 'ARRAY', nullable: false },
     created_at: { type: 'timestamp with time zone', nullable: false },
     updated_at: { type: 'timestamp with time zone', nullable: false },
   },
@@ -253,6 +339,10 @@ export const SCHEMA_COLUMNS: ColumnsOf<Database> = {
     message: { type: 'text', nullable: false },
     created_at: { type: 'timestamp with time zone', nullable: false },
   },
+  script_imports: {
+    script_id: { type: 'uuid', nullable: false },
+    imported_script_id: { type: 'uuid', nullable: false },
+  },
   routes: {
     id: { type: 'uuid', nullable: false },
     app_id: { type: 'uuid', nullable: false },
@@ -262,6 +352,15 @@ export const SCHEMA_COLUMNS: ColumnsOf<Database> = {
     path_shape: { type: 'text', nullable: false },
     host: { type: 'text', nullable: true },
     required_scope: { type: 'text', nullable: true },
+    created_at: { type: 'timestamp with time zone', nullable: false },
+    updated_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  kv_entries: {
+    app_id: { type: 'uuid', nullable: false },
+    collection: { type: 'text', nullable: false },
+    key: { type: 'text', nullable: false },
+    value: { type: 'jsonb', nullable: false },
+    expires_at: { type: 'timestamp with time zone', nullable: true },
     created_at: { type: 'timestamp with time zone', nullable: false },
     updated_at: { type: 'timestamp with time zone', nullable: false },
   },
@@ -279,6 +378,33 @@ export const SCHEMA_COLUMNS: ColumnsOf<Database> = {
     error: { type: 'jsonb', nullable: true },
     output: { type: 'text', nullable: false },
     started_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  triggers: {
+    id: { type: 'uuid', nullable: false },
+    app_id: { type: 'uuid', nullable: false },
+    script_id: { type: 'uuid', nullable: false },
+    kind: { type: 'text', nullable: false },
+    schedule: { type: 'text', nullable: true },
+    timezone: { type: 'text', nullable: true },
+    queue: { type: 'text', nullable: true },
+    max_attempts: { type: 'integer', nullable: false },
+    backoff_seconds: { type: 'integer', nullable: false },
+    enabled: { type: 'boolean', nullable: false },
+    last_fired_at: { type: 'timestamp with time zone', nullable: true },
+    created_at: { type: 'timestamp with time zone', nullable: false },
+    updated_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  dead_letters: {
+    id: { type: 'uuid', nullable: false },
+    app_id: { type: 'uuid', nullable: false },
+    queue: { type: 'text', nullable: false },
+    payload: { type: 'jsonb', nullable: true },
+    error: { type: 'jsonb', nullable: false },
+    attempts: { type: 'integer', nullable: false },
+    first_failed_at: { type: 'timestamp with time zone', nullable: false },
+    last_failed_at: { type: 'timestamp with time zone', nullable: false },
+    replayed_at: { type: 'timestamp with time zone', nullable: true },
+    replay_message_id: { type: 'uuid', nullable: true },
   },
   admins: {
     id: { type: 'uuid', nullable: false },
@@ -330,5 +456,16 @@ export const SCHEMA_COLUMNS: ColumnsOf<Database> = {
     name: { type: 'text', nullable: false },
     checksum: { type: 'text', nullable: false },
     applied_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  app_secrets: {
+    app_id: { type: 'uuid', nullable: false },
+    name: { type: 'text', nullable: false },
+    key_id: { type: 'text', nullable: false },
+    iv: { type: 'bytea', nullable: false },
+    auth_tag: { type: 'bytea', nullable: false },
+    ciphertext: { type: 'bytea', nullable: false },
+    version: { type: 'integer', nullable: false },
+    created_at: { type: 'timestamp with time zone', nullable: false },
+    updated_at: { type: 'timestamp with time zone', nullable: false },
   },
 };

@@ -29,12 +29,32 @@ export const ERROR_CATALOGUE = {
   PICLOUD_ERR_SCRIPT_VERSION_NOT_FOUND: { status: 404, message: 'No such script version' },
   PICLOUD_ERR_SCRIPT_KIND_CONFLICT: {
     status: 409,
-    message: 'The script kind cannot change while routes use it',
+    message: 'The script kind cannot change while routes or triggers use it',
   },
+  PICLOUD_ERR_MODULE_SHAPE: {
+    status: 422,
+    message: 'A module may hold only constants, functions and imports at top level',
+  },
+  PICLOUD_ERR_MODULE_NAME_RESERVED: { status: 422, message: 'This name is reserved for a built-in module' },
+  PICLOUD_ERR_MODULE_IMPORT: {
+    status: 422,
+    message: 'An import names no module of the app, forms a cycle or makes too deep a chain',
+  },
+  PICLOUD_ERR_MODULE_IN_USE: { status: 409, message: 'Other scripts import this module' },
   PICLOUD_ERR_ROUTE_INVALID: { status: 400, message: 'Not a valid route' },
   PICLOUD_ERR_ROUTE_CONFLICT: { status: 409, message: 'Another route of the app matches the same requests' },
   PICLOUD_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
+  PICLOUD_ERR_TRIGGER_INVALID: { status: 400, message: 'Not a valid trigger' },
+  PICLOUD_ERR_TRIGGER_NOT_FOUND: { status: 404, message: 'No such trigger' },
+  PICLOUD_ERR_TRIGGER_QUEUE_TAKEN: { status: 409, message: 'Another trigger of the app consumes this queue' },
+  PICLOUD_ERR_QUEUE_NOT_FOUND: { status: 404, message: 'No trigger of the app consumes this queue' },
+  PICLOUD_ERR_QUEUE_PAYLOAD_TOO_LARGE: { status: 413, message: 'The message payload is over the size limit' },
+  PICLOUD_ERR_DEAD_LETTER_NOT_FOUND: { status: 404, message: 'No such dead letter' },
+  PICLOUD_ERR_DEAD_LETTER_REPLAYED: { status: 409, message: 'This dead letter has already been replayed' },
   PICLOUD_ERR_LOG_NOT_FOUND: { status: 404, message: 'No such execution log' },
+  PICLOUD_ERR_KV_NOT_FOUND: { status: 404, message: 'No such KV entry' },
+  PICLOUD_ERR_KV_INVALID: { status: 400, message: 'Not a valid KV collection, key, value or TTL' },
+  PICLOUD_ERR_KV_VALUE_TOO_LARGE: { status: 413, message: 'The KV value is over the size limit' },
   PICLOUD_ERR_HOST_UNKNOWN: { status: 404, message: 'No app answers for this host' },
   PICLOUD_ERR_ROUTE_NO_MATCH: { status: 404, message: 'No route of this app matches' },
   PICLOUD_ERR_SCRIPT_RUNTIME: { status: 500, message: 'The script failed' },
@@ -87,6 +107,11 @@ export const ERROR_CATALOGUE = {
   PICLOUD_ERR_AUTH_ACCOUNT_IN_USE: { status: 409, message: 'This admin account cannot be deleted' },
   PICLOUD_ERR_TOKEN_NOT_FOUND: { status: 404, message: 'No such API token' },
   PICLOUD_ERR_CORS_ORIGIN: { status: 403, message: 'This origin may not call the app from a browser' },
+  PICLOUD_ERR_SECRET_NOT_FOUND: { status: 404, message: 'The app has no such secret' },
+  PICLOUD_ERR_SECRET_KEY_UNUSABLE: {
+    status: 500,
+    message: 'The secrets key file in the data folder cannot be used',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** A stable, documented error code. */

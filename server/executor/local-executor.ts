@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionJob, ExecutionReport, ExecutorClient } from '../contracts/executor.js';
+import type { ScriptServices } from '../contracts/script-services.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -13,14 +14,21 @@ export interface LocalExecutorOptions {
   workers: number;
   /** Heap limit per worker, MiB. */
   memoryLimitMb: number;
+  /** Compiled modules each worker keeps for `import` (default 256). */
+  moduleCacheSize?: number;
   onWorkerExit?: (reason: string) => void;
+  /**
+   * The data-plane services scripts reach with `kv::`, `secret::`, `http::`, `queue::` (the manager's);
+   * without them every such call fails with `SERVICE_UNAVAILABLE`.
+   */
+  services?: ScriptServices;
 }
 
 /**
  * Worker threads need JavaScript. From dist/ the worker sits next to this file; when this module runs
  * from TypeScript sources (tests), the compiled copy in dist/ is used (`npm run build` makes it).
  */
-function workerFile(): URL | string {
+export function scriptWorkerFile(): URL | string {
   const here = new URL('./script-worker.js', import.meta.url);
   if (!import.meta.url.endsWith('.ts')) return here;
   const compiled = join(PACKAGE_ROOT, 'dist', 'server', 'executor', 'script-worker.js');
@@ -29,16 +37,24 @@ function workerFile(): URL | string {
   return compiled;
 }
 
-/** Runs scripts in this process's worker pool. */
+/**
+ * Runs scripts in this process's worker pool.
+ *
+ * @example
+ * const executor = new LocalExecutorClient({ workers: 4, memoryLimitMb: 128, services });
+ * const report = await executor.execute(job);
+ */
 export class LocalExecutorClient implements ExecutorClient {
   private readonly pool: WorkerPool;
 
   constructor(options: LocalExecutorOptions) {
     this.pool = new WorkerPool({
       size: options.workers,
-      workerFile: workerFile(),
+      workerFile: scriptWorkerFile(),
       memoryLimitMb: options.memoryLimitMb,
+      moduleCacheSize: options.moduleCacheSize,
       onWorkerExit: options.onWorkerExit,
+      services: options.services,
     });
   }
 

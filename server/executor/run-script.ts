@@ -9,9 +9,12 @@ import type {
   ExecutionLimits,
   ExecutionReport,
 } from '../contracts/executor.js';
+import type { SyncServiceClient } from '../contracts/script-services.js';
 import { type AST, Engine, isRhaiError, type RhaiError, Scope } from '../rhai/index.js';
 import { SDK_VERSION } from '../version.js';
+import { ModuleCache } from './module-resolver.js';
 import { bodyBytes, ResponseShapeError, toScriptResponse } from './script-response.js';
+import { registerSdkModules, ScriptServiceError, ServiceBinding } from './sdk/index.js';
 
 /** Error kinds that mean "the script hit a sandbox limit". */
 const LIMIT_KINDS = new Set([
@@ -26,8 +29,18 @@ const LIMIT_KINDS = new Set([
 export class ScriptRunner {
   private readonly engines = new Map<string, { engine: Engine; output: OutputBuffer }>();
   private readonly compiled = new Map<string, AST>();
+  /** The services of the run in progress, shared by every engine's SDK modules. */
+  private readonly services = new ServiceBinding();
 
-  constructor(private readonly cacheSize = 256) {}
+  /** Compiled modules for `import` (by id and version). */
+  private readonly modules: ModuleCache;
+
+  constructor(
+    private readonly cacheSize = 256,
+    moduleCacheSize = 256,
+  ) {
+    this.modules = new ModuleCache(moduleCacheSize);
+  }
 
   private engineFor(limits: ExecutionLimits) {
     const key = `${limits.maxOperations}/${limits.maxCallLevels}/${limits.maxStringSize}/${limits.maxArraySize}/${limits.maxMapSize}`;
@@ -45,6 +58,7 @@ export class ScriptRunner {
         onPrint: (text) => output.write(text),
         onDebug: (text) => output.write(text),
       });
+      registerSdkModules(engine, this.services);
       entry = { engine, output };
       this.engines.set(key, entry);
     }
@@ -66,10 +80,16 @@ export class ScriptRunner {
     return ast;
   }
 
-  /** Runs the job. Never throws. */
-  run(job: ExecutionJob): ExecutionReport {
+  /**
+   * Runs the job. Never throws. `services` answers the script's `kv::`, `http::`… calls (without it
+   * they fail with `SERVICE_UNAVAILABLE`).
+   */
+  run(job: ExecutionJob, services?: SyncServiceClient): ExecutionReport {
     const started = performance.now();
+    const deadline = Date.now() + job.limits.timeoutMs;
     const { engine, output } = this.engineFor(job.limits);
+    // Always replaced: a job sees only its own modules, never those of the previous job.
+    engine.setModuleResolver(this.modules.resolverFor(engine, job.modules));
     output.reset(job.limits.maxOutputBytes);
     const stats = { operations: 0 };
     const finish = (result: ExecutionReport['result']): ExecutionReport => ({
@@ -78,14 +98,16 @@ export class ScriptRunner {
       output: output.text(),
       durationMs: performance.now() - started,
     });
+    this.services.begin(services ?? null, deadline);
     try {
       const ast = this.compile(engine, job);
       const scope = new Scope();
-      scope.pushConstant('ctx', { ...job.request, sdk_version: SDK_VERSION });
-      const value = engine.evalRaw(ast, scope, {
-        deadline: Date.now() + job.limits.timeoutMs,
-        stats,
-      } as never);
+      scope.pushConstant('ctx', {
+        ...job.request,
+        trigger: job.request.trigger ?? { kind: 'http' },
+        sdk_version: SDK_VERSION,
+      });
+      const value = engine.evalRaw(ast, scope, { deadline, stats } as never);
       const response = toScriptResponse(value);
       if (bodyBytes(response) > job.limits.maxResponseBytes) {
         return finish({
@@ -100,6 +122,8 @@ export class ScriptRunner {
       return finish({ ok: true, response });
     } catch (error) {
       return finish({ ok: false, error: describeFailure(error) });
+    } finally {
+      this.services.end();
     }
   }
 }
@@ -174,6 +198,17 @@ export function describeFailure(error: unknown): ExecutionFailure {
       kind: rhai.kind,
       message: rhai.message,
       ...position,
+    };
+  }
+  if (rhai instanceof ScriptServiceError) {
+    // Not thrown by the script: an SDK function failed (a service, or an invalid argument).
+    return {
+      code: 'PICLOUD_ERR_SCRIPT_RUNTIME',
+      status: 500,
+      kind: rhai.kind,
+      message: rhai.message,
+      ...position,
+      details: { reason: rhai.reason },
     };
   }
   if (rhai.kind === 'ErrorRuntime') return thrownFailure(rhai, position);

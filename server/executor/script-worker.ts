@@ -1,17 +1,26 @@
 /**
  * A script worker thread: runs jobs one at a time with its own Rhai engines and compiled-script
- * cache. A runaway or crashing script can only take this thread down; the pool replaces it.
+ * cache. A runaway or crashing script can only take this thread down; the pool replaces it. Service
+ * calls (`kv::`, `http::`…) go to the main thread through the bridge the pool handed over as
+ * `workerData`.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { ScriptRunner } from './run-script.js';
-import type { FromWorker, ToWorker } from './worker-protocol.js';
+import { BridgeClient } from './service-bridge.js';
+import type { FromWorker, ScriptWorkerData, ToWorker } from './worker-protocol.js';
 
 if (!parentPort) throw new Error('script-worker.js must run in a worker thread');
 const port = parentPort;
-const runner = new ScriptRunner();
+const runner = new ScriptRunner(
+  undefined,
+  (workerData as ScriptWorkerData & { moduleCacheSize?: number }).moduleCacheSize,
+);
+const services = new BridgeClient(workerData as ScriptWorkerData);
 
 port.on('message', (message: ToWorker) => {
-  const report = runner.run(message.job);
+  services.beginRun(message.id, message.deadline);
+  const report = runner.run(message.job, services);
+  services.endRun();
   const body = report.result.ok ? report.result.response.body : null;
   const transfer = body instanceof Uint8Array ? [body.buffer as ArrayBuffer] : [];
   port.postMessage({ type: 'done', id: message.id, report } satisfies FromWorker, transfer);

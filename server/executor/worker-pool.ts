@@ -8,9 +8,14 @@
  * - heavy scripts (recent runs slower than `heavyMs` on average, or stopped by a limit) share all
  *   workers but one, so quick scripts always find a worker even while several runaways burn theirs.
  * A worker that dies (out of memory, crash) fails only its own job and is replaced.
+ *
+ * Each worker has its own service bridge (`service-bridge.ts`): the calls its script makes to
+ * `kv::`, `http::`… are performed here, on the main thread, for the app of the job it is running.
  */
 import { Worker } from 'node:worker_threads';
 import type { ExecutionFailure, ExecutionJob, ExecutionReport } from '../contracts/executor.js';
+import type { ScriptServices } from '../contracts/script-services.js';
+import { BridgeHost } from './service-bridge.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 /** Pool settings. */
@@ -29,6 +34,10 @@ export interface WorkerPoolOptions {
   heavyMs?: number;
   /** Reports worker replacements. */
   onWorkerExit?: (reason: string) => void;
+  /** Performs the scripts' service calls; without it they fail with `SERVICE_UNAVAILABLE`. */
+  services?: ScriptServices;
+  /** Compiled modules each worker keeps for `import` (default 256). */
+  moduleCacheSize?: number;
 }
 
 interface Task {
@@ -45,6 +54,10 @@ interface Slot {
   timer: NodeJS.Timeout | null;
   /** Whether the running task counts against the heavy cap. */
   heavy: boolean;
+  /** Epoch milliseconds: the running task's deadline (its service calls must settle by then). */
+  deadline: number;
+  /** The main thread's end of the worker's service bridge. */
+  bridge: BridgeHost;
 }
 
 /** Weight of the newest run in a script's average cost. */
@@ -79,10 +92,27 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
+    // Calls act for the app of the task that made them, and only while that task is the current one.
+    const bridge = new BridgeHost(this.options.services, (run) =>
+      slot.task !== null && slot.taskId === run
+        ? { appId: slot.task.job.request.app.id, deadline: slot.deadline }
+        : null,
+    );
     const worker = new Worker(this.options.workerFile, {
       resourceLimits: { maxOldGenerationSizeMb: this.options.memoryLimitMb, maxYoungGenerationSizeMb: 16 },
+      workerData: { ...bridge.workerData, moduleCacheSize: this.options.moduleCacheSize },
+      transferList: bridge.transferList,
     });
-    const slot: Slot = { worker, ready: false, task: null, taskId: 0, timer: null, heavy: false };
+    const slot: Slot = {
+      worker,
+      ready: false,
+      task: null,
+      taskId: 0,
+      timer: null,
+      heavy: false,
+      deadline: 0,
+      bridge,
+    };
     worker.on('message', (message: FromWorker) => this.onMessage(slot, message));
     worker.on('error', (error) => this.onExit(slot, error.message));
     worker.on('exit', (code) => this.onExit(slot, `exit code ${code}`));
@@ -161,10 +191,11 @@ export class WorkerPool {
     slot.heavy = this.isHeavy(scriptId);
     if (slot.heavy) this.heavyRunning += 1;
     slot.worker.ref();
+    slot.deadline = Date.now() + task.job.limits.timeoutMs;
     slot.timer = setTimeout(
       () => {
-        // The engine checks its deadline between operations; a worker still busy past the grace period
-        // is stuck somewhere the engine cannot interrupt. Kill it.
+        // The engine checks its deadline between operations, and a service call waits at most until it;
+        // a worker still busy past the grace period is stuck somewhere neither can interrupt. Kill it.
         this.finish(
           slot,
           failure(
@@ -180,7 +211,12 @@ export class WorkerPool {
       },
       task.job.limits.timeoutMs + (this.options.graceMs ?? 1_000),
     );
-    slot.worker.postMessage({ type: 'run', id: slot.taskId, job: task.job } satisfies ToWorker);
+    slot.worker.postMessage({
+      type: 'run',
+      id: slot.taskId,
+      job: task.job,
+      deadline: slot.deadline,
+    } satisfies ToWorker);
   }
 
   private finish(slot: Slot, report: ExecutionReport): void {
@@ -229,6 +265,7 @@ export class WorkerPool {
       );
     }
     this.slots.splice(index, 1);
+    slot.bridge.close();
     if (!this.closed) {
       this.options.onWorkerExit?.(reason);
       this.slots.push(this.spawn());
@@ -240,6 +277,7 @@ export class WorkerPool {
     const index = this.slots.indexOf(slot);
     if (index === -1) return;
     this.slots.splice(index, 1);
+    slot.bridge.close();
     void slot.worker.terminate();
     if (!this.closed) {
       this.options.onWorkerExit?.(reason);
@@ -276,6 +314,7 @@ export class WorkerPool {
             ),
           );
         }
+        slot.bridge.close();
         await slot.worker.terminate();
       }),
     );

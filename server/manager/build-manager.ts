@@ -1,6 +1,7 @@
 /**
  * The manager: PiCloud's control plane and the only writer to the database. Assembles the admin API
- * (`/admin/*` under the versioned prefix) and the execution-log writer the orchestrator reports to.
+ * (`/admin/*` under the versioned prefix), the execution-log writer the orchestrator reports to, and
+ * the script services (`kv::` …) the executor calls on behalf of running scripts.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { appApi } from './apps/app-api.js';
@@ -12,11 +13,23 @@ import { authApi } from './auth/auth-api.js';
 import { type AuthOptions, AuthService } from './auth/auth-service.js';
 import { tokenApi } from './auth/token-api.js';
 import { domainApi } from './domains/domain-api.js';
+import { kvApi } from './kv/kv-api.js';
+import { kvHandler } from './kv/kv-service.js';
+import { KvStore } from './kv/kv-store.js';
 import { logApi } from './logs/log-api.js';
 import { ExecutionLogWriter } from './logs/log-writer.js';
 import type { ManagerDeps } from './manager-deps.js';
 import { routeApi } from './routes/route-api.js';
 import { scriptApi } from './scripts/script-api.js';
+import { redactRecords } from './secrets/redact-secrets.js';
+import { secretApi } from './secrets/secret-api.js';
+import { SecretKeyring } from './secrets/secret-key.js';
+import { secretHandler } from './secrets/secret-service.js';
+import { SecretStore } from './secrets/secret-store.js';
+import { httpHandler } from './services/http-service.js';
+import { ScriptServiceRegistry, type ServiceErrorReporter } from './services/script-services.js';
+import { triggerApi } from './triggers/trigger-api.js';
+import { TriggerService } from './triggers/trigger-service.js';
 
 /** Manager settings. */
 export interface ManagerOptions extends AuthOptions {
@@ -26,6 +39,16 @@ export interface ManagerOptions extends AuthOptions {
   logRetentionDays: number;
   /** Reports background failures (log writes). */
   onError?: (error: Error) => void;
+  /** Largest KV value, as JSON text in bytes (default 65536). */
+  kvMaxValueBytes?: number;
+  /** Reports unexpected failures of script-service calls (the script sees only `INTERNAL`). */
+  onServiceError?: ServiceErrorReporter;
+  /** The data folder: holds `secrets.key`, which encrypts the apps' secrets. */
+  dataDir: string;
+  /** Longest outbound HTTP request of a script, in ms (default 10000). */
+  outboundTimeoutMs?: number;
+  /** Largest response body of an outbound HTTP request, in bytes (default 1 MiB). */
+  outboundMaxResponseBytes?: number;
 }
 
 /** A running manager. */
@@ -38,19 +61,48 @@ export interface Manager {
   auth: AuthService;
   /** Where invocations are recorded. */
   logWriter: ExecutionLogWriter;
-  /** Writes pending logs. */
+  /**
+   * What answers scripts' `kv::` (and, once registered by their modules, `queue::`, `secret::`,
+   * `http::`) calls; given to the executor.
+   */
+  scriptServices: ScriptServiceRegistry;
+  /**
+   * Cron and queue triggers: the appliance starts this process's scheduler with the orchestrator's
+   * runner (`triggers.start`) and stops it before the executor closes.
+   */
+  triggers: TriggerService;
+  /** Stops the trigger scheduler, writes pending logs. */
   close(): Promise<void>;
 }
 
 /** Creates the manager. */
 export function createManager(deps: ManagerDeps, options: ManagerOptions): Manager {
+  const secrets = new SecretStore(deps.db, new SecretKeyring(options.dataDir));
   const logWriter = new ExecutionLogWriter(deps.db, {
     retentionCount: options.logRetentionCount,
     retentionDays: options.logRetentionDays,
     onError: options.onError,
+    // A script may print or throw one of its secrets: the log keeps a mask instead.
+    redact: (batch) => redactRecords(batch, (appIds) => secrets.values(appIds)),
   });
   const auth = new AuthService(deps.db, options);
   const context = { ...deps, locate: appLocators(deps.db) };
+  const kv = new KvStore(deps.db, {
+    maxValueBytes: options.kvMaxValueBytes ?? 64 * 1024,
+    onError: (error) => options.onServiceError?.(error, { appId: '', service: 'kv', op: 'sweep' }),
+  });
+  const scriptServices = new ScriptServiceRegistry({ onError: options.onServiceError });
+  scriptServices.register('kv', kvHandler(kv));
+  scriptServices.register('secret', secretHandler(secrets));
+  const triggers = new TriggerService(deps.db);
+  scriptServices.register('queue', triggers.queueService);
+  scriptServices.register(
+    'http',
+    httpHandler(deps.db, {
+      timeoutMs: options.outboundTimeoutMs ?? 10_000,
+      maxResponseBytes: options.outboundMaxResponseBytes ?? 1024 * 1024,
+    }),
+  );
   return {
     apiPlugins: [
       authApi(auth),
@@ -62,10 +114,18 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
       scriptApi(context),
       routeApi(context),
       logApi(context, logWriter),
+      kvApi(context, kv),
+      secretApi(context, secrets),
+      triggerApi(context, triggers),
     ] as FastifyPluginAsync[],
     accessControl: accessControl(auth),
     auth,
     logWriter,
-    close: () => logWriter.flush(),
+    scriptServices,
+    triggers,
+    close: async () => {
+      await triggers.stop();
+      await logWriter.flush();
+    },
   };
 }

@@ -9,9 +9,12 @@ import type { Database } from '../db/schema.js';
 /** The NOTIFY channel. */
 export const CHANGE_CHANNEL = 'picloud_changes';
 
-/** What changed. `app` is the app id; `script` a script id when one script's code changed. */
+/**
+ * What changed. `app` is the app id; `script` a script id when one script's code changed. `triggers`:
+ * an app's cron or queue triggers (the trigger scheduler follows it; routing does not need it).
+ */
 export interface Change {
-  topic: 'apps' | 'domains' | 'scripts' | 'routes';
+  topic: 'apps' | 'domains' | 'scripts' | 'routes' | 'triggers';
   app: string;
   script?: string;
 }

@@ -15,6 +15,7 @@ import type { Database } from '../db/schema.js';
 import { PicloudError } from '../errors/catalogue.js';
 import type { CustomRouteHandler } from '../http/routes/catch-all.js';
 import type { ExecutionLogSink } from '../manager/logs/execution-record.js';
+import type { TriggerRunner } from '../manager/triggers/trigger-runner.js';
 import { hostFromHeader } from '../routing/host-claim.js';
 import type { Scope } from '../security/scopes.js';
 import {
@@ -28,7 +29,8 @@ import {
 import { dispatchToScript } from './dispatch.js';
 import { installScriptBodyParsers } from './request-body.js';
 import { RoutingCache } from './routing-cache.js';
-import type { RouteTarget, RoutingSnapshot } from './routing-snapshot.js';
+import { type RouteTarget, type RoutingSnapshot, withModules } from './routing-snapshot.js';
+import { createTriggerRunner } from './trigger-dispatch.js';
 
 /** What the orchestrator needs. */
 export interface OrchestratorDeps {
@@ -52,6 +54,13 @@ export interface Orchestrator {
   apiPlugin: FastifyPluginAsync;
   customRoutes: CustomRouteHandler;
   routing: RoutingCache;
+  /**
+   * The executor with each job completed by the modules its script imports (from the routing
+   * snapshot): what anything else that runs scripts (triggers) should call.
+   */
+  executor: ExecutorClient;
+  /** Runs a script for a cron or queue trigger (given to the manager's trigger scheduler). */
+  runTriggered: TriggerRunner;
   close(): Promise<void>;
 }
 
@@ -97,6 +106,11 @@ async function answerPreflight(
 export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orchestrator> {
   const routing = new RoutingCache(deps.db, deps.connectionString, deps.log);
   await routing.start();
+  const executor: ExecutorClient = {
+    execute: (job) => deps.executor.execute(withModules(routing.snapshot, job)),
+    close: () => deps.executor.close(),
+  };
+  const dispatchDeps = { ...deps, executor };
 
   /**
    * Lets a call to a route that requires a token through, or throws its 401/403. Only the Authorization
@@ -143,7 +157,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
       const app = snapshot.apps.get(script.appId);
       if (!app) throw new PicloudError('PICLOUD_ERR_SCRIPT_NOT_FOUND', `No script with id ${id}`);
       // The caller's token was checked by access control; the script does not get it.
-      return dispatchToScript(deps, request, reply, {
+      return dispatchToScript(dispatchDeps, request, reply, {
         app,
         script,
         params: {},
@@ -186,7 +200,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
       if (target.requiredScope !== null) await authorize(request, reply, appId, target.requiredScope);
       const params: Record<string, string> = {};
       for (const [name, value] of Object.entries(found.params)) if (value !== undefined) params[name] = value;
-      await dispatchToScript(deps, request, reply, {
+      await dispatchToScript(dispatchDeps, request, reply, {
         app,
         script,
         params,
@@ -216,6 +230,8 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     apiPlugin,
     customRoutes,
     routing,
+    executor,
+    runTriggered: createTriggerRunner({ ...dispatchDeps, routing }),
     close: () => routing.close(),
   };
 }

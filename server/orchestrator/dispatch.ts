@@ -86,7 +86,10 @@ export async function dispatchToScript(
       name: target.script.name,
       source: target.script.source,
     },
-    request: scriptRequest(request, target.app, target.params, target.tokenChecked === true),
+    request: {
+      ...scriptRequest(request, target.app, target.params, target.tokenChecked === true),
+      trigger: { kind: target.trigger === 'execute' ? 'execute' : 'http' },
+    },
     limits: deps.limits,
   };
   const report = await deps.executor.execute(job);

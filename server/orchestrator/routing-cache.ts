@@ -95,6 +95,8 @@ export class RoutingCache {
 
   /** Queues a refresh: null means "anything may have changed". */
   private onChange(change: Change | null): void {
+    // Triggers are the scheduler's business: nothing in the routing tables depends on them.
+    if (change?.topic === 'triggers') return;
     if (change?.topic === 'scripts' && change.script) this.pendingScripts.add(change.script);
     else this.pendingFull = true;
     this.refreshing ??= Promise.resolve().then(() => this.refresh());

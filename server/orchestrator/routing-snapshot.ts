@@ -1,10 +1,12 @@
 /**
  * Everything the orchestrator needs to route a request without touching the database: which app
- * answers for a host, each app's routes (a find-my-way router per app), and the live source of every
- * endpoint script. Loaded in one read; rebuilt when the manager announces a change.
+ * answers for a host, each app's routes (a find-my-way router per app), the live source of every
+ * script, and which modules each script imports. Loaded in one read; rebuilt when the manager
+ * announces a change.
  */
 import FindMyWay, { type HTTPVersion, type Instance } from 'find-my-way';
 import type { Kysely } from 'kysely';
+import type { ExecutionJob, ModuleSource } from '../contracts/executor.js';
 import type { Database } from '../db/schema.js';
 import { HostTable } from '../routing/host-claim.js';
 import type { Scope } from '../security/scopes.js';
@@ -18,7 +20,7 @@ export interface RoutedApp {
   corsOrigins: CorsOrigins | null;
 }
 
-/** The live version of an endpoint script. */
+/** The live version of a script. */
 export interface LiveScript {
   id: string;
   appId: string;
@@ -42,11 +44,58 @@ export interface RoutingSnapshot {
   hosts: HostTable<string>;
   routers: Map<string, Instance<HTTPVersion.V1>>;
   scripts: Map<string, LiveScript>;
+  /** Script id → the ids of the modules it imports directly (the manager's `script_imports`). */
+  imports: Map<string, string[]>;
+}
+
+/** Groups `script_imports` rows by importer. */
+function importsByScript(rows: { script_id: string; imported_script_id: string }[]): Map<string, string[]> {
+  const imports = new Map<string, string[]>();
+  for (const row of rows) {
+    const list = imports.get(row.script_id);
+    if (list) list.push(row.imported_script_id);
+    else imports.set(row.script_id, [row.imported_script_id]);
+  }
+  return imports;
+}
+
+/**
+ * The modules a script needs, by the name its `import`s use: the transitive closure of its imports,
+ * each at its live version. Undefined when it imports nothing (the common case costs one lookup).
+ * Computed when a job is built, so a module saved a moment ago is what the next run imports.
+ */
+export function modulesFor(
+  snapshot: RoutingSnapshot,
+  scriptId: string,
+): Record<string, ModuleSource> | undefined {
+  const direct = snapshot.imports.get(scriptId);
+  if (direct === undefined) return undefined;
+  const appId = snapshot.scripts.get(scriptId)?.appId;
+  const modules: Record<string, ModuleSource> = {};
+  const seen = new Set<string>([scriptId]);
+  const pending = [...direct];
+  while (pending.length > 0) {
+    const id = pending.pop() as string;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const module = snapshot.scripts.get(id);
+    // The manager keeps imports within the app and to modules; a snapshot mid-reload may lag behind.
+    if (module?.kind !== 'module' || module.appId !== appId) continue;
+    modules[module.name] = { id: module.id, version: module.version, source: module.source };
+    pending.push(...(snapshot.imports.get(id) ?? []));
+  }
+  return modules;
+}
+
+/** The job with the modules its script imports (unchanged when it imports none). */
+export function withModules(snapshot: RoutingSnapshot, job: ExecutionJob): ExecutionJob {
+  const modules = modulesFor(snapshot, job.script.id);
+  return modules === undefined ? job : { ...job, modules };
 }
 
 /** Builds a snapshot from the database. */
 export async function loadRoutingSnapshot(db: Kysely<Database>): Promise<RoutingSnapshot> {
-  const [apps, domains, routes, scripts] = await Promise.all([
+  const [apps, domains, routes, scripts, imports] = await Promise.all([
     db.selectFrom('apps').select(['id', 'slug', 'cors_origins']).execute(),
     db.selectFrom('app_domains').select(['app_id', 'pattern', 'kind']).execute(),
     db
@@ -54,6 +103,7 @@ export async function loadRoutingSnapshot(db: Kysely<Database>): Promise<Routing
       .select(['id', 'app_id', 'script_id', 'methods', 'path', 'host', 'required_scope'])
       .execute(),
     db.selectFrom('scripts').select(['id', 'app_id', 'name', 'current_version', 'source', 'kind']).execute(),
+    db.selectFrom('script_imports').select(['script_id', 'imported_script_id']).execute(),
   ]);
   const hosts = new HostTable<string>();
   for (const domain of domains) hosts.add(domain, domain.app_id);
@@ -97,20 +147,34 @@ export async function loadRoutingSnapshot(db: Kysely<Database>): Promise<Routing
         },
       ]),
     ),
+    imports: importsByScript(imports),
   };
 }
 
-/** Reloads one script into a snapshot (a save changes only that script). */
+/**
+ * Reloads one script into a snapshot (a save changes only that script, and its own imports). Its
+ * importers need nothing: their modules are looked up by id when their next job is built.
+ */
 export async function reloadScript(
   db: Kysely<Database>,
   snapshot: RoutingSnapshot,
   scriptId: string,
 ): Promise<void> {
-  const s = await db
-    .selectFrom('scripts')
-    .select(['id', 'app_id', 'name', 'current_version', 'source', 'kind'])
-    .where('id', '=', scriptId)
-    .executeTakeFirst();
+  const [s, imports] = await Promise.all([
+    db
+      .selectFrom('scripts')
+      .select(['id', 'app_id', 'name', 'current_version', 'source', 'kind'])
+      .where('id', '=', scriptId)
+      .executeTakeFirst(),
+    db
+      .selectFrom('script_imports')
+      .select(['script_id', 'imported_script_id'])
+      .where('script_id', '=', scriptId)
+      .execute(),
+  ]);
+  const direct = importsByScript(imports).get(scriptId);
+  if (s && direct) snapshot.imports.set(scriptId, direct);
+  else snapshot.imports.delete(scriptId);
   if (s)
     snapshot.scripts.set(s.id, {
       id: s.id,

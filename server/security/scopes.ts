@@ -13,7 +13,9 @@ export const SCOPES = {
   'logs:read': 'Read execution logs and follow the live tail',
   'kv:read': 'Browse KV entries',
   'kv:write': 'Change and delete KV entries',
-  'endpoints:invoke': 'Run scripts by id and call routes that require a token',
+  'secrets:write': 'Set, rotate and delete secrets (values are never readable)',
+  'endpoints:invoke':
+    'Run scripts by id, call routes that require a token, post queue messages, replay dead letters',
   'audit:read': 'Read the audit log',
   'cluster:admin': 'Manage cluster nodes',
   admin: 'Everything, including API tokens',

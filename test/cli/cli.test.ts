@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { latestSchemaVersion, readMigrations } from '../../server/db/migrator.js';
 import { MIGRATIONS_DIR } from '../../server/paths.js';
-import { PRODUCT_VERSION } from '../../server/version.js';
+import { PRODUCT_VERSION, SDK_VERSION } from '../../server/version.js';
 import {
   killLeftoverApplianceProcesses,
   runCli,
@@ -27,12 +27,14 @@ describe('picloud version', () => {
   it('prints every surface version', async () => {
     const { code, stdout } = await runCli(['version'], {});
     expect(code).toBe(0);
-    expect(stdout.trim()).toBe(`picloud ${PRODUCT_VERSION} (sdk 1.0, api v1, schema ${schema}, wire v1)`);
+    expect(stdout.trim()).toBe(
+      `picloud ${PRODUCT_VERSION} (sdk ${SDK_VERSION}, api v1, schema ${schema}, wire v1)`,
+    );
   });
 
   it('--json is machine-readable', async () => {
     const { stdout } = await runCli(['version', '--json'], {});
-    expect(JSON.parse(stdout)).toEqual({ product: PRODUCT_VERSION, sdk: '1.0', api: 1, schema, wire: 1 });
+    expect(JSON.parse(stdout)).toEqual({ product: PRODUCT_VERSION, sdk: '1.1', api: 1, schema, wire: 1 });
   });
 });
 

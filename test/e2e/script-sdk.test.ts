@@ -77,7 +77,7 @@ describe('ctx', () => {
       agent: 'tests',
       app: 'sdk',
       has_id: true,
-      sdk: '1.0',
+      sdk: '1.1',
     });
   });
 

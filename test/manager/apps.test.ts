@@ -54,6 +54,7 @@ describe('create', () => {
           description: '',
           domains: [],
           cors_origins: [],
+          http_allow_hosts: [],
           created_at: expect.stringMatching(ISO),
           updated_at: expect.stringMatching(ISO),
         });

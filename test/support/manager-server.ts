@@ -5,6 +5,9 @@
  * LISTEN connection on the change channel (to see what each write announced), a reset back to a
  * freshly migrated install, and small helpers that create fixtures through the API itself.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RouteOptions } from 'fastify';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -32,6 +35,8 @@ export const MANAGER_TABLES = [
   'script_versions',
   'routes',
   'execution_logs',
+  'kv_entries',
+  'app_secrets',
 ] as const;
 /** One of {@link MANAGER_TABLES}. */
 export type ManagerTable = (typeof MANAGER_TABLES)[number];
@@ -46,6 +51,8 @@ const ORDER: Record<ManagerTable, string> = {
   script_versions: 'script_id, version',
   routes: 'id',
   execution_logs: 'id',
+  kv_entries: 'app_id, collection, key',
+  app_secrets: 'app_id, name',
 };
 
 /** HTTP methods the admin API uses. */
@@ -72,6 +79,8 @@ export interface ChangeListener {
 /** A server with the manager on a fresh database. */
 export interface ManagerTestServer extends PicloudServer {
   database: TestDatabase;
+  /** The manager's data folder (a fresh temporary one unless the options name one; holds `secrets.key`). */
+  dataDir: string;
   /** Kysely over the server's own pool (what the manager writes with). */
   db: Kysely<Database>;
   manager: Manager;
@@ -145,6 +154,8 @@ export async function createManagerTestServer({
   const pool = createPool(database.url, () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const backgroundErrors: Error[] = [];
+  const ownDataDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'picloud-manager-')) : null;
+  const dataDir = options.dataDir ?? (ownDataDir as string);
   const manager = createManager(
     { db, scriptChecker: createScriptChecker() },
     {
@@ -155,6 +166,7 @@ export async function createManagerTestServer({
       auditRetentionDays: 365,
       onError: (error) => backgroundErrors.push(error),
       ...options,
+      dataDir,
     },
   );
   const server = await buildServer({
@@ -258,6 +270,7 @@ export async function createManagerTestServer({
   const testServer: ManagerTestServer = {
     ...server,
     database,
+    dataDir,
     db,
     manager,
     changes,
@@ -304,6 +317,7 @@ export async function createManagerTestServer({
       await listener.end();
       await db.destroy();
       await database.drop();
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
       if (backgroundErrors.length > 0) throw backgroundErrors[0];
     },
   };

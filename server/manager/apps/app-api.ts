@@ -1,10 +1,12 @@
 /**
  * `/api/v1/admin/apps`: create, list, read (by id or slug), update (including slug renames with the
  * two-step `slug:check`, then `force` to take over a retired slug, and the browser origins allowed to
- * call the app's endpoints, `cors_origins`) and delete apps.
+ * call the app's endpoints, `cors_origins`, and the hosts its scripts may call, `http_allow_hosts`) and
+ * delete apps.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { MAX_ALLOW_HOSTS } from '../../outbound/host-policy.js';
 import { appFromParam } from '../app-param.js';
 import type { ManagerContext } from '../manager-deps.js';
 import { AppParam, ErrorSchema, PageOf, PageQuerySchema, Slug } from '../schemas.js';
@@ -34,6 +36,10 @@ const AppSchema = Type.Object(
     cors_origins: Type.Array(Type.String(), {
       description: "origins allowed to call the app's endpoints from a browser ('*': any); empty: no CORS",
     }),
+    http_allow_hosts: Type.Array(Type.String(), {
+      description:
+        "hosts the app's scripts may call with http::; empty: any host except this appliance and link-local addresses",
+    }),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
   },
@@ -51,6 +57,18 @@ const CorsOrigins = Type.Array(
   {
     maxItems: MAX_CORS_ORIGINS,
     description: "origins allowed to call the app's endpoints from a browser; replaces the list",
+  },
+);
+const HttpAllowHosts = Type.Array(
+  Type.String({
+    minLength: 1,
+    maxLength: 300,
+    description: 'a name (api.example.com), *.suffix, an IP address or a CIDR (192.168.1.0/24)',
+  }),
+  {
+    maxItems: MAX_ALLOW_HOSTS,
+    description:
+      "hosts the app's scripts may call with http::; replaces the list ([]: any host except this appliance and link-local addresses)",
   },
 );
 const tags = ['apps'];
@@ -85,6 +103,7 @@ export function appApi({ db, locate }: ManagerContext): FastifyPluginAsyncTypebo
               name: Name,
               description: Type.Optional(Description),
               cors_origins: Type.Optional(CorsOrigins),
+              http_allow_hosts: Type.Optional(HttpAllowHosts),
               force: Type.Optional(Type.Boolean()),
             },
             { additionalProperties: false },
@@ -126,6 +145,7 @@ export function appApi({ db, locate }: ManagerContext): FastifyPluginAsyncTypebo
               name: Type.Optional(Name),
               description: Type.Optional(Description),
               cors_origins: Type.Optional(CorsOrigins),
+              http_allow_hosts: Type.Optional(HttpAllowHosts),
               force: Type.Optional(Type.Boolean({ description: 'take over a slug another app retired' })),
             },
             { additionalProperties: false },

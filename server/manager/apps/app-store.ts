@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AppsTable, Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
+import { MAX_ALLOW_HOSTS, parseHostEntry } from '../../outbound/host-policy.js';
 import { announce } from '../change-feed.js';
 import { isUniqueViolation } from '../db-errors.js';
 import { isUuid } from '../ids.js';
@@ -23,6 +24,8 @@ export interface AppView {
   domains: { id: string; pattern: string; kind: 'exact' | 'wildcard' }[];
   /** Origins allowed to call the app's endpoints from a browser (`*`: any); empty: no CORS by PiCloud. */
   cors_origins: string[];
+  /** Hosts the app's scripts may call with `http::` (see server/outbound/host-policy.ts); empty: the default rules. */
+  http_allow_hosts: string[];
   created_at: string;
   updated_at: string;
 }
@@ -92,6 +95,7 @@ export async function viewApps(db: Db, apps: Selectable<AppsTable>[]): Promise<A
       .filter((d) => d.app_id === app.id)
       .map(({ id, pattern, kind }) => ({ id, pattern, kind })),
     cors_origins: app.cors_origins,
+    http_allow_hosts: app.http_allow_hosts,
     created_at: app.created_at.toISOString(),
     updated_at: app.updated_at.toISOString(),
   }));
@@ -173,6 +177,31 @@ export function normaliseCorsOrigins(input: readonly string[]): string[] {
     );
   }
   return [...origins];
+}
+
+/**
+ * Normalises an `http_allow_hosts` list (canonical entries, duplicates dropped), or throws
+ * PICLOUD_ERR_HTTP_VALIDATION naming each bad entry.
+ */
+export function normaliseAllowHosts(input: readonly string[]): string[] {
+  const problems: { in: 'body'; path: string; message: string }[] = [];
+  const hosts = new Set<string>();
+  input.forEach((value, index) => {
+    const parsed = parseHostEntry(value);
+    if ('text' in parsed) hosts.add(parsed.text);
+    else problems.push({ in: 'body', path: `/http_allow_hosts/${index}`, message: parsed.error });
+  });
+  if (input.length > MAX_ALLOW_HOSTS) {
+    problems.push({ in: 'body', path: '/http_allow_hosts', message: `at most ${MAX_ALLOW_HOSTS} hosts` });
+  }
+  if (problems.length > 0) {
+    throw new PicloudError(
+      'PICLOUD_ERR_HTTP_VALIDATION',
+      `Invalid body: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
+      problems,
+    );
+  }
+  return [...hosts];
 }
 
 /** Whether a slug is free for `appId` (or for a new app), and if not, why. */
@@ -260,6 +289,8 @@ export interface NewApp {
   description?: string;
   /** Allowed browser origins (see {@link normaliseCorsOrigin}). */
   cors_origins?: string[];
+  /** Hosts the app's scripts may call (see {@link normaliseAllowHosts}). */
+  http_allow_hosts?: string[];
   force?: boolean;
 }
 
@@ -267,12 +298,19 @@ export interface NewApp {
 export async function createApp(db: Kysely<Database>, input: NewApp): Promise<AppView> {
   const slug = input.slug.toLowerCase();
   const corsOrigins = normaliseCorsOrigins(input.cors_origins ?? []);
+  const allowHosts = normaliseAllowHosts(input.http_allow_hosts ?? []);
   return claimingSlug(db, slug, undefined, () =>
     db.transaction().execute(async (trx) => {
       await claimSlug(trx, slug, undefined, input.force ?? false);
       const app = await trx
         .insertInto('apps')
-        .values({ slug, name: input.name, description: input.description ?? '', cors_origins: corsOrigins })
+        .values({
+          slug,
+          name: input.name,
+          description: input.description ?? '',
+          cors_origins: corsOrigins,
+          http_allow_hosts: allowHosts,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
       await announce(trx, { topic: 'apps', app: app.id });
@@ -288,6 +326,8 @@ export interface AppChanges {
   description?: string;
   /** Replaces the allowed browser origins (`[]`: none). */
   cors_origins?: string[];
+  /** Replaces the hosts the app's scripts may call (`[]`: the default rules). */
+  http_allow_hosts?: string[];
   force?: boolean;
 }
 
@@ -295,6 +335,7 @@ export interface AppChanges {
 export async function updateApp(db: Kysely<Database>, id: string, changes: AppChanges): Promise<AppView> {
   const slug = changes.slug?.toLowerCase();
   const corsOrigins = changes.cors_origins && normaliseCorsOrigins(changes.cors_origins);
+  const allowHosts = changes.http_allow_hosts && normaliseAllowHosts(changes.http_allow_hosts);
   return claimingSlug(db, slug, id, () =>
     db.transaction().execute(async (trx) => {
       const app = await requireAppById(trx, id);
@@ -309,6 +350,7 @@ export async function updateApp(db: Kysely<Database>, id: string, changes: AppCh
           ...(changes.name !== undefined ? { name: changes.name } : {}),
           ...(changes.description !== undefined ? { description: changes.description } : {}),
           ...(corsOrigins !== undefined ? { cors_origins: corsOrigins } : {}),
+          ...(allowHosts !== undefined ? { http_allow_hosts: allowHosts } : {}),
           updated_at: new Date(),
         })
         .where('id', '=', app.id)

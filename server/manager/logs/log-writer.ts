@@ -2,7 +2,8 @@
  * Writes execution logs in batches, off the request path: `record()` only appends to a buffer; a flush
  * (when the batch is full, or shortly after the first record of a batch) inserts them in one
  * statement. Retention (count and age) is enforced after flushes, at most once a minute — no timer
- * runs while nothing is logged. Listeners see each batch with its database ids (the live tail).
+ * runs while nothing is logged. Listeners see each batch with its database ids (the live tail). An
+ * optional `redact` step rewrites each batch first (the manager masks the apps' secret values there).
  */
 import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
@@ -28,6 +29,11 @@ export interface LogWriterOptions {
   retentionDays: number;
   /** Reports write failures (the records are dropped: logging must never take the appliance down). */
   onError?: (error: Error) => void;
+  /**
+   * Rewrites a batch before it is stored or shown (masks the apps' secret values); when it fails, the
+   * batch is dropped rather than stored unmasked.
+   */
+  redact?: (batch: ExecutionRecord[]) => Promise<ExecutionRecord[]>;
 }
 
 const PRUNE_INTERVAL_MS = 60_000;
@@ -39,7 +45,8 @@ export class ExecutionLogWriter implements ExecutionLogSink {
   private flushing: Promise<void> = Promise.resolve();
   private lastPrune = 0;
   private readonly events = new EventEmitter();
-  private readonly options: Required<Omit<LogWriterOptions, 'onError'>> & Pick<LogWriterOptions, 'onError'>;
+  private readonly options: Required<Omit<LogWriterOptions, 'onError' | 'redact'>> &
+    Pick<LogWriterOptions, 'onError' | 'redact'>;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -75,8 +82,9 @@ export class ExecutionLogWriter implements ExecutionLogSink {
     return this.flushing;
   }
 
-  private async write(batch: ExecutionRecord[]): Promise<void> {
+  private async write(written: ExecutionRecord[]): Promise<void> {
     try {
+      const batch = this.options.redact ? await this.options.redact(written) : written;
       const rows = await this.db
         .insertInto('execution_logs')
         .values(

@@ -1,6 +1,8 @@
 /**
  * `/api/v1/admin/scripts`: scripts of every app (`?app=` filters), their versions and rollbacks.
  * Saving compiles first; invalid code is a 422 with the engine's diagnostics (message, line, column).
+ * A module is checked for its shape, and every script's imports against the app's modules (see
+ * script-imports.ts and docs/modules.md).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -150,9 +152,9 @@ export function scriptApi({ db, scriptChecker, locate }: ManagerContext): Fastif
         config: { access: { scope: 'scripts:write', app: locate.scriptParam } },
         schema: {
           tags,
-          summary: 'Delete a script, its versions and routes',
+          summary: 'Delete a script, its versions and routes (not a module that others import)',
           params: IdParam,
-          response: { 204: Type.Null(), 404: ErrorSchema },
+          response: { 204: Type.Null(), 404: ErrorSchema, 409: ErrorSchema },
         },
       },
       async (request, reply) => {
@@ -199,7 +201,7 @@ export function scriptApi({ db, scriptChecker, locate }: ManagerContext): Fastif
           summary: 'Make an old version live again (as a new version)',
           params: IdParam,
           body: Type.Object({ version: VersionNumber }, { additionalProperties: false }),
-          response: { 200: ScriptSchema, 404: ErrorSchema, 422: ErrorSchema },
+          response: { 200: ScriptSchema, 404: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema },
         },
       },
       async (request) => rollbackScript(db, scriptChecker, request.params.id, request.body.version),

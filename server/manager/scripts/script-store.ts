@@ -4,6 +4,7 @@
  * version; a rollback appends a copy of an old version, so history is never rewritten.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ScriptImport } from '../../contracts/script-checker.js';
 import type { Database, ScriptKind, ScriptsTable } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { requireAppById } from '../apps/app-store.js';
@@ -12,6 +13,7 @@ import { isUniqueViolation } from '../db-errors.js';
 import { isUuid } from '../ids.js';
 import type { ScriptChecker } from '../manager-deps.js';
 import { decodeCursor, PAGE_LIMITS, type Page, type PageQuery, toPage } from '../pagination.js';
+import { lockAppScripts, refuseIfImported, saveImports } from './script-imports.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -74,20 +76,25 @@ export async function requireScript(
   return row;
 }
 
-/** Refuses source that does not compile, with the engine's diagnostics as details. */
-function compileOrThrow(checker: ScriptChecker, source: string, kind: ScriptKind): void {
-  const diagnostics = checker.check(source, kind);
+/**
+ * Refuses source that does not compile (or a module of the wrong shape), with the engine's diagnostics
+ * as details; returns the script's imports.
+ */
+function compileOrThrow(checker: ScriptChecker, source: string, kind: ScriptKind): ScriptImport[] {
+  const { diagnostics, imports } = checker.analyze(source, kind);
   if (diagnostics.length > 0) {
+    diagnostics.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     const first = diagnostics[0];
     const where = first.line === null ? '' : ` (line ${first.line}, column ${first.column})`;
-    throw new PicloudError(
-      'PICLOUD_ERR_SCRIPT_COMPILE',
-      `The script does not compile: ${first.message}${where}`,
-      {
-        diagnostics,
-      },
-    );
+    const [code, text] =
+      first.kind === 'ModuleShape'
+        ? (['PICLOUD_ERR_MODULE_SHAPE', 'The module has the wrong shape'] as const)
+        : first.kind === 'ImportPath'
+          ? (['PICLOUD_ERR_MODULE_IMPORT', 'The script has an import the manager cannot check'] as const)
+          : (['PICLOUD_ERR_SCRIPT_COMPILE', 'The script does not compile'] as const);
+    throw new PicloudError(code, `${text}: ${first.message}${where}`, { diagnostics });
   }
+  return imports;
 }
 
 function nameTakenError(name: string): PicloudError {
@@ -126,10 +133,11 @@ export async function createScript(
   checker: ScriptChecker,
   input: NewScript,
 ): Promise<ScriptView> {
-  compileOrThrow(checker, input.source, input.kind);
+  const imports = compileOrThrow(checker, input.source, input.kind);
   return guardingName(input.name, () =>
     db.transaction().execute(async (trx) => {
       await requireAppById(trx, input.appId);
+      await lockAppScripts(trx, input.appId);
       if (await nameTaken(trx, input.appId, input.name)) throw nameTakenError(input.name);
       const row = await trx
         .insertInto('scripts')
@@ -152,6 +160,11 @@ export async function createScript(
           message: input.message ?? 'Created',
         })
         .execute();
+      await saveImports(
+        trx,
+        { id: row.id, appId: row.app_id, name: row.name, kind: row.kind, before: null },
+        imports,
+      );
       await announce(trx, { topic: 'scripts', app: row.app_id, script: row.id });
       return view(row);
     }),
@@ -197,6 +210,7 @@ async function appendVersion(
   source: string,
   kind: ScriptKind,
   message: string,
+  imports: readonly ScriptImport[],
   extra: { name?: string; description?: string } = {},
 ): Promise<ScriptView> {
   if (kind === 'module' && script.kind === 'endpoint') {
@@ -211,7 +225,30 @@ async function appendVersion(
         'Routes run this endpoint: delete them before making it a module',
       );
     }
+    // Trigger creation holds the script row FOR SHARE, so the two cannot race.
+    const trigger = await trx
+      .selectFrom('triggers')
+      .select('id')
+      .where('script_id', '=', script.id)
+      .executeTakeFirst();
+    if (trigger) {
+      throw new PicloudError(
+        'PICLOUD_ERR_SCRIPT_KIND_CONFLICT',
+        'Triggers run this endpoint: delete them before making it a module',
+      );
+    }
   }
+  await saveImports(
+    trx,
+    {
+      id: script.id,
+      appId: script.app_id,
+      name: extra.name ?? script.name,
+      kind,
+      before: { name: script.name, kind: script.kind },
+    },
+    imports,
+  );
   const version = script.current_version + 1;
   await trx
     .insertInto('script_versions')
@@ -247,9 +284,10 @@ export async function updateScript(
   const source = changes.source ?? current.source;
   const kind = changes.kind ?? current.kind;
   const codeChanged = source !== current.source || kind !== current.kind;
-  if (codeChanged) compileOrThrow(checker, source, kind);
+  const imports = codeChanged ? compileOrThrow(checker, source, kind) : null;
   return guardingName(changes.name, () =>
     db.transaction().execute(async (trx) => {
+      await lockAppScripts(trx, current.app_id);
       const script = await requireScript(trx, id, true);
       if (
         changes.name !== undefined &&
@@ -263,7 +301,17 @@ export async function updateScript(
         ...(changes.description !== undefined ? { description: changes.description } : {}),
       };
       if (source !== script.source || kind !== script.kind) {
-        return appendVersion(trx, script, source, kind, changes.message ?? '', extra);
+        const checked = imports ?? compileOrThrow(checker, source, kind);
+        return appendVersion(trx, script, source, kind, changes.message ?? '', checked, extra);
+      }
+      if (extra.name !== undefined && extra.name !== script.name) {
+        // A rename: importers name a module by its name.
+        const { imports: current } = checker.analyze(script.source, script.kind);
+        await saveImports(
+          trx,
+          { id: script.id, appId: script.app_id, name: extra.name, kind: script.kind, before: script },
+          current,
+        );
       }
       const row = await trx
         .updateTable('scripts')
@@ -284,7 +332,9 @@ export async function rollbackScript(
   id: string,
   version: number,
 ): Promise<ScriptView> {
+  const { app_id: appId } = await requireScript(db, id);
   return db.transaction().execute(async (trx) => {
+    await lockAppScripts(trx, appId);
     const script = await requireScript(trx, id, true);
     const old = await trx
       .selectFrom('script_versions')
@@ -298,15 +348,18 @@ export async function rollbackScript(
         `Script ${id} has no version ${version}`,
       );
     // The engine may have grown stricter since: a rollback is a save like any other.
-    compileOrThrow(checker, old.source, old.kind);
-    return appendVersion(trx, script, old.source, old.kind, `Rollback to version ${version}`);
+    const imports = compileOrThrow(checker, old.source, old.kind);
+    return appendVersion(trx, script, old.source, old.kind, `Rollback to version ${version}`, imports);
   });
 }
 
-/** Deletes a script with its versions and routes. */
+/** Deletes a script with its versions and routes; a module others import stays (409 naming them). */
 export async function deleteScript(db: Kysely<Database>, id: string): Promise<void> {
+  const { app_id: appId } = await requireScript(db, id);
   await db.transaction().execute(async (trx) => {
+    await lockAppScripts(trx, appId);
     const script = await requireScript(trx, id, true);
+    await refuseIfImported(trx, script, 'change them before deleting it');
     await trx.deleteFrom('scripts').where('id', '=', script.id).execute();
     await announce(trx, { topic: 'scripts', app: script.app_id, script: script.id });
     await announce(trx, { topic: 'routes', app: script.app_id });
