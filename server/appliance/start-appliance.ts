@@ -130,11 +130,17 @@ export async function startAppliance(
     milestone('orchestrator');
     // Cron timers and queue consumers of this process (none while no trigger exists).
     const triggerLog = logger.child({ component: 'triggers' });
-    await manager.triggers.start({
+    // Started alongside the server's assembly (its LISTEN connection and first query overlap it).
+    const triggersStarted = manager.triggers.start({
       connectionString: open.connectionString,
       run: orchestrator.runTriggered,
       log: (level, message) => triggerLog[level](message),
     });
+    // Until the first admin exists, set-up from another machine needs this code (printed by `picloud start`).
+    const setupCodeReady = manager.auth.openSetup();
+    // Awaited below; if the server's assembly fails first, their failure must not go unhandled.
+    triggersStarted.catch(() => undefined);
+    setupCodeReady.catch(() => undefined);
     const server = await buildServer({
       logger,
       panelDir: PANEL_DIR,
@@ -148,8 +154,7 @@ export async function startAppliance(
       publicRateLimit: config.publicRateLimit,
       trustProxy: config.trustProxy,
     });
-    // Until the first admin exists, set-up from another machine needs this code (printed by `picloud start`).
-    const setupCode = await manager.auth.openSetup();
+    const [setupCode] = await Promise.all([setupCodeReady, triggersStarted]);
     milestone('server built');
     await server.app.listen({ port: config.port, host: config.host });
     milestone('listening');
