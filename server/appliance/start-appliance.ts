@@ -76,6 +76,8 @@ export async function startAppliance(
   }
   const lock = acquireInstanceLock(config.dataDir);
   let database: OpenDatabase | null = null;
+  // What a failed start must release before the database closes (newest first).
+  const undo: (() => Promise<unknown>)[] = [];
   try {
     // A secrets key others may read, or a damaged one, stops start-up now rather than at first use.
     try {
@@ -118,6 +120,7 @@ export async function startAppliance(
       services: manager.scriptServices,
     });
     const orchestratorLog = logger.child({ component: 'orchestrator' });
+    undo.push(() => executor.close());
     const orchestrator = await createOrchestrator({
       db: open.db,
       connectionString: open.connectionString,
@@ -128,6 +131,7 @@ export async function startAppliance(
       log: (level, message) => orchestratorLog[level](message),
     });
     milestone('orchestrator');
+    undo.push(() => orchestrator.close());
     // Cron timers and queue consumers of this process (none while no trigger exists).
     const triggerLog = logger.child({ component: 'triggers' });
     // Started alongside the server's assembly (its LISTEN connection and first query overlap it).
@@ -140,6 +144,7 @@ export async function startAppliance(
     const setupCodeReady = manager.auth.openSetup();
     // Awaited below; if the server's assembly fails first, their failure must not go unhandled.
     triggersStarted.catch(() => undefined);
+    undo.push(() => manager.triggers.stop());
     setupCodeReady.catch(() => undefined);
     const server = await buildServer({
       logger,
@@ -198,6 +203,7 @@ export async function startAppliance(
     };
     return { server, database: open, runtime, startupMs: performance.now() - started, setupCode, stop };
   } catch (error) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
     await database?.close();
     lock.release();
     throw error;
