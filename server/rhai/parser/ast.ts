@@ -308,6 +308,8 @@ export interface Script {
   readonly type: 'Script';
   readonly body: readonly Stmt[];
   readonly functions: readonly FnDef[];
+  /** Every `import` statement, in source order (function bodies and `${}` blocks included). */
+  readonly imports: readonly Import[];
   readonly pos: SrcPos;
 }
 

@@ -9,6 +9,7 @@ import type {
   Block,
   Expr,
   FnDef,
+  Import,
   LogicalOp,
   MapLit,
   Script,
@@ -144,6 +145,8 @@ class Parser {
   /** Block nesting at the global level (0 = top level), for `fn`/`export` placement. */
   private blockLevel = 0;
   private readonly functions: FnDef[] = [];
+  /** Shared with the sub-parsers of `${}` blocks, so every import of the script is listed. */
+  private imports: Import[] = [];
   private readonly fnKeys = new Set<string>();
 
   constructor(source: TokenSource, opts: ParseOptions) {
@@ -240,7 +243,7 @@ class Parser {
   parseScript(): Script {
     const pos = this.tok.pos;
     const body = this.parseStatements(true);
-    return { type: 'Script', body, functions: this.functions, pos };
+    return { type: 'Script', body, functions: this.functions, imports: this.imports, pos };
   }
 
   parseStandaloneExpr(): Expr {
@@ -382,7 +385,9 @@ class Parser {
       this.next();
       alias = this.checkName(this.next(), 'variable');
     }
-    return { type: 'Import', path, alias, pos: kw.pos };
+    const stmt: Import = { type: 'Import', path, alias, pos: kw.pos };
+    this.imports.push(stmt);
+    return stmt;
   }
 
   private parseTry(): Stmt {
@@ -783,6 +788,7 @@ class Parser {
         sub.inFunction = this.inFunction;
         sub.blockLevel = this.blockLevel + 1;
         sub.loopDepth = this.loopDepth;
+        sub.imports = this.imports;
         const body = sub.parseStatements(true);
         parts.push({ type: 'Block', body, pos: part.pos });
       }
