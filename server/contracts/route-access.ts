@@ -23,7 +23,15 @@ export type RouteAccess =
   /** Only the owner's own browser session (password change): tokens are refused. */
   | { session: true }
   /** A session, or a token holding `scope` (and, when limited to an app, acting on that app). */
-  | { scope: Scope; app?: AppLocator };
+  | {
+      scope: Scope;
+      app?: AppLocator;
+      /**
+       * A POST that changes nothing (a check the editor sends as you type): like a read, it is not
+       * written to the audit log. Sessions still need the CSRF token, as for every POST.
+       */
+      readOnly?: true;
+    };
 
 /** Who is calling, once authenticated. */
 export type Principal =

@@ -168,7 +168,10 @@ export interface KvEntriesTable {
   updated_at: UpdatedAt;
 }
 
-/** `execution_logs`: one row per script invocation. */
+/**
+ * `execution_logs`: one row per script invocation. Indexed by app and by script (each with
+ * `started_at`), and by `started_at` alone for time windows across every app (0007).
+ */
 export interface ExecutionLogsTable {
   id: Generated<string>;
   app_id: string;

@@ -10,6 +10,7 @@ import { lookupApp } from './apps/app-store.js';
 /** The part of a Fastify reply used to redirect (any route's reply type fits). */
 export interface RedirectingReply {
   redirect(url: string, code: number): unknown;
+  header(name: string, value: string): unknown;
 }
 
 /**
@@ -31,6 +32,9 @@ export async function appFromParam(
   const index = (request.routeOptions.url ?? '').split('/').indexOf(':app');
   if (index < 1 || index >= segments.length) throw new PicloudError('PICLOUD_ERR_INTERNAL');
   segments[index] = found.currentSlug;
+  // "Permanent" for the method-keeping semantics of 308, but not cacheable: the retired slug can be
+  // taken again (`force`) or come back to its app, and a browser must then stop following the redirect.
+  reply.header('cache-control', 'no-store');
   await reply.redirect(`${segments.join('/')}${query === undefined ? '' : `?${query}`}`, 308);
   return null;
 }

@@ -1,7 +1,8 @@
 /**
  * The manager: PiCloud's control plane and the only writer to the database. Assembles the admin API
- * (`/admin/*` under the versioned prefix), the execution-log writer the orchestrator reports to, and
- * the script services (`kv::` …) the executor calls on behalf of running scripts.
+ * (`/admin/*` under the versioned prefix, this machine's `/admin/node` included), the execution-log
+ * writer the orchestrator reports to, and the script services (`kv::` …) the executor calls on behalf
+ * of running scripts.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { appApi } from './apps/app-api.js';
@@ -19,6 +20,8 @@ import { KvStore } from './kv/kv-store.js';
 import { logApi } from './logs/log-api.js';
 import { ExecutionLogWriter } from './logs/log-writer.js';
 import type { ManagerDeps } from './manager-deps.js';
+import { nodeApi } from './node/node-api.js';
+import { NodeStats } from './node/node-stats.js';
 import { routeApi } from './routes/route-api.js';
 import { scriptApi } from './scripts/script-api.js';
 import { redactRecords } from './secrets/redact-secrets.js';
@@ -28,6 +31,7 @@ import { secretHandler } from './secrets/secret-service.js';
 import { SecretStore } from './secrets/secret-store.js';
 import { httpHandler } from './services/http-service.js';
 import { ScriptServiceRegistry, type ServiceErrorReporter } from './services/script-services.js';
+import { statsApi } from './stats/stats-api.js';
 import { triggerApi } from './triggers/trigger-api.js';
 import { TriggerService } from './triggers/trigger-service.js';
 
@@ -103,6 +107,8 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
       maxResponseBytes: options.outboundMaxResponseBytes ?? 1024 * 1024,
     }),
   );
+  // Before the server listens, and in tests that never listen, the configured address stands in.
+  const node = new NodeStats({ listenAddress: deps.listenAddress ?? (() => ({ host: '0.0.0.0', port: 0 })) });
   return {
     apiPlugins: [
       authApi(auth),
@@ -114,6 +120,8 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
       scriptApi(context),
       routeApi(context),
       logApi(context, logWriter),
+      statsApi(context),
+      nodeApi(node),
       kvApi(context, kv),
       secretApi(context, secrets),
       triggerApi(context, triggers),

@@ -1,7 +1,8 @@
 /**
  * The orchestrator: PiCloud's ingress. Resolves Host → app (most specific claim wins), matches the
  * app's routes, and dispatches to the executor through the `ExecutorClient` interface. Serves
- * `/api/v1/execute/{id}` (a script by id, whatever the host) and the apps' custom routes. Its hot path
+ * `/api/v1/execute/{id}` (a script by id, whatever the host), the editor's Run
+ * (`/api/v1/admin/scripts/{id}/run`, see script-run.ts) and the apps' custom routes. Its hot path
  * reads only in-memory tables that follow the database through LISTEN/NOTIFY.
  */
 
@@ -30,6 +31,7 @@ import { dispatchToScript } from './dispatch.js';
 import { installScriptBodyParsers } from './request-body.js';
 import { RoutingCache } from './routing-cache.js';
 import { type RouteTarget, type RoutingSnapshot, withModules } from './routing-snapshot.js';
+import { scriptRunApi } from './script-run.js';
 import { createTriggerRunner } from './trigger-dispatch.js';
 
 /** What the orchestrator needs. */
@@ -50,7 +52,7 @@ export interface OrchestratorDeps {
 
 /** A running orchestrator. */
 export interface Orchestrator {
-  /** `/execute/:id`, mounted under `/api/v1`. */
+  /** `/execute/:id` and `/admin/scripts/:id/run`, mounted under `/api/v1`. */
   apiPlugin: FastifyPluginAsync;
   customRoutes: CustomRouteHandler;
   routing: RoutingCache;
@@ -130,7 +132,16 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     }
   }
 
+  // `/execute/{id}` (with the apps' body parsers: any content type reaches the script) and the editor's
+  // Run (`/admin/scripts/{id}/run`, JSON only like the rest of the admin API), each in its own scope.
   const apiPlugin: FastifyPluginAsync = async (scope) => {
+    await scope.register(executeApi);
+    await scope.register(
+      scriptRunApi({ db: deps.db, routing, dispatch: dispatchDeps }) as FastifyPluginAsync,
+    );
+  };
+
+  const executeApi: FastifyPluginAsync = async (scope) => {
     installScriptBodyParsers(scope);
     const executeSchema = {
       tags: ['data plane'],

@@ -1,11 +1,19 @@
 /**
  * Turns an HTTP request into a script run and the run into the HTTP response: builds `ctx`, hands the
- * job to the executor, records the invocation, answers with the script's response or its error.
+ * job to the executor, records the invocation, answers with the script's response or its error. The
+ * run-and-record step ({@link runAndRecord}) is shared with every other way of running a script.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ExecutionJob, ExecutionLimits, ExecutorClient, ScriptRequest } from '../contracts/executor.js';
+import type {
+  ExecutionJob,
+  ExecutionLimits,
+  ExecutionReport,
+  ExecutionResult,
+  ExecutorClient,
+  ScriptRequest,
+} from '../contracts/executor.js';
 import { SESSION_COOKIE } from '../contracts/route-access.js';
-import type { ExecutionLogSink, ExecutionRecord } from '../manager/logs/execution-record.js';
+import type { ExecutionError, ExecutionLogSink, ExecutionRecord } from '../manager/logs/execution-record.js';
 import { withCorsHeaders } from './cors.js';
 import type { LiveScript, RoutedApp } from './routing-snapshot.js';
 
@@ -19,9 +27,16 @@ export interface DispatchDeps {
 /** `picloud_session=…` pairs in a Cookie header. */
 const SESSION_PAIR = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=[^;]*`, 'g');
 
-function headersOf(request: FastifyRequest, withoutAuthorization: boolean): Record<string, string> {
+/**
+ * Request headers as a script sees them: lower-case names (as Node gives them), repeated ones joined,
+ * without the panel's session cookie and, when asked, without `Authorization`.
+ */
+export function scriptHeaders(
+  raw: Record<string, string | string[] | undefined>,
+  withoutAuthorization: boolean,
+): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
+  for (const [name, value] of Object.entries(raw)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   if (withoutAuthorization) delete headers.authorization;
@@ -48,12 +63,73 @@ function scriptRequest(
     path: request.url.split('?')[0],
     params,
     query: { ...query },
-    headers: headersOf(request, withoutAuthorization),
+    headers: scriptHeaders(request.headers, withoutAuthorization),
     body: request.body ?? null,
     // Only what the SDK promises (`ctx.app`): the routing details stay with the orchestrator.
     app: { id: app.id, slug: app.slug },
     request_id: request.id,
   };
+}
+
+/** How a run ended, as the execution log records it. */
+export function runStatus(result: ExecutionResult): ExecutionRecord['status'] {
+  if (result.ok) return 'ok';
+  if (result.error.code === 'PICLOUD_ERR_SCRIPT_TIMEOUT') return 'timeout';
+  return result.error.code === 'PICLOUD_ERR_SCRIPT_LIMIT' ? 'limit' : 'error';
+}
+
+/** A failed run's error with its position, as logged and shown; null for a run that succeeded. */
+export function runError(result: ExecutionResult): ExecutionError | null {
+  if (result.ok) return null;
+  const { code, message, kind, line, column } = result.error;
+  return { code, message, kind, line, column };
+}
+
+/** One run: which script, for which app, with which `ctx`, recorded under which trigger. */
+export interface ScriptRun {
+  app: RoutedApp;
+  script: LiveScript;
+  /** What the script sees as `ctx` (its `trigger` included). */
+  request: ScriptRequest;
+  /** What the execution log records as the trigger. */
+  trigger: ExecutionRecord['trigger'];
+}
+
+/**
+ * Runs a script and records the run in the execution log — the part every way of running a script
+ * shares (a route, `/execute/{id}`, the panel's Run, a trigger). Resolves with the executor's report;
+ * the run's own failure is in it, never thrown.
+ */
+export async function runAndRecord(deps: DispatchDeps, run: ScriptRun): Promise<ExecutionReport> {
+  const startedAt = new Date();
+  const { script } = run;
+  const job: ExecutionJob = {
+    script: { id: script.id, version: script.version, name: script.name, source: script.source },
+    request: run.request,
+    limits: deps.limits,
+  };
+  const report = await deps.executor.execute(job);
+  const { result } = report;
+  deps.logSink.record({
+    app_id: run.app.id,
+    script_id: script.id,
+    script_version: script.version,
+    request_id: run.request.request_id,
+    trigger: run.trigger,
+    status: runStatus(result),
+    http_status: result.ok ? result.response.status : result.error.status,
+    duration_ms: roundedMs(report.durationMs),
+    operations: report.operations,
+    error: runError(result),
+    output: report.output,
+    started_at: startedAt,
+  });
+  return report;
+}
+
+/** Milliseconds to the microsecond, as logged. */
+export function roundedMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 /** Runs `script` for `request` and sends the response. */
@@ -65,7 +141,7 @@ export async function dispatchToScript(
     app: RoutedApp;
     script: LiveScript;
     params: Record<string, string>;
-    trigger: ExecutionRecord['trigger'];
+    trigger: 'http' | 'execute';
     /**
      * The `Access-Control-Allow-Origin` PiCloud answers this request with (already on the reply, so
      * errors carry it too); merged into the script's headers unless the script set its own.
@@ -78,50 +154,14 @@ export async function dispatchToScript(
     tokenChecked?: boolean;
   },
 ): Promise<FastifyReply> {
-  const startedAt = new Date();
-  const job: ExecutionJob = {
-    script: {
-      id: target.script.id,
-      version: target.script.version,
-      name: target.script.name,
-      source: target.script.source,
-    },
+  const { result } = await runAndRecord(deps, {
+    app: target.app,
+    script: target.script,
     request: {
       ...scriptRequest(request, target.app, target.params, target.tokenChecked === true),
-      trigger: { kind: target.trigger === 'execute' ? 'execute' : 'http' },
+      trigger: { kind: target.trigger },
     },
-    limits: deps.limits,
-  };
-  const report = await deps.executor.execute(job);
-  const { result } = report;
-  const status = result.ok ? result.response.status : result.error.status;
-  deps.logSink.record({
-    app_id: target.app.id,
-    script_id: target.script.id,
-    script_version: target.script.version,
-    request_id: request.id,
     trigger: target.trigger,
-    status: result.ok
-      ? 'ok'
-      : result.error.code === 'PICLOUD_ERR_SCRIPT_TIMEOUT'
-        ? 'timeout'
-        : result.error.code === 'PICLOUD_ERR_SCRIPT_LIMIT'
-          ? 'limit'
-          : 'error',
-    http_status: status,
-    duration_ms: Math.round(report.durationMs * 1000) / 1000,
-    operations: report.operations,
-    error: result.ok
-      ? null
-      : {
-          code: result.error.code,
-          message: result.error.message,
-          kind: result.error.kind,
-          line: result.error.line,
-          column: result.error.column,
-        },
-    output: report.output,
-    started_at: startedAt,
   });
 
   if (result.ok) {
@@ -143,7 +183,7 @@ export async function dispatchToScript(
     ...(line != null ? { line, column } : {}),
   };
   return reply
-    .code(status)
+    .code(result.error.status)
     .type('application/json; charset=utf-8')
     .send({
       error: { code, message, ...(Object.keys(errorDetails).length > 0 ? { details: errorDetails } : {}) },

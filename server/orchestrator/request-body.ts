@@ -3,6 +3,7 @@
  * are parsed; any other content type reaches the script as bytes (a BLOB).
  */
 import type { FastifyInstance } from 'fastify';
+import { PicloudError } from '../errors/catalogue.js';
 
 /** Parses `a=1&b=2&b=3` into `{ a: '1', b: ['2', '3'] }`. */
 export function parseForm(text: string): Record<string, string | string[]> {
@@ -28,4 +29,28 @@ export function installScriptBodyParsers(scope: FastifyInstance): void {
   scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
     done(null, new Uint8Array(body as Buffer));
   });
+}
+
+/**
+ * Parses a body given as text (the editor's Run panel) the way the parsers above parse a real
+ * request's: `application/json` as JSON (invalid JSON is a 400, as it would be), a form as a map,
+ * `text/plain` as text, anything else — no content type included — as bytes. No text is no body.
+ */
+export function parseScriptBody(contentType: string | undefined, text: string | undefined): unknown {
+  if (text === undefined || text === '') return null;
+  const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (mediaType === 'application/json') {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new PicloudError(
+        'PICLOUD_ERR_HTTP_BAD_BODY',
+        `The body is not valid JSON, as its content-type says: ${(error as Error).message}`,
+        { in: 'body', path: '/body' },
+      );
+    }
+  }
+  if (mediaType === 'application/x-www-form-urlencoded') return parseForm(text);
+  if (mediaType === 'text/plain') return text;
+  return new Uint8Array(Buffer.from(text, 'utf8'));
 }

@@ -6,15 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type {
-  ExecutionJob,
-  ExecutionLimits,
-  ExecutionResult,
-  ExecutorClient,
-} from '../contracts/executor.js';
+import type { ExecutionLimits, ExecutorClient } from '../contracts/executor.js';
 import type { Database } from '../db/schema.js';
-import type { ExecutionError, ExecutionLogSink, ExecutionRecord } from '../manager/logs/execution-record.js';
+import type { ExecutionLogSink } from '../manager/logs/execution-record.js';
 import type { TriggeredOutcome, TriggerRunner } from '../manager/triggers/trigger-runner.js';
+import { runAndRecord, runError } from './dispatch.js';
 import type { RoutingCache } from './routing-cache.js';
 import { reloadScript } from './routing-snapshot.js';
 
@@ -26,12 +22,6 @@ export interface TriggerDispatchDeps {
   logSink: ExecutionLogSink;
   limits: ExecutionLimits;
   routing: RoutingCache;
-}
-
-function statusOf(result: ExecutionResult): ExecutionRecord['status'] {
-  if (result.ok) return 'ok';
-  if (result.error.code === 'PICLOUD_ERR_SCRIPT_TIMEOUT') return 'timeout';
-  return result.error.code === 'PICLOUD_ERR_SCRIPT_LIMIT' ? 'limit' : 'error';
 }
 
 /**
@@ -64,9 +54,9 @@ export function createTriggerRunner(deps: TriggerDispatchDeps): TriggerRunner {
         },
       };
     }
-    const requestId = randomUUID();
-    const job: ExecutionJob = {
-      script: { id: script.id, version: script.version, name: script.name, source: script.source },
+    const { result } = await runAndRecord(deps, {
+      app,
+      script,
       request: {
         method: trigger.kind === 'queue' ? 'POST' : 'GET',
         path: '/',
@@ -75,37 +65,12 @@ export function createTriggerRunner(deps: TriggerDispatchDeps): TriggerRunner {
         headers: {},
         body: payload ?? null,
         app: { id: app.id, slug: app.slug },
-        request_id: requestId,
+        request_id: randomUUID(),
         trigger,
       },
-      limits: deps.limits,
-    };
-    const startedAt = new Date();
-    const report = await deps.executor.execute(job);
-    const { result } = report;
-    const error: ExecutionError | null = result.ok
-      ? null
-      : {
-          code: result.error.code,
-          message: result.error.message,
-          kind: result.error.kind,
-          line: result.error.line,
-          column: result.error.column,
-        };
-    deps.logSink.record({
-      app_id: app.id,
-      script_id: script.id,
-      script_version: script.version,
-      request_id: requestId,
       trigger: trigger.kind === 'queue' ? 'queue' : 'cron',
-      status: statusOf(result),
-      http_status: result.ok ? result.response.status : result.error.status,
-      duration_ms: Math.round(report.durationMs * 1000) / 1000,
-      operations: report.operations,
-      error,
-      output: report.output,
-      started_at: startedAt,
     });
+    const error = runError(result);
     return error === null ? { ok: true } : { ok: false, error };
   };
 }

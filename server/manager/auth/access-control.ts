@@ -21,6 +21,11 @@ export function isUnsafeMethod(method: string): boolean {
   return !SAFE_METHODS.has(method);
 }
 
+/** True for a request that may change state: an unsafe method on a route not declared read-only. */
+function changes(request: FastifyRequest, access: RouteAccess): boolean {
+  return isUnsafeMethod(request.method) && !('readOnly' in access && access.readOnly === true);
+}
+
 /**
  * Refuses a browser request sent by another site: its Origin (or Sec-Fetch-Site) must say it comes
  * from the page this server served. Non-browser clients send neither header and pass.
@@ -104,7 +109,7 @@ export function accessControl(auth: AuthService) {
       if (!('scope' in access) || !principal) return;
       const limitedTo = principal.kind === 'token' ? principal.appId : null;
       // Locating costs a query: only for app-limited tokens, and for changes (the audit names the app).
-      if (limitedTo === null && !isUnsafeMethod(request.method)) return;
+      if (limitedTo === null && !changes(request, access)) return;
       const appId = access.app ? await access.app(request) : undefined;
       request.targetAppId = appId ?? null;
       if (limitedTo === null) return;
@@ -119,7 +124,7 @@ export function accessControl(auth: AuthService) {
 
     scope.addHook('onResponse', async (request, reply) => {
       const access = accessOf(request);
-      if ('public' in access || !isUnsafeMethod(request.method) || !request.principal) return;
+      if ('public' in access || !changes(request, access) || !request.principal) return;
       const status = reply.statusCode;
       try {
         // Refused before preHandler: name the app from what was parsed (path, query), best effort.

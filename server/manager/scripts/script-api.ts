@@ -2,13 +2,15 @@
  * `/api/v1/admin/scripts`: scripts of every app (`?app=` filters), their versions and rollbacks.
  * Saving compiles first; invalid code is a 422 with the engine's diagnostics (message, line, column).
  * A module is checked for its shape, and every script's imports against the app's modules (see
- * script-imports.ts and docs/modules.md).
+ * script-imports.ts and docs/modules.md). `scripts:check` runs the same checks without saving, for the
+ * editor's live diagnostics (script-check.ts).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { resolveAppId } from '../apps/app-store.js';
 import type { ManagerContext } from '../manager-deps.js';
 import { ErrorSchema, PageOf, PageQuerySchema } from '../schemas.js';
+import { checkScript } from './script-check.js';
 import {
   createScript,
   deleteScript,
@@ -49,6 +51,25 @@ const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }
 /** A version number; at most PostgreSQL's integer maximum, so a huge one is a 400, not a database error. */
 const VersionNumber = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 const tags = ['scripts'];
+const PositionSchema = {
+  line: Type.Integer({ minimum: 1 }),
+  column: Type.Integer({ minimum: 1 }),
+};
+const CheckResultSchema = Type.Object({
+  diagnostics: Type.Array(
+    Type.Object({
+      message: Type.String(),
+      line: Type.Union([PositionSchema.line, Type.Null()]),
+      column: Type.Union([PositionSchema.column, Type.Null()]),
+      kind: Type.String({
+        description:
+          "the engine's kind (e.g. ExprExpected), ModuleShape, ImportPath, ImportUnknown, ImportForeign, ImportEndpoint, ImportCycle, ImportDepth, ModuleNameReserved or ModuleInUse",
+      }),
+      severity: Type.Literal('error'),
+    }),
+  ),
+  imports: Type.Array(Type.Object({ name: Type.String(), ...PositionSchema })),
+});
 
 /** Registers the script routes. */
 export function scriptApi({ db, scriptChecker, locate }: ManagerContext): FastifyPluginAsyncTypebox {
@@ -103,6 +124,42 @@ export function scriptApi({ db, scriptChecker, locate }: ManagerContext): Fastif
           ...rest,
         });
         return reply.code(201).send(script);
+      },
+    );
+
+    app.post(
+      '/admin/scripts::check',
+      {
+        // A check changes nothing: like a read, it is not audited.
+        config: { access: { scope: 'scripts:read', app: locate.appBody, readOnly: true } },
+        schema: {
+          tags,
+          summary: "Check a script's source as saving would, without saving (the editor's live diagnostics)",
+          body: Type.Object(
+            {
+              app: Type.String({ minLength: 1, maxLength: 64, description: 'app id or slug' }),
+              kind: Type.Optional(Kind),
+              source: Source,
+              name: Type.Optional(
+                Type.String({
+                  maxLength: 64,
+                  description: "the script's name: the app's script of that name is the one being edited",
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: CheckResultSchema, 404: ErrorSchema },
+        },
+      },
+      async (request) => {
+        const { app: appRef, kind, source, name } = request.body;
+        return checkScript(db, scriptChecker, {
+          appId: await resolveAppId(db, appRef),
+          kind: kind ?? 'endpoint',
+          source,
+          name: name === undefined || name === '' ? null : name,
+        });
       },
     );
 
