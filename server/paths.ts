@@ -26,8 +26,8 @@ export const MIGRATIONS_DIR: string = join(PACKAGE_ROOT, 'migrations');
 /** Icons, tray images and seed scripts. */
 export const RESOURCES_DIR: string = join(PACKAGE_ROOT, 'resources');
 
-/** The control panel's static files, served at `/`. */
-export const PANEL_DIR: string = join(PACKAGE_ROOT, 'renderer', 'static');
+/** The control panel's build (`vite build` in `npm run build`), served at `/`. */
+export const PANEL_DIR: string = join(PACKAGE_ROOT, 'renderer', 'dist');
 
 /** The parsed package.json of PiCloud itself. */
 export function readPackageJson(): { name: string; version: string } {

@@ -16,6 +16,7 @@ export class AlreadyRunningError extends StartupError {
   ) {
     super(
       `PiCloud is already running with data folder ${dataDir} (pid ${pid}). Stop it first, or set PICLOUD_DATA_DIR.`,
+      { code: 'PICLOUD_ERR_STARTUP_ALREADY_RUNNING' },
     );
     this.name = 'AlreadyRunningError';
   }

@@ -4,7 +4,6 @@
  * refuse new requests, drain in-flight ones (bounded by shutdownTimeoutMs), close the pool, stop
  * PostgreSQL cleanly.
  */
-import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/settings.js';
 import type { ExecutionLimits } from '../contracts/executor.js';
@@ -19,6 +18,7 @@ import { seedHelloWorldIfFresh } from '../manager/seed-hello-world.js';
 import { createOrchestrator } from '../orchestrator/build-orchestrator.js';
 import { PANEL_DIR } from '../paths.js';
 import { PRODUCT_VERSION } from '../version.js';
+import { prepareDataDir } from './data-dir.js';
 import { acquireInstanceLock } from './instance-lock.js';
 import { lanUrls } from './lan-addresses.js';
 import { type RuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
@@ -67,13 +67,7 @@ export async function startAppliance(
   logger: Logger = createLogger(config),
 ): Promise<Appliance> {
   const started = performance.now();
-  try {
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw new StartupError(
-      `PICLOUD_DATA_DIR=${config.dataDir} cannot be created: ${(error as Error).message}`,
-    );
-  }
+  prepareDataDir(config.dataDir);
   const lock = acquireInstanceLock(config.dataDir);
   let database: OpenDatabase | null = null;
   // What a failed start must release before the database closes (newest first).
@@ -94,8 +88,10 @@ export async function startAppliance(
     milestone('database');
     if (await seedHelloWorldIfFresh(database.db)) logger.info('seeded the Hello World endpoint (GET /hello)');
     const open = database;
+    // The configured address until the server listens; then the port it actually got (PICLOUD_PORT=0).
+    let listening = { host: config.host, port: config.port };
     const manager = createManager(
-      { db: open.db, scriptChecker: createScriptChecker() },
+      { db: open.db, scriptChecker: createScriptChecker(), listenAddress: () => listening },
       {
         logRetentionCount: config.logRetentionCount,
         logRetentionDays: config.logRetentionDays,
@@ -161,10 +157,19 @@ export async function startAppliance(
     });
     const [setupCode] = await Promise.all([setupCodeReady, triggersStarted]);
     milestone('server built');
-    await server.app.listen({ port: config.port, host: config.host });
+    await server.app
+      .listen({ port: config.port, host: config.host })
+      .catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EADDRINUSE') throw error;
+        throw new StartupError(
+          `PICLOUD_PORT=${config.port}: another program already listens on ${config.host}:${config.port}. Stop it, or choose another port with PICLOUD_PORT.`,
+          { cause: error, code: 'PICLOUD_ERR_STARTUP_PORT_IN_USE' },
+        );
+      });
     milestone('listening');
     const address = server.app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
+    listening = { host: config.host, port };
     const runtime: RuntimeInfo = {
       pid: process.pid,
       port,

@@ -5,6 +5,7 @@
  */
 export const ERROR_CATALOGUE = {
   PICLOUD_ERR_HTTP_NOT_FOUND: { status: 404, message: 'No route matches this request' },
+  PICLOUD_ERR_PANEL_NOT_BUILT: { status: 503, message: 'The control panel is not built' },
   PICLOUD_ERR_API_NOT_FOUND: { status: 404, message: 'Unknown API path or API version' },
   PICLOUD_ERR_HTTP_VALIDATION: { status: 400, message: 'The request does not match the expected schema' },
   PICLOUD_ERR_HTTP_BAD_BODY: { status: 400, message: 'The request body could not be parsed' },
@@ -111,6 +112,14 @@ export const ERROR_CATALOGUE = {
   PICLOUD_ERR_SECRET_KEY_UNUSABLE: {
     status: 500,
     message: 'The secrets key file in the data folder cannot be used',
+  },
+  // Start-up failures that recur on every start until the user acts. `picloud start` ends its error
+  // line with the code so a supervisor (the desktop app) stops retrying; no HTTP client sees them.
+  PICLOUD_ERR_STARTUP_PORT_IN_USE: { status: 503, message: 'Another program listens on the HTTP port' },
+  PICLOUD_ERR_STARTUP_DATA_DIR: { status: 503, message: 'The data folder cannot be created or written' },
+  PICLOUD_ERR_STARTUP_ALREADY_RUNNING: {
+    status: 503,
+    message: 'Another PiCloud is running with this data folder',
   },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -118,12 +118,19 @@ describe('with the default limits', () => {
         expect(tag).toMatch(/^<script[^>]*\bsrc="\/[^"]+"[^>]*><\/script>$/);
       }
       expect(html).not.toMatch(/\son[a-z]+=/i);
-      for (const file of ['/panel.js', '/panel.css']) {
-        expect(html).toContain(`"${file}"`);
+      // The built page names its script and style sheet by content hash under /assets/.
+      const files = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((match) => match[1]);
+      expect(files.some((file) => file.endsWith('.js'))).toBe(true);
+      expect(files.some((file) => file.endsWith('.css'))).toBe(true);
+      for (const file of files) {
         const response = await fetch(`${pc.baseUrl}${file}`);
         expect(response.status, file).toBe(200);
         expect(response.headers.get('content-security-policy'), file).not.toBeNull();
+        expect(response.headers.get('cache-control'), file).toContain('immutable');
       }
+      expect((await fetch(`${pc.baseUrl}/`)).headers.get('cache-control')).toBe('no-cache');
+      // Build metadata is not published.
+      expect((await fetch(`${pc.baseUrl}/.vite/manifest.json`)).status).toBe(404);
     });
 
     it('guard the API, on success and on errors', async () => {

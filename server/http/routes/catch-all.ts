@@ -3,7 +3,7 @@
  * then the panel's static files (GET/HEAD), then a JSON 404. Paths under `/api/` and `/wire/` never
  * reach scripts or the panel.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PicloudError } from '../../errors/catalogue.js';
@@ -19,14 +19,24 @@ export interface CustomRouteHandler {
   notFound(request: FastifyRequest): PicloudError;
 }
 
-/** The files of the panel, as URL paths ("/", "/index.html", "/assets/app.js"). */
+/** `.vite/manifest.json` is build metadata, not a file of the panel. */
+const HIDDEN_PANEL_PREFIX = '/.vite/';
+
+/**
+ * The files of the panel, as URL paths ("/", "/index.html", "/assets/app.js"). Empty when the panel
+ * was not built (a checkout without `npm run build`): the API still works, `/` says what is missing.
+ */
 export function panelFiles(dir: string): Set<string> {
   const files = new Set<string>();
+  if (!existsSync(dir)) return files;
   const walk = (folder: string) => {
     for (const name of readdirSync(folder)) {
       const path = join(folder, name);
       if (statSync(path).isDirectory()) walk(path);
-      else files.add(`/${relative(dir, path).split(sep).join('/')}`);
+      else {
+        const url = `/${relative(dir, path).split(sep).join('/')}`;
+        if (!url.startsWith(HIDDEN_PANEL_PREFIX)) files.add(url);
+      }
     }
   };
   walk(dir);
@@ -56,7 +66,17 @@ export async function catchAllRoute(
     if (customRoutes && (await customRoutes.handle(request, reply))) return reply;
     if (panel && (request.method === 'GET' || request.method === 'HEAD') && panel.has(path)) {
       await reply.helmet();
-      return reply.sendFile(path === '/' ? 'index.html' : path.slice(1));
+      // Vite names assets by content hash: they never change, so browsers may keep them for good.
+      // index.html names the current ones and must be revalidated.
+      const immutable = path.startsWith('/assets/');
+      reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      return reply.sendFile(path === '/' ? 'index.html' : path.slice(1), { cacheControl: false });
+    }
+    if (panel && panel.size === 0 && path === '/' && request.method === 'GET') {
+      throw new PicloudError(
+        'PICLOUD_ERR_PANEL_NOT_BUILT',
+        'The control panel is not built in this installation: run `npm run build`',
+      );
     }
     throw (
       customRoutes?.notFound(request) ??

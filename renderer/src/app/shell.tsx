@@ -1,0 +1,105 @@
+/**
+ * The signed-in panel: header with navigation, theme switch and sign-out, and the screen the URL names.
+ * URLs are hash-based (`#/apps/blog/scripts/…`) so the server needs to know no panel paths, and apps are
+ * named by slug — a renamed app's old links are redirected by the API and rewritten here.
+ */
+import { Link, Route, Router, Switch, useLocation } from 'wouter-preact';
+import { useHashLocation } from 'wouter-preact/use-hash-location';
+import { api } from '../api/client';
+import { AppDetail } from '../apps/app-detail';
+import { AppsList } from '../apps/apps-list';
+import { AccountPage } from '../auth/account-page';
+import { LogDetailPage, LogsPage } from '../logs/logs-page';
+import { NodePage } from '../node/node-page';
+import { ActionButton } from '../ui/components';
+import { Logo } from '../ui/logo';
+import { LazyScriptEditor } from './lazy-editor';
+import { ThemeToggle } from './theme-toggle';
+
+function NavLink({ href, children }: { href: string; children: string }) {
+  const [location] = useLocation();
+  const current = href === '/' ? location === '/' || location.startsWith('/apps') : location.startsWith(href);
+  return (
+    <Link href={href} aria-current={current ? 'page' : undefined}>
+      {children}
+    </Link>
+  );
+}
+
+export function Shell({ username, onSignedOut }: { username: string; onSignedOut: () => void }) {
+  return (
+    <Router hook={useHashLocation}>
+      <button type="button" class="skip-link" onClick={skipToMain}>
+        Skip to content
+      </button>
+      <header class="topbar">
+        <Link href="/" class="brand" aria-label="PiCloud home">
+          <Logo />
+          <span>PiCloud</span>
+        </Link>
+        <nav aria-label="Main">
+          <NavLink href="/">Apps</NavLink>
+          <NavLink href="/logs">Logs</NavLink>
+          <NavLink href="/node">Node</NavLink>
+          <NavLink href="/account">Account</NavLink>
+        </nav>
+        <div class="topbar-end">
+          <ThemeToggle />
+          <span class="muted user" title="Signed in">
+            {username}
+          </span>
+          <ActionButton
+            class="ghost"
+            action={async () => {
+              await api('POST', '/auth/logout');
+              onSignedOut();
+            }}
+          >
+            Sign out
+          </ActionButton>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Switch>
+          <Route path="/">
+            <AppsList />
+          </Route>
+          <Route path="/apps/:app/scripts/:id/line/:line">
+            {(params) => (
+              <LazyScriptEditor appRef={params.app} scriptId={params.id} line={Number(params.line)} />
+            )}
+          </Route>
+          <Route path="/apps/:app/scripts/:id">
+            {(params) => <LazyScriptEditor appRef={params.app} scriptId={params.id} />}
+          </Route>
+          <Route path="/apps/:app/:tab?">
+            {(params) => <AppDetail key={params.app} appRef={params.app} tab={params.tab} />}
+          </Route>
+          <Route path="/logs/:id">{(params) => <LogDetailPage id={params.id} />}</Route>
+          <Route path="/logs">
+            <LogsPage />
+          </Route>
+          <Route path="/node">
+            <NodePage />
+          </Route>
+          <Route path="/account">
+            <AccountPage />
+          </Route>
+          <Route>
+            <section>
+              <h1>Not found</h1>
+              <p>
+                Nothing here. <Link href="/">Back to the apps</Link>
+              </p>
+            </section>
+          </Route>
+        </Switch>
+      </main>
+    </Router>
+  );
+}
+
+/** The skip link is a button: a `#main` link would replace the hash route. */
+function skipToMain() {
+  document.getElementById('main')?.focus();
+}

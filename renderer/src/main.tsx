@@ -1,0 +1,8 @@
+/** Entry point of the control panel: styles, theme, then the root component. */
+import { render } from 'preact';
+import { Root } from './app/root';
+import { applyStoredTheme } from './app/theme';
+import './styles/panel.css';
+
+applyStoredTheme();
+render(<Root />, document.getElementById('root')!);
