@@ -8,7 +8,6 @@
  * /proc entries.
  */
 import { cpus, hostname, loadavg, networkInterfaces, freemem as osFreemem, totalmem, uptime } from 'node:os';
-import si from 'systeminformation';
 import { PRODUCT_VERSION } from '../../version.js';
 
 /** Where the HTTP server listens (known once it listens). */
@@ -84,17 +83,27 @@ export interface NodeProbes {
   fsSize(): Promise<{ fs: string; type: string; size: number; used: number; mount: string }[]>;
 }
 
+/**
+ * systeminformation, loaded on the first sample: importing it costs tens of milliseconds, which the
+ * appliance's start should not pay for a screen that may never open.
+ */
+let systeminformation: Promise<typeof import('systeminformation')> | null = null;
+function si(): Promise<typeof import('systeminformation')> {
+  systeminformation ??= import('systeminformation');
+  return systeminformation;
+}
+
 /** The probes of this machine (systeminformation). */
 export const SYSTEM_PROBES: NodeProbes = {
-  osInfo: () => si.osInfo(),
+  osInfo: async () => (await si()).osInfo(),
   cpuModel: async () => {
-    const cpu = await si.cpu();
+    const cpu = await (await si()).cpu();
     return `${cpu.manufacturer} ${cpu.brand}`.trim();
   },
-  currentLoad: () => si.currentLoad(),
-  mem: () => si.mem(),
-  cpuTemperature: () => si.cpuTemperature(),
-  fsSize: () => si.fsSize(),
+  currentLoad: async () => (await si()).currentLoad(),
+  mem: async () => (await si()).mem(),
+  cpuTemperature: async () => (await si()).cpuTemperature(),
+  fsSize: async () => (await si()).fsSize(),
 };
 
 /** Settings of {@link NodeStats}. */
