@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { killLeftoverApplianceProcesses } from '../support/appliance-process.js';
 import {
+  apiFromPage,
   launchChromium,
   openPanel,
   type PanelAppliance,
@@ -42,23 +43,6 @@ fn to_fahrenheit(celsius) {
 let appliance: PanelAppliance;
 let browser: Browser;
 
-/** Calls the API with the page's session (cookie and CSRF token from the panel's own status call). */
-async function apiCall(page: Page, method: string, path: string, body?: unknown): Promise<any> {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const status = await (await fetch('/api/v1/auth/status')).json();
-      const response = await fetch(`/api/v1${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', 'x-csrf-token': status.csrf_token },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-      return response.status === 204 ? null : response.json();
-    },
-    { method, path, body },
-  );
-}
-
 async function shoot(page: Page, name: string): Promise<void> {
   // Let charts, fonts and the editor settle.
   await page.waitForTimeout(400);
@@ -83,25 +67,25 @@ it('takes the screenshots of the main screens', async () => {
   await setUpOwner(page, appliance.setupCode());
 
   // A small demo: an app with a module, an endpoint using KV, routes, a domain and some traffic.
-  const app = await apiCall(page, 'POST', '/admin/apps', {
+  const app = await apiFromPage(page, 'POST', '/admin/apps', {
     slug: 'home',
     name: 'Home',
     description: 'Thermostat targets and sensors around the house',
   });
-  await apiCall(page, 'POST', `/admin/apps/${app.id}/domains`, { pattern: 'home.lan' });
-  await apiCall(page, 'POST', '/admin/scripts', {
+  await apiFromPage(page, 'POST', `/admin/apps/${app.id}/domains`, { pattern: 'home.lan' });
+  await apiFromPage(page, 'POST', '/admin/scripts', {
     app: app.id,
     name: 'units',
     kind: 'module',
     source: UNITS,
   });
-  const script = await apiCall(page, 'POST', '/admin/scripts', {
+  const script = await apiFromPage(page, 'POST', '/admin/scripts', {
     app: app.id,
     name: 'thermostat',
     source: THERMOSTAT,
     message: 'First version',
   });
-  await apiCall(page, 'POST', `/admin/apps/${app.id}/routes`, {
+  await apiFromPage(page, 'POST', `/admin/apps/${app.id}/routes`, {
     script: script.id,
     methods: ['GET', 'PUT'],
     path: '/rooms/:room/target',
@@ -111,14 +95,14 @@ it('takes the screenshots of the main screens', async () => {
     ['office', 20],
     ['bedroom', 18],
   ] as const) {
-    await apiCall(page, 'POST', `/admin/scripts/${script.id}/run`, {
+    await apiFromPage(page, 'POST', `/admin/scripts/${script.id}/run`, {
       method: 'PUT',
       path: `/rooms/${room}/target`,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ celsius }),
     });
   }
-  await apiCall(page, 'POST', `/admin/scripts/${script.id}/run`, {
+  await apiFromPage(page, 'POST', `/admin/scripts/${script.id}/run`, {
     method: 'GET',
     path: '/rooms/attic/target',
   });

@@ -6,7 +6,7 @@
 import { useEffect, useId, useState } from 'preact/hooks';
 import { api, query, seg } from '../../api/client';
 import type { KvCollection, KvEntry, Page } from '../../api/types';
-import { ActionButton, ActionForm, Dialog, Empty, Field, formValues, Notice } from '../../ui/components';
+import { ActionButton, ActionForm, Dialog, Empty, Field, formValues } from '../../ui/components';
 import type { AppTabProps } from '../app-detail';
 import {
   firstPagePending,
