@@ -4,7 +4,7 @@
 /**
  * The app's data tabs in a real browser: domain claims (and a refused one), KV entries (with a JSON
  * mistake shown at its position), a queue trigger whose failing message becomes a dead letter, the
- * slug check and secrets in settings.
+ * slug check and secrets in settings, and an API token made (shown once, working) and revoked.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,31 @@ describe("an app's data tabs (Chromium)", () => {
     await page.getByText('VALVE_TOKEN').first().waitFor();
     await expect(page.locator('main').textContent()).resolves.not.toContain('s3cret-value');
     await expectLabelledControls(page);
+  });
+
+  it('makes an API token limited to one app, shows it once, and revokes it', async () => {
+    await page.goto(`${appliance.baseUrl}/#/account`);
+    await page.getByRole('button', { name: 'New token' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name', { exact: true }).fill('sprinkler');
+    await dialog.getByLabel(/^apps:read/).check();
+    await dialog.getByLabel('App', { exact: true }).selectOption({ label: 'garden' });
+    await dialog.getByRole('button', { name: 'Create token' }).click();
+    const token = await dialog.getByLabel('Token “sprinkler”').inputValue();
+    expect(token).toMatch(/^pic_/);
+    await expectLabelledControls(page);
+    await dialog.getByRole('button', { name: 'I have copied it' }).click();
+
+    // The token works for its app only.
+    const call = (app: string) =>
+      fetch(`${appliance.baseUrl}/api/v1/admin/apps/${app}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    expect((await call('garden')).status).toBe(200);
+    expect((await call('default')).status).toBe(403);
+
+    await page.getByRole('button', { name: 'Revoke token sprinkler' }).click();
+    await expect.poll(async () => (await call('garden')).status).toBe(401);
   });
 
   it('raised no page errors', () => {
