@@ -31,6 +31,15 @@ export const ErrorSchema = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
 });
 
+/** Why a script run failed, as logs and the editor's Run report it (line/column from the engine). */
+export const RunErrorFields = {
+  code: Type.String(),
+  message: Type.String(),
+  kind: Type.Optional(Type.String()),
+  line: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  column: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+};
+
 /** `:app` — an app id or slug (a retired slug answers 308 to the current one). */
 export const AppParam = Type.Object({ app: Type.String({ minLength: 1, maxLength: 64 }) });
 

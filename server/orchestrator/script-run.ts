@@ -14,7 +14,7 @@ import type { ExecutionReport, ScriptRequest } from '../contracts/executor.js';
 import type { Database } from '../db/schema.js';
 import { PicloudError } from '../errors/catalogue.js';
 import { isUuid } from '../manager/ids.js';
-import { ErrorSchema } from '../manager/schemas.js';
+import { ErrorSchema, RunErrorFields } from '../manager/schemas.js';
 import { hostFromHeader } from '../routing/host-claim.js';
 import {
   type DispatchDeps,
@@ -91,11 +91,7 @@ const RunResultSchema = Type.Object({
   ]),
   error: Type.Union([
     Type.Object({
-      code: Type.String(),
-      message: Type.String(),
-      kind: Type.Optional(Type.String()),
-      line: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-      column: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+      ...RunErrorFields,
       http_status: Type.Integer({ description: 'the status a real caller would have received' }),
     }),
     Type.Null(),

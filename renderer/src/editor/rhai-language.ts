@@ -5,48 +5,15 @@
  */
 import { HighlightStyle, StreamLanguage, type StringStream, syntaxHighlighting } from '@codemirror/language';
 import { tags } from '@lezer/highlight';
+import { FUNCTION_KEYWORDS, KEYWORDS } from '../../../server/rhai/parser/tokens.js';
 
-/** Keywords of the language (see docs/script-language.md). */
-export const RHAI_KEYWORDS = [
-  'let',
-  'const',
-  'if',
-  'else',
-  'switch',
-  'do',
-  'while',
-  'until',
-  'loop',
-  'for',
-  'in',
-  'continue',
-  'break',
-  'return',
-  'throw',
-  'try',
-  'catch',
-  'fn',
-  'private',
-  'import',
-  'export',
-  'as',
-  'global',
-  'this',
-];
-const KEYWORDS = new Set(RHAI_KEYWORDS);
-const ATOMS = new Set(['true', 'false']);
-const BUILTINS = new Set([
-  'Fn',
-  'call',
-  'curry',
-  'is_shared',
-  'is_def_fn',
-  'is_def_var',
-  'type_of',
-  'print',
-  'debug',
-  'eval',
-]);
+const ATOMS: ReadonlySet<string> = new Set(['true', 'false']);
+
+/**
+ * The engine's own word lists (server/rhai is self-contained: its token module imports nothing at
+ * run time), so the editor highlights exactly what the engine treats as keywords.
+ */
+export const RHAI_KEYWORDS = [...KEYWORDS].filter((word) => !ATOMS.has(word));
 
 interface RhaiState {
   /** Depth of nested block comments we are inside. */
@@ -140,9 +107,9 @@ export const rhaiLanguage = StreamLanguage.define<RhaiState>({
     if (stream.match(/^[A-Za-z_][A-Za-z0-9_]*/)) {
       const word = stream.current();
       if (stream.match('::', false)) return 'namespace';
-      if (KEYWORDS.has(word)) return 'keyword';
       if (ATOMS.has(word)) return 'atom';
-      if (BUILTINS.has(word)) return 'standard';
+      if (KEYWORDS.has(word)) return 'keyword';
+      if (FUNCTION_KEYWORDS.has(word)) return 'standard';
       if (stream.match(/^\s*\(/, false)) return 'function';
       return 'variableName';
     }

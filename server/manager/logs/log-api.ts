@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { resolveAppId } from '../apps/app-store.js';
 import type { ManagerContext } from '../manager-deps.js';
-import { ErrorSchema, PageOf, PageQuerySchema } from '../schemas.js';
+import { ErrorSchema, PageOf, PageQuerySchema, RunErrorFields } from '../schemas.js';
 import { getLog, listLogs } from './log-store.js';
 import type { ExecutionLogWriter } from './log-writer.js';
 
@@ -27,16 +27,7 @@ const LogSchema = Type.Object({
   http_status: Type.Union([Type.Integer(), Type.Null()]),
   duration_ms: Type.Number(),
   operations: Type.Integer(),
-  error: Type.Union([
-    Type.Object({
-      code: Type.String(),
-      message: Type.String(),
-      kind: Type.Optional(Type.String()),
-      line: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-      column: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-    }),
-    Type.Null(),
-  ]),
+  error: Type.Union([Type.Object(RunErrorFields), Type.Null()]),
   output: Type.String(),
   started_at: Type.String({ format: 'date-time' }),
 });
