@@ -1,7 +1,7 @@
 /** Entry point of the control panel: styles, theme, then the root component. */
 import { render } from 'preact';
-import { Root } from './app/root';
-import { applyStoredTheme } from './app/theme';
+import { Root } from './app/root.js';
+import { applyStoredTheme } from './app/theme.js';
 import './styles/panel.css';
 
 applyStoredTheme();

@@ -3,17 +3,17 @@
  * editor opens: the app list and the other screens load without it.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { ScriptEditorProps } from '../editor/script-editor-page';
-import { Notice } from '../ui/components';
+import type { ScriptEditorProps } from '../editor/script-editor-page.js';
+import { Notice } from '../ui/components.js';
 
-type EditorModule = typeof import('../editor/script-editor-page');
+type EditorModule = typeof import('../editor/script-editor-page.js');
 let loaded: Promise<EditorModule> | null = null;
 
 export function LazyScriptEditor(props: ScriptEditorProps) {
   const [module, setModule] = useState<EditorModule | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   useEffect(() => {
-    loaded ??= import('../editor/script-editor-page');
+    loaded ??= import('../editor/script-editor-page.js');
     loaded.then(setModule, (caught) => {
       loaded = null;
       setError(caught);

@@ -3,12 +3,12 @@
  * session, the panel otherwise. A 401 from any call (the session expired) brings back the sign-in.
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, onUnauthorized, setCsrfToken } from '../api/client';
-import type { AuthStatus, SignedIn } from '../api/types';
-import { LoginScreen } from '../auth/login-screen';
-import { SetupScreen } from '../auth/setup-screen';
-import { Notice } from '../ui/components';
-import { Shell } from './shell';
+import { api, onUnauthorized, setCsrfToken } from '../api/client.js';
+import type { AuthStatus, SignedIn } from '../api/types.js';
+import { LoginScreen } from '../auth/login-screen.js';
+import { SetupScreen } from '../auth/setup-screen.js';
+import { Notice } from '../ui/components.js';
+import { Shell } from './shell.js';
 
 type View =
   | { kind: 'loading' }

@@ -5,16 +5,16 @@
  */
 import { Link, Route, Router, Switch, useLocation } from 'wouter-preact';
 import { useHashLocation } from 'wouter-preact/use-hash-location';
-import { api } from '../api/client';
-import { AppDetail } from '../apps/app-detail';
-import { AppsList } from '../apps/apps-list';
-import { AccountPage } from '../auth/account-page';
-import { LogDetailPage, LogsPage } from '../logs/logs-page';
-import { NodePage } from '../node/node-page';
-import { ActionButton } from '../ui/components';
-import { Logo } from '../ui/logo';
-import { LazyScriptEditor } from './lazy-editor';
-import { ThemeToggle } from './theme-toggle';
+import { api } from '../api/client.js';
+import { AppDetail } from '../apps/app-detail.js';
+import { AppsList } from '../apps/apps-list.js';
+import { AccountPage } from '../auth/account-page.js';
+import { LogDetailPage, LogsPage } from '../logs/logs-page.js';
+import { NodePage } from '../node/node-page.js';
+import { ActionButton } from '../ui/components.js';
+import { Logo } from '../ui/logo.js';
+import { LazyScriptEditor } from './lazy-editor.js';
+import { ThemeToggle } from './theme-toggle.js';
 
 function NavLink({ href, children }: { href: string; children: string }) {
   const [location] = useLocation();

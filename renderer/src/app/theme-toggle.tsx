@@ -1,6 +1,6 @@
 /** Cycles the theme: system → light → dark. */
 import { useState } from 'preact/hooks';
-import { applyTheme, storedTheme, type Theme } from './theme';
+import { applyTheme, storedTheme, type Theme } from './theme.js';
 
 const NEXT: Record<Theme, Theme> = { system: 'light', light: 'dark', dark: 'system' };
 const LABEL: Record<Theme, string> = { system: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' };

@@ -5,18 +5,18 @@
  */
 import { useEffect } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
-import { api, seg } from '../api/client';
-import type { App } from '../api/types';
-import { LogsView } from '../logs/logs-page';
-import { Loaded } from '../ui/components';
-import { useAsync } from '../ui/use-async';
-import { DomainsTab } from './tabs/domains-tab';
-import { KvTab } from './tabs/kv-tab';
-import { OverviewTab } from './tabs/overview-tab';
-import { RoutesTab } from './tabs/routes-tab';
-import { ScriptsTab } from './tabs/scripts-tab';
-import { SettingsTab } from './tabs/settings-tab';
-import { TriggersTab } from './tabs/triggers-tab';
+import { api, seg } from '../api/client.js';
+import type { App } from '../api/types.js';
+import { LogsView } from '../logs/logs-page.js';
+import { Loaded } from '../ui/components.js';
+import { useAsync } from '../ui/use-async.js';
+import { DomainsTab } from './tabs/domains-tab.js';
+import { KvTab } from './tabs/kv-tab.js';
+import { OverviewTab } from './tabs/overview-tab.js';
+import { RoutesTab } from './tabs/routes-tab.js';
+import { ScriptsTab } from './tabs/scripts-tab.js';
+import { SettingsTab } from './tabs/settings-tab.js';
+import { TriggersTab } from './tabs/triggers-tab.js';
 
 /** What every tab receives. */
 export interface AppTabProps {

@@ -1,10 +1,10 @@
 /** The home screen: every app with its domains and a way to create one. */
 import { useEffect, useState } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
-import { api } from '../api/client';
-import type { App, Page } from '../api/types';
-import { ActionForm, Dialog, Empty, Field, formValues, Loaded } from '../ui/components';
-import { useAsync } from '../ui/use-async';
+import { api } from '../api/client.js';
+import type { App, Page } from '../api/types.js';
+import { ActionForm, Dialog, Empty, Field, formValues, Loaded } from '../ui/components.js';
+import { useAsync } from '../ui/use-async.js';
 
 export function AppsList() {
   const state = useAsync(() => api<Page<App>>('GET', '/admin/apps?limit=200'), []);

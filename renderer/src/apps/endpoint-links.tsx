@@ -1,10 +1,10 @@
 /** The URLs of a route on the LAN, each with copy and a QR code for phones. */
 import { useState } from 'preact/hooks';
-import type { App, NodeInfo, RouteInfo } from '../api/types';
-import { Dialog } from '../ui/components';
-import { CopyButton } from '../ui/copy-button';
-import { QrCode } from '../ui/qr-code';
-import { routeUrls } from './endpoint-urls';
+import type { App, NodeInfo, RouteInfo } from '../api/types.js';
+import { Dialog } from '../ui/components.js';
+import { CopyButton } from '../ui/copy-button.js';
+import { QrCode } from '../ui/qr-code.js';
+import { routeUrls } from './endpoint-urls.js';
 
 export function EndpointLinks({ app, node, route }: { app: App; node: NodeInfo; route: RouteInfo }) {
   const urls = routeUrls(route, app, node);

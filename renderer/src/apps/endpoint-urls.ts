@@ -3,8 +3,8 @@
  * claims `localhost` (requests to a bare IP address go to it), the app's exact domains otherwise, and a
  * route's own host when it names one.
  */
-import { api } from '../api/client';
-import type { App, NodeInfo, RouteInfo } from '../api/types';
+import { api } from '../api/client.js';
+import type { App, NodeInfo, RouteInfo } from '../api/types.js';
 
 let cached: { at: number; node: Promise<NodeInfo> } | null = null;
 

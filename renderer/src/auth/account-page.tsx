@@ -4,13 +4,13 @@
  * this PiCloud.
  */
 import { useEffect, useId, useState } from 'preact/hooks';
-import { api, query, seg } from '../api/client';
-import { SCOPE_NAMES, SCOPES } from '../api/scopes';
-import type { App, AuthStatus, Page, Versions } from '../api/types';
-import { RelativeTime } from '../apps/tabs/tab-helpers';
-import { ActionButton, ActionForm, Dialog, Empty, Field, formValues, Loaded } from '../ui/components';
-import { CopyButton } from '../ui/copy-button';
-import { useAsync } from '../ui/use-async';
+import { api, query, seg } from '../api/client.js';
+import { SCOPE_NAMES, SCOPES } from '../api/scopes.js';
+import type { App, AuthStatus, Page, Versions } from '../api/types.js';
+import { RelativeTime } from '../apps/tabs/tab-helpers.js';
+import { ActionButton, ActionForm, Dialog, Empty, Field, formValues, Loaded } from '../ui/components.js';
+import { CopyButton } from '../ui/copy-button.js';
+import { useAsync } from '../ui/use-async.js';
 
 /** server/security/password-hash.ts MIN_PASSWORD_LENGTH. */
 const MIN_PASSWORD_LENGTH = 10;

@@ -1,6 +1,6 @@
 /** The centred card around the set-up and sign-in forms. */
 import type { ComponentChildren } from 'preact';
-import { Logo } from '../ui/logo';
+import { Logo } from '../ui/logo.js';
 
 export function AuthFrame({ title, children }: { title: string; children: ComponentChildren }) {
   return (

@@ -1,8 +1,8 @@
 /** Sign-in with the account's user name and password; the server sets the session cookie. */
-import { api } from '../api/client';
-import type { SignedIn } from '../api/types';
-import { ActionForm, Field, formValues } from '../ui/components';
-import { AuthFrame } from './auth-frame';
+import { api } from '../api/client.js';
+import type { SignedIn } from '../api/types.js';
+import { ActionForm, Field, formValues } from '../ui/components.js';
+import { AuthFrame } from './auth-frame.js';
 
 export function LoginScreen({ onDone }: { onDone: (s: SignedIn) => void }) {
   return (

@@ -1,8 +1,8 @@
 /** First start: the owner creates the only account, proving with the set-up code that they run the machine. */
-import { api } from '../api/client';
-import type { SignedIn } from '../api/types';
-import { ActionForm, Field, formValues } from '../ui/components';
-import { AuthFrame } from './auth-frame';
+import { api } from '../api/client.js';
+import type { SignedIn } from '../api/types.js';
+import { ActionForm, Field, formValues } from '../ui/components.js';
+import { AuthFrame } from './auth-frame.js';
 
 export function SetupScreen({
   codeRequired,

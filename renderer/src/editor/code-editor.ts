@@ -9,9 +9,9 @@ import { type Diagnostic as CmDiagnostic, linter, lintGutter, setDiagnostics } f
 import { EditorState, type Text } from '@codemirror/state';
 import { keymap } from '@codemirror/view';
 import { basicSetup, EditorView } from 'codemirror';
-import type { Diagnostic } from '../api/types';
-import { rhaiCompletions } from './rhai-completions';
-import { rhaiHighlighting, rhaiLanguage } from './rhai-language';
+import type { Diagnostic } from '../api/types.js';
+import { rhaiCompletions } from './rhai-completions.js';
+import { rhaiHighlighting, rhaiLanguage } from './rhai-language.js';
 
 export interface CodeEditorOptions {
   parent: HTMLElement;

@@ -4,7 +4,7 @@
  * follow docs/sdk/script-sdk.md.
  */
 import type { Completion, CompletionContext, CompletionResult } from '@codemirror/autocomplete';
-import { RHAI_KEYWORDS } from './rhai-language';
+import { RHAI_KEYWORDS } from './rhai-language.js';
 
 const CTX_FIELDS: Completion[] = [
   { label: 'method', type: 'property', detail: 'string', info: 'GET, POST, …' },

@@ -4,10 +4,10 @@
  * like any other.
  */
 import { useState } from 'preact/hooks';
-import { api } from '../api/client';
-import type { RouteInfo, RunResult, Script } from '../api/types';
-import { Notice, StatusBadge } from '../ui/components';
-import { formatDuration, prettyJson } from '../ui/format';
+import { api } from '../api/client.js';
+import type { RouteInfo, RunResult, Script } from '../api/types.js';
+import { Notice, StatusBadge } from '../ui/components.js';
+import { formatDuration, prettyJson } from '../ui/format.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 

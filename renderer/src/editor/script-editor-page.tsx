@@ -4,13 +4,13 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
-import { ApiError, api, query } from '../api/client';
-import type { App, Diagnostic, Page, RouteInfo, Script, ScriptCheck, ScriptSummary } from '../api/types';
-import { ActionButton, Loaded, Notice } from '../ui/components';
-import { useAsync } from '../ui/use-async';
-import { type CodeEditor, createCodeEditor } from './code-editor';
-import { RunPanel } from './run-panel';
-import { VersionHistory } from './version-history';
+import { ApiError, api, query } from '../api/client.js';
+import type { App, Diagnostic, Page, RouteInfo, Script, ScriptCheck, ScriptSummary } from '../api/types.js';
+import { ActionButton, Loaded, Notice } from '../ui/components.js';
+import { useAsync } from '../ui/use-async.js';
+import { type CodeEditor, createCodeEditor } from './code-editor.js';
+import { RunPanel } from './run-panel.js';
+import { VersionHistory } from './version-history.js';
 import './editor.css';
 
 export interface ScriptEditorProps {

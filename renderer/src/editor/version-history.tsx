@@ -4,11 +4,11 @@
  */
 import { diffLines } from 'diff';
 import { useState } from 'preact/hooks';
-import { api } from '../api/client';
-import type { Page, Script, ScriptVersion } from '../api/types';
-import { ActionButton, Loaded } from '../ui/components';
-import { formatRelative } from '../ui/format';
-import { useAsync } from '../ui/use-async';
+import { api } from '../api/client.js';
+import type { Page, Script, ScriptVersion } from '../api/types.js';
+import { ActionButton, Loaded } from '../ui/components.js';
+import { formatRelative } from '../ui/format.js';
+import { useAsync } from '../ui/use-async.js';
 
 export function VersionHistory({
   script,

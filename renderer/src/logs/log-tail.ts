@@ -3,8 +3,8 @@
  * (Server-Sent Events, which reconnect by themselves). Nothing is polled.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { API_BASE, api, query } from '../api/client';
-import type { LogRecord, Page } from '../api/types';
+import { API_BASE, api, query } from '../api/client.js';
+import type { LogRecord, Page } from '../api/types.js';
 
 export interface TailFilters {
   app?: string;

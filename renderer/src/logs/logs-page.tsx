@@ -4,12 +4,12 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
-import { api, query } from '../api/client';
-import type { App, LogRecord, Page, ScriptSummary } from '../api/types';
-import { Empty, Loaded, Notice, StatusBadge } from '../ui/components';
-import { formatDuration, formatTime } from '../ui/format';
-import { useAsync } from '../ui/use-async';
-import { useLogTail } from './log-tail';
+import { api, query } from '../api/client.js';
+import type { App, LogRecord, Page, ScriptSummary } from '../api/types.js';
+import { Empty, Loaded, Notice, StatusBadge } from '../ui/components.js';
+import { formatDuration, formatTime } from '../ui/format.js';
+import { useAsync } from '../ui/use-async.js';
+import { useLogTail } from './log-tail.js';
 
 const STATUSES = ['ok', 'error', 'timeout', 'limit'] as const;
 

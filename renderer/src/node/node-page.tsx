@@ -4,12 +4,12 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
-import { api } from '../api/client';
-import type { NodeInfo, RequestStats } from '../api/types';
-import { Notice } from '../ui/components';
-import { CopyButton } from '../ui/copy-button';
-import { formatBytes, formatUptime } from '../ui/format';
-import { Sparkline } from '../ui/sparkline';
+import { api } from '../api/client.js';
+import type { NodeInfo, RequestStats } from '../api/types.js';
+import { Notice } from '../ui/components.js';
+import { CopyButton } from '../ui/copy-button.js';
+import { formatBytes, formatUptime } from '../ui/format.js';
+import { Sparkline } from '../ui/sparkline.js';
 
 /** How often the screen samples the node while someone looks at it. */
 const SAMPLE_MS = 5000;

@@ -1,7 +1,7 @@
 /** Small building blocks every screen uses: messages, fields, buttons, dialogs, empty states. */
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { errorMessage } from '../api/client';
+import { errorMessage } from '../api/client.js';
 
 /** An error (role=alert, read out at once) or a confirmation (role=status). */
 export function Notice({ error, children }: { error?: unknown; children?: ComponentChildren }) {

@@ -3,12 +3,12 @@
  * last error) and replay onto their queue.
  */
 import { useId, useState } from 'preact/hooks';
-import { api, query, seg } from '../../api/client';
-import type { DeadLetter, Page } from '../../api/types';
-import { ActionButton, Dialog, Empty, Loaded, Notice } from '../../ui/components';
-import { formatRelative } from '../../ui/format';
-import { useAsync } from '../../ui/use-async';
-import { firstPagePending, LoadMore, RelativeTime, TabSection, toJsonText, usePaged } from './tab-helpers';
+import { api, query, seg } from '../../api/client.js';
+import type { DeadLetter, Page } from '../../api/types.js';
+import { ActionButton, Dialog, Empty, Loaded, Notice } from '../../ui/components.js';
+import { formatRelative } from '../../ui/format.js';
+import { useAsync } from '../../ui/use-async.js';
+import { firstPagePending, LoadMore, RelativeTime, TabSection, toJsonText, usePaged } from './tab-helpers.js';
 
 /** The failed messages, newest failure first; a queue filter; inspect and replay each once. */
 export function DeadLetters({

@@ -2,12 +2,12 @@
  * The app's host claims: which `Host` names reach this app. Exact hosts and `*.suffix` wildcards; the
  * most specific claim wins, so the list shows exact claims first, then wildcards from longest down.
  */
-import { api, seg } from '../../api/client';
-import type { Domain } from '../../api/types';
-import { ActionButton, ActionForm, Empty, Field, formValues, Loaded } from '../../ui/components';
-import { useAsync } from '../../ui/use-async';
-import type { AppTabProps } from '../app-detail';
-import { RelativeTime, TabSection } from './tab-helpers';
+import { api, seg } from '../../api/client.js';
+import type { Domain } from '../../api/types.js';
+import { ActionButton, ActionForm, Empty, Field, formValues, Loaded } from '../../ui/components.js';
+import { useAsync } from '../../ui/use-async.js';
+import type { AppTabProps } from '../app-detail.js';
+import { RelativeTime, TabSection } from './tab-helpers.js';
 
 /** Most specific first: the order in which claims win. */
 function bySpecificity(a: Domain, b: Domain): number {

@@ -4,10 +4,10 @@
  * JSON value and expiry. JSON is checked in the browser first, so a typo never costs a round trip.
  */
 import { useEffect, useId, useState } from 'preact/hooks';
-import { api, query, seg } from '../../api/client';
-import type { KvCollection, KvEntry, Page } from '../../api/types';
-import { ActionButton, ActionForm, Dialog, Empty, Field, formValues } from '../../ui/components';
-import type { AppTabProps } from '../app-detail';
+import { api, query, seg } from '../../api/client.js';
+import type { KvCollection, KvEntry, Page } from '../../api/types.js';
+import { ActionButton, ActionForm, Dialog, Empty, Field, formValues } from '../../ui/components.js';
+import type { AppTabProps } from '../app-detail.js';
 import {
   firstPagePending,
   JsonField,
@@ -20,7 +20,7 @@ import {
   toJsonText,
   useDebounced,
   usePaged,
-} from './tab-helpers';
+} from './tab-helpers.js';
 
 /** Ten years, the API's longest TTL. */
 const MAX_TTL_SECONDS = 10 * 365 * 24 * 3600;

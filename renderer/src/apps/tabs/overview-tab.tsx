@@ -1,14 +1,14 @@
 /** An app at a glance: its endpoints on the LAN, traffic and errors of the last hour, recent failures. */
 import { Link } from 'wouter-preact';
-import { api, query, seg } from '../../api/client';
-import type { LogRecord, Page, RequestStats, RouteInfo } from '../../api/types';
-import { Empty, Loaded, StatusBadge } from '../../ui/components';
-import { formatRelative } from '../../ui/format';
-import { Sparkline } from '../../ui/sparkline';
-import { useAsync } from '../../ui/use-async';
-import type { AppTabProps } from '../app-detail';
-import { EndpointLinks } from '../endpoint-links';
-import { nodeInfo } from '../endpoint-urls';
+import { api, query, seg } from '../../api/client.js';
+import type { LogRecord, Page, RequestStats, RouteInfo } from '../../api/types.js';
+import { Empty, Loaded, StatusBadge } from '../../ui/components.js';
+import { formatRelative } from '../../ui/format.js';
+import { Sparkline } from '../../ui/sparkline.js';
+import { useAsync } from '../../ui/use-async.js';
+import type { AppTabProps } from '../app-detail.js';
+import { EndpointLinks } from '../endpoint-links.js';
+import { nodeInfo } from '../endpoint-urls.js';
 
 export function OverviewTab({ app }: AppTabProps) {
   const routes = useAsync(

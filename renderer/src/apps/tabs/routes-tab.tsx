@@ -4,15 +4,15 @@
  * LAN, with copy and a QR code for phones.
  */
 import { useState } from 'preact/hooks';
-import { api, seg } from '../../api/client';
-import { SCOPE_NAMES } from '../../api/scopes';
-import type { NodeInfo, RouteInfo, ScriptSummary } from '../../api/types';
-import { ActionButton, ActionForm, Dialog, Empty, Field, formValues, Loaded } from '../../ui/components';
-import { useAsync } from '../../ui/use-async';
-import type { AppTabProps } from '../app-detail';
-import { EndpointLinks } from '../endpoint-links';
-import { nodeInfo } from '../endpoint-urls';
-import { useAppScripts } from './scripts-tab';
+import { api, seg } from '../../api/client.js';
+import { SCOPE_NAMES } from '../../api/scopes.js';
+import type { NodeInfo, RouteInfo, ScriptSummary } from '../../api/types.js';
+import { ActionButton, ActionForm, Dialog, Empty, Field, formValues, Loaded } from '../../ui/components.js';
+import { useAsync } from '../../ui/use-async.js';
+import type { AppTabProps } from '../app-detail.js';
+import { EndpointLinks } from '../endpoint-links.js';
+import { nodeInfo } from '../endpoint-urls.js';
+import { useAppScripts } from './scripts-tab.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 

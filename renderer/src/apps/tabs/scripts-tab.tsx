@@ -1,12 +1,12 @@
 /** The app's scripts (endpoints and modules): open one in the editor, or create one from a template. */
 import { useState } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
-import { api, query } from '../../api/client';
-import type { Page, Script, ScriptKind, ScriptSummary } from '../../api/types';
-import { ActionForm, Dialog, Empty, Field, formValues, Loaded } from '../../ui/components';
-import { formatRelative } from '../../ui/format';
-import { useAsync } from '../../ui/use-async';
-import type { AppTabProps } from '../app-detail';
+import { api, query } from '../../api/client.js';
+import type { Page, Script, ScriptKind, ScriptSummary } from '../../api/types.js';
+import { ActionForm, Dialog, Empty, Field, formValues, Loaded } from '../../ui/components.js';
+import { formatRelative } from '../../ui/format.js';
+import { useAsync } from '../../ui/use-async.js';
+import type { AppTabProps } from '../app-detail.js';
 
 const TEMPLATES: Record<ScriptKind, string> = {
   endpoint: `// Runs for each request routed here: ctx holds the request, the last value is the response.

@@ -5,8 +5,8 @@
  */
 import { useEffect, useId, useState } from 'preact/hooks';
 import { useLocation } from 'wouter-preact';
-import { api, errorMessage, seg } from '../../api/client';
-import type { App, SecretInfo } from '../../api/types';
+import { api, errorMessage, seg } from '../../api/client.js';
+import type { App, SecretInfo } from '../../api/types.js';
 import {
   ActionButton,
   ActionForm,
@@ -17,10 +17,10 @@ import {
   Loaded,
   Notice,
   TextAreaField,
-} from '../../ui/components';
-import { useAsync } from '../../ui/use-async';
-import type { AppTabProps } from '../app-detail';
-import { linesOf, RelativeTime, useDebounced } from './tab-helpers';
+} from '../../ui/components.js';
+import { useAsync } from '../../ui/use-async.js';
+import type { AppTabProps } from '../app-detail.js';
+import { linesOf, RelativeTime, useDebounced } from './tab-helpers.js';
 
 /** The API's slug rule (server/manager/schemas.ts): a DNS label, never shaped like a UUID. */
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

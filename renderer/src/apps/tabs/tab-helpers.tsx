@@ -5,9 +5,9 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
-import type { Page } from '../../api/types';
-import { Notice } from '../../ui/components';
-import { formatRelative, formatTime } from '../../ui/format';
+import type { Page } from '../../api/types.js';
+import { Notice } from '../../ui/components.js';
+import { formatRelative, formatTime } from '../../ui/format.js';
 import '../../styles/app-tabs.css';
 
 /** A list read page by page through `next_cursor`; `loadMore` appends the next page. */

@@ -5,8 +5,8 @@
  */
 import { useId, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
-import { api, query, seg } from '../../api/client';
-import type { Page, ScriptSummary, Trigger } from '../../api/types';
+import { api, query, seg } from '../../api/client.js';
+import type { Page, ScriptSummary, Trigger } from '../../api/types.js';
 import {
   ActionButton,
   ActionForm,
@@ -16,11 +16,11 @@ import {
   formValues,
   Loaded,
   Notice,
-} from '../../ui/components';
-import { useAsync } from '../../ui/use-async';
-import type { AppTabProps } from '../app-detail';
-import { DeadLetters } from './dead-letters';
-import { JsonField, parseJsonOrThrow, RelativeTime, SaveSwitch, TabSection } from './tab-helpers';
+} from '../../ui/components.js';
+import { useAsync } from '../../ui/use-async.js';
+import type { AppTabProps } from '../app-detail.js';
+import { DeadLetters } from './dead-letters.js';
+import { JsonField, parseJsonOrThrow, RelativeTime, SaveSwitch, TabSection } from './tab-helpers.js';
 
 /** The server's retry bounds (trigger-store RETRY_POLICY), so the form refuses what the API would. */
 const RETRY = {
