@@ -25,8 +25,13 @@ export function LogsPage() {
   );
 }
 
-function useApps() {
-  return useAsync(() => api<Page<App>>('GET', '/admin/apps?limit=200'), []);
+/** Every app, for the app filter and the App column; none is fetched inside one app's tab. */
+function useApps(within: App | undefined) {
+  return useAsync(
+    async () =>
+      within ? { items: [within], next_cursor: null } : api<Page<App>>('GET', '/admin/apps?limit=200'),
+    [within?.id],
+  );
 }
 
 function useScripts(appId: string | undefined) {
@@ -43,7 +48,7 @@ export function LogsView({ app }: { app?: App }) {
   const [script, setScript] = useState<string>('');
   const [search, setSearch] = useState('');
   const [paused, setPaused] = useState(false);
-  const apps = useApps();
+  const apps = useApps(app);
   const appId = app?.id ?? (appFilter || undefined);
   const scripts = useScripts(appId);
   const tail = useLogTail({ app: appId, status: status || undefined, script: script || undefined }, paused);
