@@ -18,6 +18,8 @@ export interface TestAppliance {
   appliance: Appliance;
   database: TestDatabase;
   baseUrl: string;
+  /** The appliance's data folder (holds `secrets.key`). */
+  dataDir: string;
   /** An API token with the `admin` scope, which api() sends. */
   token: string;
   /** fetch() relative to the appliance, JSON in and out, with the admin token. */
@@ -63,6 +65,7 @@ export async function startTestAppliance(
     appliance,
     database,
     baseUrl,
+    dataDir,
     token,
     async api(method, path, body) {
       const response = await fetch(`${baseUrl}${path}`, {

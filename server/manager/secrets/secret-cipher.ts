@@ -45,7 +45,7 @@ export function sealSecret(key: SecretKey, appId: string, name: string, value: s
 export function openSecret(key: SecretKey, appId: string, name: string, sealed: SealedSecret): string {
   if (sealed.key_id !== key.id) {
     throw new SecretUnreadableError(
-      `The secret "${name}" was encrypted with another key (id ${sealed.key_id}; this install's is ${key.id}): ` +
+      `The secret was encrypted with another key (id ${sealed.key_id}; this install's is ${key.id}): ` +
         'restore the secrets.key that belongs with this database',
     );
   }
@@ -56,7 +56,7 @@ export function openSecret(key: SecretKey, appId: string, name: string, sealed: 
     return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]).toString('utf8');
   } catch {
     throw new SecretUnreadableError(
-      `The secret "${name}" does not decrypt: its stored row was altered or belongs to another app or name`,
+      'The secret does not decrypt: its stored row was altered or belongs to another app or name',
     );
   }
 }

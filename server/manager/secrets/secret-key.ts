@@ -91,24 +91,37 @@ export function loadSecretKey(dataDir: string, { create }: { create: boolean }):
 }
 
 /**
- * The key of one data folder, loaded once and kept in memory: the file is read at the first use and
- * created at the first secret saved.
+ * The key of one data folder, read from its file at every use: the file's permissions are checked each
+ * time (an open, an fstat and a 65-byte read — cheap next to a database round trip), so a key that
+ * becomes readable by others while PiCloud runs is refused from the next use on, as at start-up. The
+ * file is created at the first secret saved; once a key has been seen, a file that disappears is an
+ * error rather than a reason to make a new key (which would orphan every stored secret).
  */
 export class SecretKeyring {
-  private loaded: SecretKey | null = null;
+  /** The id of the last key read, once one has been. */
+  private seenId: string | null = null;
 
   constructor(private readonly dataDir: string) {}
 
   /** The key, created if there is none yet (to encrypt). */
   forWriting(): SecretKey {
-    this.loaded ??= loadSecretKey(this.dataDir, { create: true });
-    return this.loaded as SecretKey;
+    return this.load(this.seenId === null) as SecretKey;
   }
 
   /** The key, or null when none was ever created (to decrypt: without a key there is nothing to read). */
   forReading(): SecretKey | null {
-    this.loaded ??= loadSecretKey(this.dataDir, { create: false });
-    return this.loaded;
+    return this.load(false);
+  }
+
+  private load(create: boolean): SecretKey | null {
+    const key = loadSecretKey(this.dataDir, { create });
+    if (key === null && this.seenId !== null) {
+      throw new SecretKeyError(
+        `The secrets key ${this.path} was removed while PiCloud was running: restore it from your backup`,
+      );
+    }
+    if (key !== null) this.seenId = key.id;
+    return key;
   }
 
   /** Where the key lives (for messages). */

@@ -31,7 +31,14 @@ export function secretHandler(store: SecretStore): ServiceHandler {
         return await store.read(appId, name);
       } catch (error) {
         if (error instanceof SecretKeyError || error instanceof SecretUnreadableError) {
-          throw new ServiceError('SECRET_UNREADABLE', error.message);
+          // The details name the data folder and the file's mode: for the appliance's log only.
+          throw new ServiceError(
+            'SECRET_UNREADABLE',
+            error instanceof SecretKeyError
+              ? "the secret cannot be decrypted: the appliance's secrets key is unusable (its log says why)"
+              : error.message,
+            error instanceof SecretKeyError ? error : undefined,
+          );
         }
         throw error;
       }

@@ -44,8 +44,12 @@ export class ServiceError extends Error {
   /** Stable machine-readable reason, e.g. `KV_VALUE_TOO_LARGE`. */
   readonly reason: string;
 
-  constructor(reason: string, message: string) {
-    super(message);
+  /**
+   * @param cause what the appliance's log should say about it (paths, file modes): reported to the
+   * registry's `onError`, never shown to the script.
+   */
+  constructor(reason: string, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'ServiceError';
     this.reason = reason;
   }
@@ -150,7 +154,10 @@ export class ScriptServiceRegistry implements ScriptServices {
         });
         return { ok: true, value: value === undefined ? null : value };
       } catch (error) {
-        if (error instanceof ServiceError) return failure(error.reason, error.message);
+        if (error instanceof ServiceError) {
+          if (error.cause !== undefined) this.#onError(error.cause, { appId, service, op: call.op });
+          return failure(error.reason, error.message);
+        }
         // A handler that stopped because its signal aborted is not a failure to report.
         if (!controller.signal.aborted) this.#onError(error, { appId, service, op: call.op });
         return failure(SERVICE_REASONS.INTERNAL, `${name} failed (internal error; see the appliance log)`);
