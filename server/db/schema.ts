@@ -30,7 +30,7 @@ export interface AppsTable {
   description: Generated<string>;
   /** Origins allowed to call the app's endpoints from a browser ('*' for any; empty: no CORS). */
   cors_origins: Generated<string[]>;
-  /** Hosts the app's scripts may call (outbound HTTP); empty: any but this appliance and link-local. */
+  /** Hosts the app's scripts may call (outbound HTTP); empty: any public internet host. */
   http_allow_hosts: Generated<string[]>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;

@@ -2,9 +2,10 @@
  * Which hosts an outbound request may reach: an allow-list of entries — exact names
  * (`api.example.com`), wildcards (`*.example.com`: any name below it, not the name itself), IP
  * addresses (`192.168.1.20`, `::1`) and CIDRs (`192.168.1.0/24`, `fd00::/8`) — and the addresses that
- * are never reached unless named: this machine (loopback, its own interface addresses, 0.0.0.0),
- * link-local addresses (169.254.0.0/16 — where clouds put their metadata service — and fe80::/10),
- * multicast and reserved ranges.
+ * are never reached unless an address or CIDR entry names them: every address that is not globally
+ * routable (loopback, private LAN ranges, carrier-grade NAT, unique-local, link-local — where clouds put
+ * their metadata services —, multicast, reserved; IPv6 forms that carry an IPv4 address are judged by
+ * that address, see address-class.ts) and this machine's own interface addresses.
  *
  * Two gates, both must pass:
  * 1. the host as written in the URL: with an empty list any host passes; otherwise a name must match
@@ -18,6 +19,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { classifyAddress } from './address-class.js';
 
 /** The most entries a list may have. */
 export const MAX_ALLOW_HOSTS = 100;
@@ -86,26 +88,9 @@ export function parseHostEntry(input: string): { entry: HostEntry; text: string 
     : { entry: { kind: 'name', name }, text: name };
 }
 
-/** The protected ranges: never reached unless an address or CIDR entry names them. */
-function protectedRanges(): BlockList {
-  const list = new BlockList();
-  list.addSubnet('0.0.0.0', 8, 'ipv4'); // "this network"; 0.0.0.0 reaches this machine
-  list.addSubnet('127.0.0.0', 8, 'ipv4'); // loopback
-  list.addSubnet('169.254.0.0', 16, 'ipv4'); // link-local, cloud metadata (169.254.169.254)
-  list.addSubnet('224.0.0.0', 4, 'ipv4'); // multicast
-  list.addSubnet('240.0.0.0', 4, 'ipv4'); // reserved, broadcast
-  list.addAddress('::', 'ipv6');
-  list.addAddress('::1', 'ipv6');
-  list.addSubnet('fe80::', 10, 'ipv6'); // link-local
-  list.addSubnet('ff00::', 8, 'ipv6'); // multicast
-  return list;
-}
-const PROTECTED = protectedRanges();
-
 /** Whether `address` (an IP) is one of this machine's own interface addresses. */
 function isOwnAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  const plain = (mapped ? mapped[1] : address).toLowerCase();
+  const plain = address.toLowerCase();
   for (const addresses of Object.values(networkInterfaces())) {
     for (const info of addresses ?? []) {
       if (info.address.toLowerCase().split('%')[0] === plain) return true;
@@ -114,9 +99,34 @@ function isOwnAddress(address: string): boolean {
   return false;
 }
 
-/** True for an address this machine answers on, or a link-local, multicast or reserved one. */
+/** What the ranges that keep an address from being reached by default are, as predicates. */
+const RANGE_WORDS: Record<string, string> = {
+  loopback: 'is a loopback address (this appliance)',
+  unspecified: 'is the unspecified address (this appliance)',
+  private: 'is in a private LAN range',
+  uniqueLocal: 'is in a unique-local (private) range',
+  carrierGradeNat: 'is in the carrier-grade NAT range',
+  linkLocal: 'is link-local',
+  multicast: 'is multicast',
+  broadcast: 'is the broadcast address',
+};
+
+/**
+ * Why an address is refused unless an address or CIDR entry covers it — it is not globally routable
+ * (see address-class.ts; IPv6 forms carrying an IPv4 address are judged by that address) or it is one
+ * of this machine's own addresses — or null when it may be reached by default.
+ */
+export function protectedBecause(address: string): string | null {
+  const found = classifyAddress(address);
+  const effective = found.embedded ?? address.split('%')[0];
+  if (isOwnAddress(effective)) return 'is an address of this appliance';
+  if (found.global) return null;
+  return `${RANGE_WORDS[found.range] ?? `is in a reserved range (${found.range})`}, not a public internet address`;
+}
+
+/** True for an address refused unless listed: this machine's, or any address not globally routable. */
 export function isProtectedAddress(address: string): boolean {
-  return PROTECTED.check(address, family(address)) || isOwnAddress(address);
+  return protectedBecause(address) !== null;
 }
 
 /** A decision: allowed, or refused with the reason as a predicate ("is not in the allow-list"). */
@@ -159,8 +169,13 @@ export class HostPolicy {
     }
   }
 
+  /** An address entry or CIDR covers `address`, or the IPv4 address it carries. */
   private addressListed(address: string): boolean {
-    return this.hasAddresses && this.addresses.check(address, family(address));
+    if (!this.hasAddresses) return false;
+    const plain = address.split('%')[0];
+    if (this.addresses.check(plain, family(plain))) return true;
+    const carried = classifyAddress(plain).embedded;
+    return carried !== null && this.addresses.check(carried, 'ipv4');
   }
 
   /** Gate 1: the host as written in the URL (a name, or an IP literal), before any DNS query. */
@@ -180,10 +195,8 @@ export class HostPolicy {
 
   /** Gate 2: an address the host resolved to (or the IP literal itself), before connecting to it. */
   checkAddress(address: string): HostDecision {
-    if (!isProtectedAddress(address) || this.addressListed(address)) return { allowed: true };
-    return {
-      allowed: false,
-      why: 'is an address of this appliance, link-local, multicast or reserved, and the allow-list does not name it',
-    };
+    const because = protectedBecause(address);
+    if (because === null || this.addressListed(address)) return { allowed: true };
+    return { allowed: false, why: `${because}, and no address or CIDR entry of the allow-list covers it` };
   }
 }

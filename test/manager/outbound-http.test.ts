@@ -1,8 +1,8 @@
 /**
  * Outbound HTTP (`http::request`), through the manager's `http` script service, against a local
  * node:http server on 127.0.0.1: the per-app allow-list (`http_allow_hosts`, edited with PATCH) and
- * its default (anything but this appliance and link-local addresses — so loopback is refused unless
- * listed), the check after each redirect and after DNS (the connection goes to the checked address),
+ * its default (public internet addresses only — so loopback and the LAN are refused unless an
+ * address or CIDR entry covers them), the check after each redirect and after DNS (the connection goes to the checked address),
  * timeouts (the request's, the appliance's cap, the run's deadline), the response-size limit (after
  * decompression too), the redirect limit, JSON and text bodies, headers, and messages that never name a
  * path or query.
@@ -510,7 +510,9 @@ describe('HostPolicy', () => {
   it.each([
     // list, host, address (null: the URL names an IP), allowed
     [[], 'api.example.com', '93.184.216.34', true],
-    [[], 'nas.lan', '192.168.1.20', true],
+    // A LAN address is not a public one: it needs an address or CIDR entry.
+    [[], 'nas.lan', '192.168.1.20', false],
+    [['192.168.1.0/24'], '192.168.1.20', '192.168.1.20', true],
     [[], 'evil.example', '127.0.0.1', false],
     [[], 'evil.example', '::ffff:127.0.0.1', false],
     [[], '169.254.169.254', null, false],

@@ -38,7 +38,7 @@ const AppSchema = Type.Object(
     }),
     http_allow_hosts: Type.Array(Type.String(), {
       description:
-        "hosts the app's scripts may call with http::; empty: any host except this appliance and link-local addresses",
+        "hosts the app's scripts may call with http::; empty: any public internet host (the LAN, this appliance and other addresses that are not globally routable need an address or CIDR entry)",
     }),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
@@ -68,7 +68,7 @@ const HttpAllowHosts = Type.Array(
   {
     maxItems: MAX_ALLOW_HOSTS,
     description:
-      "hosts the app's scripts may call with http::; replaces the list ([]: any host except this appliance and link-local addresses)",
+      "hosts the app's scripts may call with http::; replaces the list ([]: any public internet host)",
   },
 );
 const tags = ['apps'];

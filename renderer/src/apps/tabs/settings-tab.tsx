@@ -303,10 +303,10 @@ function OutboundCard(props: AppTabProps) {
         field="http_allow_hosts"
         label="Allowed hosts, one per line"
         placeholder={'api.open-meteo.com\n*.example.com\n192.168.1.0/24'}
-        hint="A name, a *.wildcard, an IP address or a CIDR — no scheme, port or path. Empty: any host except this appliance and link-local addresses. A list allows only what it names (add 127.0.0.1 to reach a service on this machine)."
+        hint="A name, a *.wildcard, an IP address or a CIDR — no scheme, port or path. Empty: any public internet host. A list allows only what it names; LAN devices and this machine need an address or CIDR entry (192.168.1.0/24, 127.0.0.1)."
         describe={(list) =>
           list.length === 0
-            ? 'any host on the internet or the LAN, except this appliance and link-local addresses.'
+            ? 'any host on the public internet (not the LAN, not this appliance).'
             : `only ${list.length} listed host${list.length === 1 ? '' : 's'}.`
         }
       />
