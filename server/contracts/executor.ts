@@ -5,6 +5,14 @@
  * crosses threads (structured clone) and networks (JSON) unchanged.
  */
 
+/**
+ * The deepest nesting of arrays and objects in a value that crosses the executor boundary: a JSON
+ * request body (deeper is a 400 before any script runs), a script's service arguments and the
+ * answers it gets. Copying a value between threads and converting it for the engine are recursive;
+ * this bound keeps both far from the stack's limit.
+ */
+export const MAX_VALUE_DEPTH = 64;
+
 /** The request a script sees as `ctx`. */
 export interface ScriptRequest {
   method: string;
@@ -104,7 +112,8 @@ export interface ExecutionFailure {
     | 'PICLOUD_ERR_SCRIPT_RESPONSE_TOO_LARGE'
     | 'PICLOUD_ERR_SCRIPT_COMPILE'
     | 'PICLOUD_ERR_EXECUTOR_CRASHED'
-    | 'PICLOUD_ERR_EXECUTOR_BUSY';
+    | 'PICLOUD_ERR_EXECUTOR_BUSY'
+    | 'PICLOUD_ERR_EXECUTOR_UNSENDABLE';
   message: string;
   /** HTTP status to answer with (a `throw #{status: 4xx}` chooses its own). */
   status: number;

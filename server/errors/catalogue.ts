@@ -11,6 +11,7 @@ export const ERROR_CATALOGUE = {
   PICLOUD_ERR_HTTP_BAD_BODY: { status: 400, message: 'The request body could not be parsed' },
   PICLOUD_ERR_HTTP_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   PICLOUD_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  PICLOUD_ERR_HTTP_BODY_TOO_DEEP: { status: 400, message: 'The JSON body is nested too deeply' },
   PICLOUD_ERR_DB_UNAVAILABLE: { status: 503, message: 'The database is unavailable' },
   PICLOUD_ERR_SERVER_SHUTTING_DOWN: { status: 503, message: 'The server is shutting down' },
   PICLOUD_ERR_INTERNAL: { status: 500, message: 'Internal server error' },
@@ -69,6 +70,10 @@ export const ERROR_CATALOGUE = {
   PICLOUD_ERR_SCRIPT_NOT_ENDPOINT: { status: 400, message: 'Only endpoint scripts can be run' },
   PICLOUD_ERR_EXECUTOR_CRASHED: { status: 500, message: 'The script crashed its worker' },
   PICLOUD_ERR_EXECUTOR_BUSY: { status: 503, message: 'All script workers are busy' },
+  PICLOUD_ERR_EXECUTOR_UNSENDABLE: {
+    status: 400,
+    message: 'The request holds a value that cannot be handed to a script',
+  },
   PICLOUD_ERR_HTTP_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
   PICLOUD_ERR_HTTP_RATE_LIMITED: { status: 429, message: 'Too many requests from this address; slow down' },
   PICLOUD_ERR_AUTH_REQUIRED: {

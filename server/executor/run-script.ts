@@ -3,11 +3,12 @@
  * job's limits and deadline, capture print/debug output, turn the result or the error into a report.
  * Pure with respect to its inputs, so it runs the same in a worker thread and in-process in tests.
  */
-import type {
-  ExecutionFailure,
-  ExecutionJob,
-  ExecutionLimits,
-  ExecutionReport,
+import {
+  type ExecutionFailure,
+  type ExecutionJob,
+  type ExecutionLimits,
+  type ExecutionReport,
+  MAX_VALUE_DEPTH,
 } from '../contracts/executor.js';
 import type { SyncServiceClient } from '../contracts/script-services.js';
 import { type AST, Engine, isRhaiError, type RhaiError, Scope } from '../rhai/index.js';
@@ -15,6 +16,9 @@ import { SDK_VERSION } from '../version.js';
 import { ModuleCache } from './module-resolver.js';
 import { bodyBytes, ResponseShapeError, toScriptResponse } from './script-response.js';
 import { registerSdkModules, ScriptServiceError, ServiceBinding } from './sdk/index.js';
+
+/** What stands in a thrown map's details for a value nested deeper than {@link MAX_VALUE_DEPTH}. */
+const NESTED_TOO_DEEPLY = '(nested too deeply)';
 
 /** Error kinds that mean "the script hit a sandbox limit". */
 const LIMIT_KINDS = new Set([
@@ -248,9 +252,13 @@ function thrownFailure(
   return { code: 'PICLOUD_ERR_SCRIPT_THROWN', status: 500, kind: error.kind, message, ...position };
 }
 
-function safeJson(value: unknown): unknown {
-  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [k, safeJson(v)]));
-  if (Array.isArray(value)) return value.map(safeJson);
+/** A thrown map's value as plain JSON; what nests deeper than a service value may is cut off. */
+function safeJson(value: unknown, depth = 1): unknown {
+  if ((value instanceof Map || Array.isArray(value)) && depth > MAX_VALUE_DEPTH) return NESTED_TOO_DEEPLY;
+  if (value instanceof Map) {
+    return Object.fromEntries([...value].map(([k, v]) => [k, safeJson(v, depth + 1)]));
+  }
+  if (Array.isArray(value)) return value.map((v) => safeJson(v, depth + 1));
   if (typeof value === 'bigint') return value.toString();
   if (
     value === undefined ||

@@ -5,6 +5,7 @@
  * `workerData`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { ExecutionReport } from '../contracts/executor.js';
 import { ScriptRunner } from './run-script.js';
 import { BridgeClient } from './service-bridge.js';
 import type { FromWorker, ScriptWorkerData, ToWorker } from './worker-protocol.js';
@@ -23,6 +24,23 @@ port.on('message', (message: ToWorker) => {
   services.endRun();
   const body = report.result.ok ? report.result.response.body : null;
   const transfer = body instanceof Uint8Array ? [body.buffer as ArrayBuffer] : [];
-  port.postMessage({ type: 'done', id: message.id, report } satisfies FromWorker, transfer);
+  try {
+    port.postMessage({ type: 'done', id: message.id, report } satisfies FromWorker, transfer);
+  } catch {
+    // A report the structured clone refuses (a thrown map's details nested too deeply for it): the run
+    // still ends with an answer, and this worker stays in service.
+    const unsent: ExecutionReport = {
+      ...report,
+      result: {
+        ok: false,
+        error: {
+          code: 'PICLOUD_ERR_SCRIPT_RUNTIME',
+          status: 500,
+          message: "The script's result is nested too deeply to send",
+        },
+      },
+    };
+    port.postMessage({ type: 'done', id: message.id, report: unsent } satisfies FromWorker);
+  }
 });
 port.postMessage({ type: 'ready' } satisfies FromWorker);

@@ -114,6 +114,22 @@ export class WorkerPool {
       bridge,
     };
     worker.on('message', (message: FromWorker) => this.onMessage(slot, message));
+    // A report this thread could not read (the worker sends only plain data; this is the last guard).
+    worker.on('messageerror', () => {
+      if (!slot.task) return;
+      this.finish(
+        slot,
+        failure(
+          {
+            code: 'PICLOUD_ERR_SCRIPT_RUNTIME',
+            status: 500,
+            message: "The script's result could not be received from its worker",
+          },
+          slot.task.queuedAt,
+        ),
+      );
+      this.dispatch();
+    });
     worker.on('error', (error) => this.onExit(slot, error.message));
     worker.on('exit', (code) => this.onExit(slot, `exit code ${code}`));
     // Idle workers must not keep the process alive.
@@ -155,13 +171,18 @@ export class WorkerPool {
     return !this.isHeavy(id) || this.heavyRunning < this.perScriptCap;
   }
 
+  /**
+   * Gives waiting tasks to idle workers. Called from request handlers, worker events and timers, so it
+   * never throws: a task that cannot be handed over fails alone and its worker takes the next one.
+   */
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (!slot.ready || slot.task) continue;
-      const index = this.queue.findIndex((task) => this.eligible(task));
-      if (index === -1) return;
-      const [task] = this.queue.splice(index, 1);
-      this.start(slot, task);
+      while (slot.ready && !slot.task) {
+        const index = this.queue.findIndex((task) => this.eligible(task));
+        if (index === -1) return;
+        const [task] = this.queue.splice(index, 1);
+        this.start(slot, task);
+      }
     }
   }
 
@@ -183,15 +204,36 @@ export class WorkerPool {
     if (this.cost.size > COST_MEMORY) this.cost.delete(this.cost.keys().next().value as string);
   }
 
+  /** Hands `task` to the idle worker of `slot`; when its job cannot be posted, fails it and leaves the slot idle. */
   private start(slot: Slot, task: Task): void {
+    const taskId = this.nextId++;
+    const deadline = Date.now() + task.job.limits.timeoutMs;
+    try {
+      // Posted first: a job the structured clone refuses (nested too deeply for its recursion, or holding
+      // something that cannot be copied) never occupies the worker, and throws here rather than later.
+      slot.worker.postMessage({ type: 'run', id: taskId, job: task.job, deadline } satisfies ToWorker);
+    } catch {
+      task.resolve(
+        failure(
+          {
+            code: 'PICLOUD_ERR_EXECUTOR_UNSENDABLE',
+            status: 400,
+            message:
+              'The request cannot be handed to a script: it holds a value nested too deeply or one that cannot be copied',
+          },
+          task.queuedAt,
+        ),
+      );
+      return;
+    }
     slot.task = task;
-    slot.taskId = this.nextId++;
+    slot.taskId = taskId;
     const scriptId = task.job.script.id;
     this.running.set(scriptId, (this.running.get(scriptId) ?? 0) + 1);
     slot.heavy = this.isHeavy(scriptId);
     if (slot.heavy) this.heavyRunning += 1;
     slot.worker.ref();
-    slot.deadline = Date.now() + task.job.limits.timeoutMs;
+    slot.deadline = deadline;
     slot.timer = setTimeout(
       () => {
         // The engine checks its deadline between operations, and a service call waits at most until it;
@@ -211,12 +253,6 @@ export class WorkerPool {
       },
       task.job.limits.timeoutMs + (this.options.graceMs ?? 1_000),
     );
-    slot.worker.postMessage({
-      type: 'run',
-      id: slot.taskId,
-      job: task.job,
-      deadline: slot.deadline,
-    } satisfies ToWorker);
   }
 
   private finish(slot: Slot, report: ExecutionReport): void {

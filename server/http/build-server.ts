@@ -21,6 +21,7 @@ import { PicloudError } from '../errors/catalogue.js';
 import { API_VERSION, PRODUCT_VERSION } from '../version.js';
 import { answerClientError } from './client-error.js';
 import { installErrorHandler } from './error-handler.js';
+import { installJsonBodyParser } from './json-body.js';
 import { generateRequestId, REQUEST_ID_HEADER } from './request-id.js';
 import { type ApiRouteInfo, apiV1 } from './routes/api-v1.js';
 import { type CustomRouteHandler, catchAllRoute, panelFiles } from './routes/catch-all.js';
@@ -119,6 +120,7 @@ export async function buildServer(deps: ServerDeps): Promise<PicloudServer> {
 
   installErrorHandler(app);
   installNotFoundHandler(app);
+  installJsonBodyParser(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);

@@ -3,7 +3,9 @@
  * are parsed; any other content type reaches the script as bytes (a BLOB).
  */
 import type { FastifyInstance } from 'fastify';
+import { MAX_VALUE_DEPTH } from '../contracts/executor.js';
 import { PicloudError } from '../errors/catalogue.js';
+import { bodyTooDeep, nestsDeeperThan } from '../http/json-body.js';
 
 /** Parses `a=1&b=2&b=3` into `{ a: '1', b: ['2', '3'] }`. */
 export function parseForm(text: string): Record<string, string | string[]> {
@@ -40,8 +42,9 @@ export function parseScriptBody(contentType: string | undefined, text: string | 
   if (text === undefined || text === '') return null;
   const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (mediaType === 'application/json') {
+    let value: unknown;
     try {
-      return JSON.parse(text);
+      value = JSON.parse(text);
     } catch (error) {
       throw new PicloudError(
         'PICLOUD_ERR_HTTP_BAD_BODY',
@@ -49,6 +52,8 @@ export function parseScriptBody(contentType: string | undefined, text: string | 
         { in: 'body', path: '/body' },
       );
     }
+    if (nestsDeeperThan(value, MAX_VALUE_DEPTH)) throw bodyTooDeep();
+    return value;
   }
   if (mediaType === 'application/x-www-form-urlencoded') return parseForm(text);
   if (mediaType === 'text/plain') return text;

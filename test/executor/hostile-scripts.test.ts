@@ -188,3 +188,61 @@ describe('isolation', () => {
     await Promise.all(busy);
   });
 });
+
+describe('values that cannot be handed to a worker (issue 13, item 1)', () => {
+  /** Arrays nested `depth` deep: far past what the structured clone's recursion can copy. */
+  function nested(depth: number): unknown {
+    let value: unknown = [];
+    for (let i = 1; i < depth; i++) value = [value];
+    return value;
+  }
+
+  it('fail alone with 400 PICLOUD_ERR_EXECUTOR_UNSENDABLE, hold no worker, and the jobs behind them run at once', async () => {
+    const before = replaced.length;
+    const deep = () => {
+      const unsendable = job('"never runs"');
+      return { ...unsendable, request: { ...unsendable.request, body: nested(200_000) } };
+    };
+    const started = performance.now();
+    // More than there are workers, mixed with ordinary jobs, so some wait in the queue and are handed
+    // over later from the pool's own callbacks (a worker's answer), not from this call.
+    const reports = await Promise.all([
+      executor.execute(deep()),
+      executor.execute(deep()),
+      executor.execute(job('"first"')),
+      executor.execute(deep()),
+      executor.execute(deep()),
+      executor.execute(job('"second"')),
+    ]);
+    // Nothing waited for a deadline (2 s plus a second of grace).
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(
+      reports.map((report) => (report.result.ok ? report.result.response.body : report.result.error)),
+    ).toEqual([
+      expect.objectContaining({ code: 'PICLOUD_ERR_EXECUTOR_UNSENDABLE', status: 400 }),
+      expect.objectContaining({ code: 'PICLOUD_ERR_EXECUTOR_UNSENDABLE', status: 400 }),
+      'first',
+      expect.objectContaining({ code: 'PICLOUD_ERR_EXECUTOR_UNSENDABLE', status: 400 }),
+      expect.objectContaining({ code: 'PICLOUD_ERR_EXECUTOR_UNSENDABLE', status: 400 }),
+      'second',
+    ]);
+    // No worker was replaced: none ever received the job.
+    expect(replaced.length).toBe(before);
+  });
+
+  it('a thrown map nested past 64 levels comes back cut at 64, from a worker that stays in service', async () => {
+    const before = replaced.length;
+    const report = await executor.execute(
+      job('let a = []; for i in 0..5000 { a = [a]; } throw #{ status: 422, deep: a }', {
+        maxOperations: 1e9,
+        timeoutMs: 10_000,
+      }),
+    );
+    expect(report.result.ok).toBe(false);
+    if (report.result.ok) return;
+    expect(report.result.error).toMatchObject({ code: 'PICLOUD_ERR_SCRIPT_THROWN', status: 422 });
+    const text = JSON.stringify(report.result.error.details?.deep);
+    expect(text).toBe(`${'['.repeat(64)}"(nested too deeply)"${']'.repeat(64)}`);
+    expect(replaced.length).toBe(before);
+  }, 15_000);
+});

@@ -9,8 +9,7 @@ import pino from 'pino';
 import { type Appliance, startAppliance } from '../../server/appliance/start-appliance.js';
 import { loadConfig } from '../../server/config/load-config.js';
 import type { Config } from '../../server/config/settings.js';
-import { adminExists, createFirstAdmin } from '../../server/manager/auth/account-store.js';
-import { createToken } from '../../server/manager/auth/token-store.js';
+import { type ApiClient, apiClient, ownerToken } from './admin-client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 /** A running in-process appliance. */
@@ -23,7 +22,7 @@ export interface TestAppliance {
   /** An API token with the `admin` scope, which api() sends. */
   token: string;
   /** fetch() relative to the appliance, JSON in and out, with the admin token. */
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
+  api: ApiClient;
   stop(): Promise<void>;
 }
 
@@ -50,42 +49,14 @@ export async function startTestAppliance(
   const appliance = await startAppliance(config, pino({ level: 'silent' }));
   const baseUrl = `http://127.0.0.1:${appliance.runtime.port}`;
   // The owner as after set-up (once per database), and a token for this appliance's api().
-  const db = appliance.database.db;
-  if (!(await adminExists(db))) {
-    await createFirstAdmin(db, { username: 'owner', password: 'correct horse battery staple' });
-  }
-  const { token } = await createToken(db, {
-    name: 'e2e',
-    scopes: ['admin'],
-    appId: null,
-    expiresAt: null,
-    createdBy: 'test',
-  });
+  const token = await ownerToken(appliance.database.db);
   return {
     appliance,
     database,
     baseUrl,
     dataDir,
     token,
-    async api(method, path, body) {
-      const response = await fetch(`${baseUrl}${path}`, {
-        method,
-        redirect: 'manual',
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text === '' ? null : JSON.parse(text);
-      } catch {
-        // plain text body
-      }
-      return { status: response.status, body: parsed, headers: response.headers };
-    },
+    api: apiClient(baseUrl, token),
     async stop() {
       await appliance.stop();
       if (!shared) await database.drop();

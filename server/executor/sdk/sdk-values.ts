@@ -3,6 +3,8 @@
  * of the first value that is not JSON in the error), and service results become Rhai values within
  * the run's size limits. Plus the argument checks every SDK function shares.
  */
+
+import { MAX_VALUE_DEPTH } from '../../contracts/executor.js';
 import {
   FnPtr,
   isInt,
@@ -18,9 +20,6 @@ import {
   type Value,
 } from '../../rhai/index.js';
 import { invalidArgument, ScriptServiceError } from './service-binding.js';
-
-/** Deepest nesting of maps and arrays sent to or taken from a service. */
-export const MAX_JSON_DEPTH = 64;
 
 /** Integers beyond ±(2^53−1) would lose precision in JSON as JavaScript reads it. */
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
@@ -38,8 +37,8 @@ function describeNonJson(v: Value): string {
  * naming where it is (`value.items[2]`).
  */
 export function toServiceJson(label: string, what: string, v: Value, depth = 0): unknown {
-  if (depth > MAX_JSON_DEPTH) {
-    throw invalidArgument(label, `${what} is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  if (depth > MAX_VALUE_DEPTH) {
+    throw invalidArgument(label, `${what} is nested more than ${MAX_VALUE_DEPTH} levels deep`);
   }
   switch (typeof v) {
     case 'undefined':
@@ -94,7 +93,7 @@ function longerThan(s: string, max: number): boolean {
  * ErrorDataTooLarge, as if the script had built them.
  */
 export function fromServiceJson(ctx: NativeCallContext, label: string, x: unknown, depth = 0): Value {
-  if (depth > MAX_JSON_DEPTH + 1) {
+  if (depth > MAX_VALUE_DEPTH + 1) {
     throw new ScriptServiceError(label, 'INTERNAL', 'The service answered a value nested too deeply');
   }
   const limits = ctx.limits;
