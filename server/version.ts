@@ -8,7 +8,7 @@ import { readPackageJson } from './paths.js';
 export const PRODUCT_VERSION: string = readPackageJson().version;
 
 /** The script SDK version scripts see as `ctx.sdk_version` ("major.minor"). New SDK functions bump the minor. */
-export const SDK_VERSION = '1.1';
+export const SDK_VERSION = '1.2';
 
 /** The HTTP API major version: every versioned route lives under `/api/v{API_VERSION}`. */
 export const API_VERSION = 1;
@@ -32,7 +32,7 @@ export interface SurfaceVersions {
 
 /**
  * Collects the surface versions for a running server.
- * @example surfaceVersions(3) // { product: '0.1.0', sdk: '1.1', api: 1, schema: 3, wire: 1 }
+ * @example surfaceVersions(3) // { product: '0.1.0', sdk: '1.2', api: 1, schema: 3, wire: 1 }
  */
 export function surfaceVersions(schemaVersion: number): SurfaceVersions {
   return {

@@ -26,6 +26,11 @@ export interface ScriptRequest {
   headers: Record<string, string>;
   /** Parsed by content type: JSON value, form map, text, or raw bytes; null when there is none. */
   body: unknown;
+  /**
+   * The body's exact bytes (`ctx.raw_body`, SDK 1.2: what a webhook signature covers); null without a
+   * body. Optional for callers that predate SDK 1.2; the runner shows `()` when it is missing.
+   */
+  raw_body?: Uint8Array | null;
   /** The app the request was routed to. */
   app: { id: string; slug: string };
   request_id: string;

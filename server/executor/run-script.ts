@@ -109,6 +109,7 @@ export class ScriptRunner {
       scope.pushConstant('ctx', {
         ...job.request,
         trigger: job.request.trigger ?? { kind: 'http' },
+        raw_body: job.request.raw_body ?? null,
         sdk_version: SDK_VERSION,
       });
       const value = engine.evalRaw(ast, scope, { deadline, stats } as never);

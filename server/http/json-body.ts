@@ -5,7 +5,7 @@
  * or script sees it: a few kilobytes of `[[[[…]]]]` would otherwise reach code that walks values
  * recursively (copying them to a worker thread, converting them for the engine).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MAX_VALUE_DEPTH } from '../contracts/executor.js';
 import { PicloudError } from '../errors/catalogue.js';
 
@@ -35,18 +35,33 @@ export function bodyTooDeep(): PicloudError {
   );
 }
 
+/** Parses a JSON body's text: Fastify's default parser, then the depth check. */
+export type JsonBodyParser = (
+  request: FastifyRequest,
+  text: string,
+  done: (error: Error | null, value: unknown) => void,
+) => void;
+
+/** The JSON body parser of `app` (for scopes that take the body's bytes themselves). */
+export function jsonBodyParser(app: FastifyInstance): JsonBodyParser {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  return (request, text, done) => {
+    parse(request, text, (error, value) => {
+      if (error) done(error, undefined);
+      else if (nestsDeeperThan(value, MAX_VALUE_DEPTH)) done(bodyTooDeep(), undefined);
+      else done(null, value);
+    });
+  };
+}
+
 /**
  * Replaces the instance's `application/json` parser (inherited by every scope that does not install
  * its own) with Fastify's default one followed by the depth check.
  */
 export function installJsonBodyParser(app: FastifyInstance): void {
-  const parse = app.getDefaultJsonParser('error', 'error');
+  const parse = jsonBodyParser(app);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    parse(request, body as string, (error, value) => {
-      if (error) done(error, undefined);
-      else if (nestsDeeperThan(value, MAX_VALUE_DEPTH)) done(bodyTooDeep(), undefined);
-      else done(null, value);
-    });
+    parse(request, body as string, done);
   });
 }

@@ -15,6 +15,7 @@ import type {
 import { SESSION_COOKIE } from '../contracts/route-access.js';
 import type { ExecutionError, ExecutionLogSink, ExecutionRecord } from '../manager/logs/execution-record.js';
 import { withCorsHeaders } from './cors.js';
+import { rawBodyOf } from './request-body.js';
 import type { LiveScript, RoutedApp } from './routing-snapshot.js';
 
 /** What dispatch needs. */
@@ -65,6 +66,7 @@ function scriptRequest(
     query: { ...query },
     headers: scriptHeaders(request.headers, withoutAuthorization),
     body: request.body ?? null,
+    raw_body: rawBodyOf(request),
     // Only what the SDK promises (`ctx.app`): the routing details stay with the orchestrator.
     app: { id: app.id, slug: app.slug },
     request_id: request.id,

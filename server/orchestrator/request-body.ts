@@ -1,11 +1,20 @@
 /**
  * Body parsing for script routes (unlike the admin API, which takes JSON only): JSON, forms and text
- * are parsed; any other content type reaches the script as bytes (a BLOB).
+ * are parsed; any other content type reaches the script as bytes (a BLOB). The exact bytes are kept
+ * too (`ctx.raw_body`): a webhook's signature covers them, not the parsed value.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MAX_VALUE_DEPTH } from '../contracts/executor.js';
 import { PicloudError } from '../errors/catalogue.js';
-import { bodyTooDeep, nestsDeeperThan } from '../http/json-body.js';
+import { bodyTooDeep, jsonBodyParser, nestsDeeperThan } from '../http/json-body.js';
+
+/** The bytes of each parsed request's body; gone with the request. */
+const rawBodies = new WeakMap<FastifyRequest, Uint8Array>();
+
+/** The exact bytes of the request's body (`ctx.raw_body`), or null when it had none. */
+export function rawBodyOf(request: FastifyRequest): Uint8Array | null {
+  return rawBodies.get(request) ?? null;
+}
 
 /** Parses `a=1&b=2&b=3` into `{ a: '1', b: ['2', '3'] }`. */
 export function parseForm(text: string): Record<string, string | string[]> {
@@ -21,15 +30,31 @@ export function parseForm(text: string): Record<string, string | string[]> {
 
 /** Installs the parsers in an encapsulated scope. */
 export function installScriptBodyParsers(scope: FastifyInstance): void {
+  // The appliance's JSON parser (prototype-poisoning and depth checks), fed the kept bytes' text.
+  const parseJson = jsonBodyParser(scope);
+  const keep = (request: FastifyRequest, body: Buffer): string => {
+    rawBodies.set(request, new Uint8Array(body.buffer, body.byteOffset, body.length));
+    return body.toString('utf8');
+  };
+  scope.removeContentTypeParser(['application/json', 'text/plain']);
+  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    parseJson(request, keep(request, body as Buffer), done);
+  });
+  scope.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (request, body, done) => {
+    done(null, keep(request, body as Buffer));
+  });
   scope.addContentTypeParser(
     'application/x-www-form-urlencoded',
-    { parseAs: 'string' },
-    (_request, body, done) => {
-      done(null, parseForm(body as string));
+    { parseAs: 'buffer' },
+    (request, body, done) => {
+      done(null, parseForm(keep(request, body as Buffer)));
     },
   );
-  scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
-    done(null, new Uint8Array(body as Buffer));
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    // The same bytes as the body: one copy crosses to the worker (structured clone keeps identity).
+    const bytes = new Uint8Array(body as Buffer);
+    rawBodies.set(request, bytes);
+    done(null, bytes);
   });
 }
 
@@ -58,4 +83,9 @@ export function parseScriptBody(contentType: string | undefined, text: string | 
   if (mediaType === 'application/x-www-form-urlencoded') return parseForm(text);
   if (mediaType === 'text/plain') return text;
   return new Uint8Array(Buffer.from(text, 'utf8'));
+}
+
+/** The bytes of a body given as text (the editor's Run): its UTF-8; null for no text. */
+export function rawScriptBody(text: string | undefined): Uint8Array | null {
+  return text === undefined || text === '' ? null : new Uint8Array(Buffer.from(text, 'utf8'));
 }

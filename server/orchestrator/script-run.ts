@@ -24,7 +24,7 @@ import {
   runStatus,
   scriptHeaders,
 } from './dispatch.js';
-import { parseForm, parseScriptBody } from './request-body.js';
+import { parseForm, parseScriptBody, rawScriptBody } from './request-body.js';
 import type { RoutingCache } from './routing-cache.js';
 import { type LiveScript, type RoutedApp, type RouteTarget, reloadScript } from './routing-snapshot.js';
 
@@ -129,6 +129,7 @@ export function panelRequest(
     query: { ...(queryAt === -1 ? {} : parseForm(pathAndQuery.slice(queryAt + 1))) },
     headers,
     body: parseScriptBody(headers['content-type'], described.body),
+    raw_body: rawScriptBody(described.body),
     app: { id: app.id, slug: app.slug },
     request_id: requestId,
     trigger: { kind: 'execute' },

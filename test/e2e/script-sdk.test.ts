@@ -3,6 +3,7 @@
  * content type, query, headers, params with a trailing wildcard, host-specific routes, response maps,
  * text, bytes, 204, errors with positions.
  */
+import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAppliance, type TestAppliance } from '../support/appliance.js';
@@ -33,6 +34,19 @@ beforeAll(async () => {
         body_type: type_of(ctx.body), agent: ctx.headers["user-agent"], app: ctx.app.slug,
         has_id: ctx.request_id.len() > 0, sdk: ctx.sdk_version }`,
     { methods: ['GET', 'POST', 'PUT'], path: '/echo/*' },
+  );
+  // GitHub's way: X-Hub-Signature-256 is the HMAC-SHA-256 of the body's exact bytes.
+  await endpoint(
+    'webhook',
+    `let mine = "sha256=" + crypto::hmac_sha256("It's a Secret to Everybody", ctx.raw_body);
+     if !crypto::equal(mine, ctx.headers["x-hub-signature-256"] ?? "") { throw #{ status: 401, message: "bad signature" }; }
+     #{ ok: true, action: ctx.body.action, bytes: ctx.raw_body.len() }`,
+    { methods: ['POST'], path: '/webhook' },
+  );
+  await endpoint(
+    'raw',
+    'if ctx.raw_body == () { "none" } else { [type_of(ctx.raw_body), ctx.raw_body.as_string()] }',
+    { methods: ['GET', 'POST'], path: '/raw' },
   );
   await endpoint('text', '`plain ${ctx.params.name}`', { methods: ['GET'], path: '/text/:name' });
   await endpoint('nothing', '()', { methods: ['DELETE'], path: '/nothing' });
@@ -77,7 +91,7 @@ describe('ctx', () => {
       agent: 'tests',
       app: 'sdk',
       has_id: true,
-      sdk: '1.1',
+      sdk: '1.2',
     });
   });
 
@@ -110,6 +124,43 @@ describe('ctx', () => {
     });
     expect(response.status).toBe(400);
     expect(response.json().error.code).toBe('PICLOUD_ERR_HTTP_BAD_BODY');
+  });
+});
+
+describe('ctx.raw_body (SDK 1.2)', () => {
+  const sign = (body: string) =>
+    `sha256=${createHmac('sha256', "It's a Secret to Everybody").update(body).digest('hex')}`;
+
+  it('lets a script verify a webhook signature over the exact bytes of a JSON body', async () => {
+    // Spacing and key order that re-encoding the parsed value would not reproduce.
+    const body = '{ "action":"opened",  "number": 1.50 }';
+    const good = await call('/webhook', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) },
+      body,
+    });
+    expect(good.status, good.text).toBe(200);
+    expect(good.json()).toEqual({ ok: true, action: 'opened', bytes: Buffer.byteLength(body) });
+    const forged = await call('/webhook', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(`${body} `) },
+      body,
+    });
+    expect(forged.status).toBe(401);
+  });
+
+  it.each([
+    ['application/json', '{"a": 1}'],
+    ['application/x-www-form-urlencoded', 'a=1&b=%C3%A9'],
+    ['text/plain; charset=utf-8', 'héllo'],
+    ['application/octet-stream', 'bytes'],
+  ])('holds the bytes of a %s body', async (contentType, body) => {
+    const response = await call('/raw', { method: 'POST', headers: { 'content-type': contentType }, body });
+    expect(response.json()).toEqual(['blob', body]);
+  });
+
+  it('is () without a body', async () => {
+    expect((await call('/raw')).text).toBe('none');
   });
 });
 

@@ -6,27 +6,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ExecutionJob, ExecutionLimits, ScriptTrigger } from '../../server/contracts/executor.js';
+import type { ScriptTrigger } from '../../server/contracts/executor.js';
 import type {
   ServiceCall,
   ServiceOutcome,
   SyncServiceClient,
 } from '../../server/contracts/script-services.js';
-import { ScriptRunner } from '../../server/executor/run-script.js';
 import { SERVICE_CALL_OPERATIONS, ServiceBinding, sdkModules } from '../../server/executor/sdk/index.js';
 import { PACKAGE_ROOT } from '../../server/paths.js';
 import { SDK_VERSION } from '../../server/version.js';
+import { runScript, scriptFailure, scriptValue, TEST_LIMITS } from '../support/script-runner.js';
 
-const LIMITS: ExecutionLimits = {
-  maxOperations: 100_000,
-  timeoutMs: 1_000,
-  maxResponseBytes: 100_000,
-  maxOutputBytes: 100,
-  maxCallLevels: 32,
-  maxStringSize: 1_000,
-  maxArraySize: 100,
-  maxMapSize: 100,
-};
+const LIMITS = TEST_LIMITS;
 
 /** Records calls and answers each with `answer(call)` (default: `{ok: true, value: null}`). */
 class FakeClient implements SyncServiceClient {
@@ -40,42 +31,12 @@ class FakeClient implements SyncServiceClient {
   }
 }
 
-const runner = new ScriptRunner();
-let id = 0;
 function run(source: string, client?: SyncServiceClient, trigger?: ScriptTrigger) {
-  id += 1;
-  const job: ExecutionJob = {
-    script: { id: `s${id}`, version: 1, name: `s${id}`, source },
-    request: {
-      method: 'GET',
-      path: '/p',
-      params: {},
-      query: {},
-      headers: {},
-      body: null,
-      app: { id: 'app-1', slug: 'one' },
-      request_id: 'r',
-      ...(trigger ? { trigger } : {}),
-    },
-    limits: LIMITS,
-  };
-  return runner.run(job, client);
+  return runScript(source, { client, trigger });
 }
 
-/** The script's value, as JSON. */
-function value(report: ReturnType<typeof run>): unknown {
-  expect(report.result.ok, JSON.stringify(report.result)).toBe(true);
-  if (!report.result.ok) return undefined;
-  const { headers, body } = report.result.response;
-  return headers['content-type']?.startsWith('application/json') ? JSON.parse(String(body)) : body;
-}
-
-/** The failure of a run. */
-function failure(report: ReturnType<typeof run>) {
-  expect(report.result.ok).toBe(false);
-  if (report.result.ok) throw new Error('the run succeeded');
-  return report.result.error;
-}
+const value = scriptValue;
+const failure = scriptFailure;
 
 describe('the calls each function sends', () => {
   it.each<[string, string, ServiceCall]>([
@@ -403,9 +364,9 @@ describe('the cost of a call', () => {
 
 describe('ctx', () => {
   it(`shows SDK ${SDK_VERSION} and the trigger (http when the job names none)`, () => {
-    expect(SDK_VERSION).toBe('1.1');
+    expect(SDK_VERSION).toBe('1.2');
     expect(value(run('#{ sdk: ctx.sdk_version, trigger: ctx.trigger }'))).toEqual({
-      sdk: '1.1',
+      sdk: '1.2',
       trigger: { kind: 'http' },
     });
     expect(

@@ -7,6 +7,7 @@ import { EditorState, Text } from '@codemirror/state';
 import { describe, expect, it } from 'vitest';
 import { diagnosticRange } from '../../renderer/src/editor/code-editor.js';
 import { rhaiCompletions } from '../../renderer/src/editor/rhai-completions.js';
+import { ServiceBinding, sdkModules } from '../../server/executor/sdk/index.js';
 
 /** Completes at the end of `before` (explicit: as Ctrl+Space would). */
 function complete(before: string, modules: string[] = []): CompletionResult | null {
@@ -33,6 +34,15 @@ describe('editor completions', () => {
     expect(labels(complete('secret::'))).toEqual(['get']);
   });
 
+  it('every SDK module offers exactly the functions the SDK defines', () => {
+    const sdk = sdkModules(new ServiceBinding());
+    for (const [module, host] of Object.entries(sdk)) {
+      const defined = [...new Set((host.functions ?? []).map((def) => def.name))].sort();
+      expect(labels(complete(`${module}::`)).sort(), module).toEqual(defined);
+    }
+    expect(labels(complete('ctx.'))).toContain('raw_body');
+  });
+
   it('import " offers the app\'s modules', () => {
     const result = complete('import "ut', ['utils', 'units']);
     expect(labels(result)).toEqual(['utils', 'units']);
@@ -41,7 +51,9 @@ describe('editor completions', () => {
 
   it('a bare word offers ctx, the services and keywords; nothing inside a number', () => {
     const words = labels(complete('le'));
-    expect(words).toEqual(expect.arrayContaining(['ctx', 'kv', 'queue', 'let', 'fn', 'print']));
+    expect(words).toEqual(
+      expect.arrayContaining(['ctx', 'kv', 'queue', 'crypto', 'time', 'let', 'fn', 'print']),
+    );
     expect(complete('let x = 12')).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 /**
- * Completion of what a PiCloud script can name: `ctx.` fields, the service modules (`kv::`, `secret::`,
- * `http::`, `queue::`), the app's own modules after `import "`, and the language's keywords. The lists
- * follow docs/sdk/script-sdk.md.
+ * Completion of what a PiCloud script can name: `ctx.` fields, the SDK's modules (`kv::`, `secret::`,
+ * `http::`, `queue::`, `time::`, `crypto::`, `base64::`, `hex::`, `url::`), the app's own modules after
+ * `import "`, and the language's keywords. The lists follow docs/sdk/script-sdk.md (a test compares
+ * them with the SDK's functions).
  */
 import type { Completion, CompletionContext, CompletionResult } from '@codemirror/autocomplete';
 import { RHAI_KEYWORDS } from './rhai-language.js';
@@ -18,6 +19,12 @@ const CTX_FIELDS: Completion[] = [
   { label: 'query', type: 'property', detail: 'map', info: 'Query string; a repeated key gives an array' },
   { label: 'headers', type: 'property', detail: 'map', info: 'Request headers, lower-case names' },
   { label: 'body', type: 'property', detail: 'any', info: 'Parsed by content type; () without a body' },
+  {
+    label: 'raw_body',
+    type: 'property',
+    detail: 'blob',
+    info: "The body's exact bytes (sign these); () without a body",
+  },
   { label: 'app', type: 'property', detail: 'map', info: '#{ id, slug } of the app' },
   {
     label: 'request_id',
@@ -31,7 +38,7 @@ const CTX_FIELDS: Completion[] = [
     detail: 'map',
     info: 'Why the script runs: kind http, execute, cron or queue',
   },
-  { label: 'sdk_version', type: 'property', detail: 'string', info: 'The SDK version, e.g. "1.1"' },
+  { label: 'sdk_version', type: 'property', detail: 'string', info: 'The SDK version, e.g. "1.2"' },
 ];
 
 function fns(entries: [string, string, string][]): Completion[] {
@@ -44,8 +51,8 @@ function fns(entries: [string, string, string][]): Completion[] {
   }));
 }
 
-/** Functions of each service module. */
-export const SERVICE_FUNCTIONS: Record<string, Completion[]> = {
+/** Functions of each SDK module. */
+export const SDK_FUNCTIONS: Record<string, Completion[]> = {
   kv: fns([
     ['get', '(collection, key)', 'The value, or () when there is none'],
     ['set', '(collection, key, value, #{ ttl })', 'Store a value (optionally expiring after ttl seconds)'],
@@ -62,14 +69,50 @@ export const SERVICE_FUNCTIONS: Record<string, Completion[]> = {
   queue: fns([
     ['send', '(name, payload)', "Send a message to a queue the app consumes; returns the message's id"],
   ]),
+  time: fns([
+    ['now', '()', 'The wall clock: milliseconds since 1970-01-01T00:00:00Z'],
+    ['iso', '(ts)', 'RFC 3339 text in UTC: "2024-07-01T12:00:00.000Z"'],
+    ['parse', '(text)', 'The time of an RFC 3339 date and time, in milliseconds'],
+    ['format', '(ts, pattern, zone)', 'Written by a pattern ("%Y-%m-%d %H:%M") in an IANA time zone'],
+  ]),
+  crypto: fns([
+    ['sha256', '(data)', 'SHA-256 digest, hex'],
+    ['sha1', '(data)', 'SHA-1 digest, hex'],
+    ['md5', '(data)', 'MD5 digest, hex'],
+    ['hmac_sha256', '(key, data)', 'HMAC-SHA-256, hex'],
+    ['hmac_sha256_blob', '(key, data)', 'HMAC-SHA-256 as a BLOB'],
+    ['equal', '(a, b)', 'Constant-time comparison (for signatures)'],
+    ['random_bytes', '(n)', 'n random bytes (a BLOB)'],
+    ['uuid', '()', 'A random version 4 UUID'],
+    ['random_int', '(lo, hi)', 'A random integer from lo to hi, both included'],
+  ]),
+  base64: fns([
+    ['encode', '(data)', 'Base 64, standard alphabet, padded'],
+    ['decode', '(text)', 'The bytes of standard Base 64 (a BLOB)'],
+    ['encode_url', '(data)', 'Base 64, URL-safe alphabet, no padding'],
+    ['decode_url', '(text)', 'The bytes of URL-safe Base 64 (a BLOB)'],
+  ]),
+  hex: fns([
+    ['encode', '(data)', 'Lower-case hexadecimal'],
+    ['decode', '(text)', 'The bytes of hexadecimal text (a BLOB)'],
+  ]),
+  url: fns([
+    ['encode', '(text)', 'Percent-encoded as one URL component'],
+    ['decode', '(text)', 'Percent-encoding decoded'],
+    ['parse', '(text)', '#{ scheme, username, password, host, port, path, query, fragment }'],
+    ['query', '(map)', 'A query string: a=1&b=2'],
+  ]),
 };
 
-const MODULE_NAMES: Completion[] = Object.keys(SERVICE_FUNCTIONS).map((name) => ({
+const MODULE_NAMES: Completion[] = Object.keys(SDK_FUNCTIONS).map((name) => ({
   label: name,
   type: 'namespace',
   apply: `${name}::`,
-  detail: 'service',
+  detail: 'SDK module',
 }));
+
+/** `kv::ge` — an SDK module's name, `::` and the start of a function name. */
+const SDK_CALL = new RegExp(`\\b(${Object.keys(SDK_FUNCTIONS).join('|')})::\\w*`);
 
 const KEYWORDS: Completion[] = [...RHAI_KEYWORDS, 'true', 'false'].map((label) => ({
   label,
@@ -107,12 +150,12 @@ export function rhaiCompletions(moduleNames: () => string[]) {
     if (ctxField) {
       return { from: ctxField.from + 4, options: CTX_FIELDS, validFor: /^\w*$/ };
     }
-    const service = context.matchBefore(/\b(kv|secret|http|queue)::\w*/);
-    if (service) {
-      const name = service.text.slice(0, service.text.indexOf(':'));
+    const call = context.matchBefore(SDK_CALL);
+    if (call) {
+      const name = call.text.slice(0, call.text.indexOf(':'));
       return {
-        from: service.from + name.length + 2,
-        options: SERVICE_FUNCTIONS[name] ?? [],
+        from: call.from + name.length + 2,
+        options: SDK_FUNCTIONS[name] ?? [],
         validFor: /^\w*$/,
       };
     }

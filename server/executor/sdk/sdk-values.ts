@@ -19,6 +19,7 @@ import {
   typeOf,
   type Value,
 } from '../../rhai/index.js';
+import { checkBlobSize, checkStringSize } from '../../rhai/stdlib/support.js';
 import { invalidArgument, ScriptServiceError } from './service-binding.js';
 
 /** Integers beyond ±(2^53−1) would lose precision in JSON as JavaScript reads it. */
@@ -182,4 +183,26 @@ export type SdkFn = (ctx: NativeCallContext, args: Value[], label: string) => Va
 export function sdkFunction(module: string, name: string, arity: number, fn: SdkFn): NativeFnDef {
   const label = `${module}::${name}`;
   return { name, params: Array(arity).fill('any'), fn: (ctx, args) => fn(ctx, args, label) };
+}
+
+/**
+ * Bytes of a string (its UTF-8 encoding), a char or a BLOB: what the hashing and encoding functions
+ * accept wherever "data" is expected.
+ */
+export function bytesArg(label: string, what: string, v: Value): Buffer {
+  if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  if (v instanceof RChar) return Buffer.from(v.str, 'utf8');
+  if (v instanceof RBlob) return Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.length);
+  throw invalidArgument(label, `${what} must be a string or a BLOB, not ${typeOf(v)}`);
+}
+
+/** A new BLOB holding `bytes`, within the run's size limits. */
+export function blobOf(ctx: NativeCallContext, bytes: Uint8Array): RBlob {
+  checkBlobSize(ctx, bytes.length);
+  return new RBlob(bytes);
+}
+
+/** A string result, within the run's size limits. */
+export function stringOf(ctx: NativeCallContext, text: string): string {
+  return checkStringSize(ctx, text);
 }
