@@ -124,7 +124,10 @@ export class Engine {
     })) {
       this.registry.register(def);
     }
-    if (!options.noStdlib) registerStandardLibrary(this.registry);
+    if (!options.noStdlib) {
+      registerStandardLibrary(this.registry);
+      this.registry.sealStandard();
+    }
     this.host = {
       registry: this.registry,
       limits: this.limits,

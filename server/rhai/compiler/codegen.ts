@@ -30,11 +30,11 @@ import type {
   While,
 } from '../parser/ast.js';
 import { type SrcPos, srcPos, toPosition, unreachable } from '../parser/ast.js';
-import type { Limits } from '../runtime/limits.js';
+import { effectiveLimit, HARD_LIMITS, type Limits } from '../runtime/limits.js';
 import type { CallSiteCache } from '../runtime/registry.js';
 import { swKey } from '../runtime/switch-key.js';
 import { RChar, RFloat, type Value } from '../runtime/value.js';
-import { isBoolExpr, isPure, mayAlias } from './analysis.js';
+import { isBoolExpr, isPure, keepsValue, mayAlias } from './analysis.js';
 import { FnCtx, type LoopCtx, Scope, type VarInfo } from './scope.js';
 
 /** A native call site: name, arity, position and its inline cache. */
@@ -150,6 +150,8 @@ class Codegen {
   private scope!: Scope;
   private counter = 0;
   private anonCounter = 0;
+  /** JS names of loop variables known to hold an INT for their whole scope. */
+  private readonly intVars = new Set<string>();
   /** Exported variables of the main script: [alias, js]. */
   private readonly exports: [string, string][] = [];
 
@@ -850,11 +852,41 @@ class Codegen {
     return this.seq(pre, e.safe ? `(${a} === undefined ? undefined : ${read})` : read);
   }
 
-  /** `a[i]`: inline array fast path (helpers are not inlined into large generated functions). */
+  /**
+   * `a[i]`: inline fast paths for an array with an in-bounds index and a map with a string key
+   * (helpers are not inlined into large generated functions); the runtime does the rest.
+   */
   private indexTemplate(a0: string, i: string, pos: SrcPos): string {
     const a = /^[0-9]/.test(a0) ? `(${a0})` : a0;
-    const idx = /^\d+$/.test(i) ? '' : `typeof ${i} === "number" && ${i} >>> 0 === ${i} && `;
-    return `(${a} instanceof Array && ${idx}${i} < ${a}.length ? ${a}[${i}] : rt.index(${a}, ${i}, ${this.p(pos)}))`;
+    const slow = `rt.index(${a}, ${i}, ${this.p(pos)})`;
+    if (/^K\[\d+\]$/.test(i)) {
+      // A string-literal key: only maps index by it inline.
+      return `(${a} instanceof Map ? ${a}.get(${i}) : ${slow})`;
+    }
+    const lit = /^\d+$/.test(i);
+    const int = this.intVars.has(i);
+    const idx = lit ? '' : int ? `${i} >= 0 && ` : `typeof ${i} === "number" && ${i} >>> 0 === ${i} && `;
+    const map = lit || int ? '' : ` : ${a} instanceof Map && typeof ${i} === "string" ? ${a}.get(${i})`;
+    return `(${a} instanceof Array && ${idx}${i} < ${a}.length ? ${a}[${i}]${map} : ${slow})`;
+  }
+
+  /**
+   * Store `x` (an atom) at `b[i]` (atoms): inline for an in-bounds array index or a string key of a
+   * map, else through the runtime, writing a replaced container (strings, bit-fields) back.
+   * With size limits, only scalars are stored inline (containers must be measured).
+   */
+  private indexStore(b: string, i: string, x: string, pos: SrcPos, writeBack: (v: string) => string): string {
+    const P = this.p(pos);
+    const tn = this.temp();
+    const scalar = this.nestedLimits() ? ` && typeof ${x} !== "object"` : '';
+    const mapLimit = this.opts.limits.maxMapSize > 0 ? ` && ${b}.has(${i})` : '';
+    const slow = `(${tn} = rt.setIndex(${b}, ${i}, ${x}, ${P})) !== ${b} && ${writeBack(tn)}`;
+    if (this.intVars.has(i)) {
+      return `(Array.isArray(${b}) && ${i} >= 0 && ${i} < ${b}.length${scalar} ? (${b}[${i}] = ${x}, true) : ${slow})`;
+    }
+    const arr = `Array.isArray(${b}) && typeof ${i} === "number" && (${i} >>> 0) === ${i} && ${i} < ${b}.length${scalar}`;
+    const map = `${b} instanceof Map && typeof ${i} === "string"${mapLimit}${scalar}`;
+    return `(${arr} ? (${b}[${i}] = ${x}, true) : ${map} ? (${b}.set(${i}, ${x}), true) : ${slow})`;
   }
 
   private propRead(e: Property): string {
@@ -868,7 +900,12 @@ class Codegen {
   private propTemplate(o0: string, name: string, pos: SrcPos): string {
     const o = /^[0-9]/.test(o0) ? `(${o0})` : o0;
     const K = this.k(name);
-    return `(${o} instanceof Map ? ${o}.get(${K}) : rt.getProp(${o}, ${K}, ${this.p(pos)}))`;
+    const P = this.p(pos);
+    if (name === 'len') {
+      // The built-in `len` getter of arrays, inline (see inlineMethod).
+      return `(${o} instanceof Map ? ${o}.get(${K}) : rt.std && ${o} instanceof Array ? (++rt.ops > rt.lim && rt.tick(${P}), ${o}.length) : rt.getProp(${o}, ${K}, ${P}))`;
+    }
+    return `(${o} instanceof Map ? ${o}.get(${K}) : rt.getProp(${o}, ${K}, ${P}))`;
   }
 
   // ---- assignment -----------------------------------------------------------------------------
@@ -905,18 +942,18 @@ class Codegen {
       case 'Index': {
         const base = this.lref(e.target);
         const [ic] = this.operands([e.index]);
-        const ti = isLiteralCode(ic) ? ic : this.temp();
+        const ti = isLiteralCode(ic) || this.intVars.has(ic) ? ic : this.temp();
         const t = this.temp();
-        const tn = this.temp();
         const pre = [...base.pre];
         if (ti !== ic) pre.push(`${ti} = ${ic}`);
         pre.push(`${t} = ${this.indexTemplate(base.get, ti, e.pos)}`);
-        const P = this.p(e.pos);
         return {
           pre,
           get: t,
-          set: (x) =>
-            `((${tn} = rt.setIndex(${base.get}, ${ti}, ${x}, ${P})) !== ${base.get} && ${base.set(tn)})`,
+          set: (x) => {
+            const tx = this.temp();
+            return `(${tx} = ${x}, ${this.indexStore(base.get, ti, tx, e.pos, base.set)})`;
+          },
         };
       }
       case 'Property': {
@@ -968,12 +1005,7 @@ class Codegen {
           base.pre.push(`${ti} = ${ic}`);
         }
         if (base.pre.length > 0) this.emit(`${base.pre.join(', ')};`);
-        const b = base.get;
-        const tn = this.temp();
-        const scalar = this.nestedLimits() ? ` && typeof ${tv} !== "object"` : '';
-        this.emit(
-          `if (Array.isArray(${b}) && typeof ${ti} === "number" && (${ti} >>> 0) === ${ti} && ${ti} < ${b}.length${scalar}) ${b}[${ti}] = ${tv}; else if ((${tn} = rt.setIndex(${b}, ${ti}, ${tv}, ${P})) !== ${b}) ${base.set(tn)};`,
-        );
+        this.emit(`${this.indexStore(base.get, ti, tv, e.pos, base.set)};`);
         return;
       }
       if (target.type === 'Property') {
@@ -1206,6 +1238,9 @@ class Codegen {
       // A constant receiver is passed as a copy: the method cannot change the constant.
       const thisArg = constRecv ? `CL(${recv})` : recv;
       callCode = `(${recv} instanceof Map && ${recv}.get(${K}) instanceof FnPtr ? ${generic} : ${script.js}(d + 1, ${thisArg}${argAtoms.atoms.map((a) => `, ${a}`).join('')}))`;
+    } else {
+      const inline = this.inlineMethod(e.name, recv, argAtoms.atoms, constRecv, e.pos);
+      if (inline !== null) callCode = `(${inline} : ${callCode})`;
     }
     let writeBack: string;
     if (ref !== undefined) {
@@ -1216,6 +1251,31 @@ class Codegen {
     const call = this.seq([...argAtoms.pre, 'rt.dirty = false', `${r} = ${callCode}`, writeBack], r);
     if (e.safe) return this.seq(recvPre, `(${recv} === undefined ? undefined : ${call})`);
     return this.seq(recvPre, call);
+  }
+
+  /**
+   * `cond ? value` for the built-in array methods compiled inline (`a.len()`, `a.push(x)` of a
+   * scalar): same result, limits and operation count as the native, without the call machinery.
+   * Null for other methods.
+   */
+  private inlineMethod(
+    name: string,
+    recv0: string,
+    args: string[],
+    constRecv: boolean,
+    pos: SrcPos,
+  ): string | null {
+    const recv = /^[0-9]/.test(recv0) ? `(${recv0})` : recv0;
+    const count = `++rt.ops > rt.lim && rt.tick(${this.p(pos)})`;
+    if (name === 'len' && args.length === 0) {
+      return `rt.std && ${recv} instanceof Array ? (${count}, ${recv}.length)`;
+    }
+    if (name === 'push' && args.length === 1 && !constRecv) {
+      const cap = effectiveLimit(this.opts.limits.maxArraySize, HARD_LIMITS.arraySize);
+      const [x] = args;
+      return `rt.std && ${recv} instanceof Array && typeof ${x} !== "object" && ${recv}.length < ${cap} ? (${count}, ${recv}.push(${x}), undefined)`;
+    }
+    return null;
   }
 
   private isConstRoot(e: Expr): boolean {
@@ -1368,62 +1428,108 @@ class Codegen {
     return result;
   }
 
+  /**
+   * A `for` loop. Integer ranges (`a..b`, `a..=b`, `range(a, b)`, `range(a, b, step)` with the
+   * built-in `range`) run as a JS counting loop when the bounds are safe integers; anything else
+   * (bigints, floats, arrays, strings, iterators...) goes through a cursor. Both share one body:
+   * the cursor is `null` on the counting path.
+   */
   private forLoop(e: For): string {
     const label = this.label();
     const result = this.temp();
     this.emit(`${result} = undefined;`);
     const P = this.p(e.pos);
-    const it = e.iterable;
-    const scope = new Scope(this.scope, this.fn, false);
-    const cost = e.body.body.length + 1;
-    if (it.type === 'Binary' && (it.op === '..' || it.op === '..=')) {
-      // Numeric range: a plain JS counting loop.
-      const [sc, ec] = this.operands([it.left, it.right]);
-      const s = this.temp();
-      const en = this.temp();
-      this.emit(`${s} = ${sc}; ${en} = ${ec};`);
-      this.emit(`if (typeof ${s} !== "number" || !Number.isInteger(${s})) ${s} = rt.forBound(${s}, ${P});`);
-      this.emit(
-        `if (typeof ${en} !== "number" || !Number.isInteger(${en})) ${en} = rt.forBound(${en}, ${P});`,
-      );
-      this.emit('{');
-      this.withScope(scope, () => {
-        const v = this.declare(e.name, false, e.pos);
-        const c = e.counter !== undefined ? this.declare(e.counter, false, e.pos) : undefined;
-        this.emit(`let ${v}${c ? `, ${c}` : ''};`);
-        const i = `i${++this.counter}`;
-        this.emit(`${label}: for (let ${i} = ${s}; ${i} ${it.op === '..' ? '<' : '<='} ${en}; ${i}++) {`);
-        this.emit(this.opsCheck(cost, e.pos));
-        this.emit(`${v} = ${i};`);
-        if (c) this.emit(`${c} = ${i} - ${s};`);
-        this.withLoop({ label, result }, () => this.block(e.body, false));
-        this.emit('}');
-      });
-      this.emit('}');
-      this.emit(this.opsFlush(e.pos));
-      return result;
-    }
-    const [code] = this.operands([it]);
     const cur = this.temp();
     const x = this.temp();
-    this.emit(`${cur} = rt.iterate(${code}, ${mayAlias(it)}, ${P});`);
+    const counting = this.countingLoop(e.iterable, cur, P);
+    if (counting === null) {
+      const [code] = this.operands([e.iterable]);
+      this.emit(`${cur} = rt.iterate(${code}, ${mayAlias(e.iterable)}, ${P});`);
+    }
+    const scope = new Scope(this.scope, this.fn, false);
     this.emit('{');
     this.withScope(scope, () => {
       const v = this.declare(e.name, false, e.pos);
       const c = e.counter !== undefined ? this.declare(e.counter, false, e.pos) : undefined;
-      this.emit(`let ${v}${c ? `, ${c} = -1` : ''};`);
-      this.emit(`${label}: for (;;) {`);
-      this.emit(`${x} = ${cur}.next();`);
-      this.emit(`if (${x} === DONE) break;`);
-      this.emit(this.opsCheck(cost, e.pos));
-      this.emit(`${v} = ${x};`);
-      if (c) this.emit(`${c}++;`);
+      this.emit(`let ${v}${c ? `, ${c}` : ''};`);
+      const k = `i${++this.counter}`;
+      if (counting !== null) {
+        const i = `i${++this.counter}`;
+        const step = counting.step === '1' ? `${i}++` : `${i} += ${counting.step}`;
+        this.emit(`${label}: for (let ${i} = ${counting.start}, ${k} = 0; ; ${step}, ${k}++) {`);
+        this.emit(`if (${cur} === null) { if (!(${counting.test(i)})) break; ${v} = ${i}; }`);
+        this.emit(`else { ${x} = ${cur}.next(); if (${x} === DONE) break; ${v} = ${x}; }`);
+        // The variable is always an INT here: index fast paths may skip their type checks.
+        if (counting.intValues && keepsValue(e.name, e.body)) this.intVars.add(v);
+      } else {
+        this.emit(`${label}: for (let ${k} = 0; ; ${k}++) {`);
+        this.emit(`${x} = ${cur}.next(); if (${x} === DONE) break; ${v} = ${x};`);
+      }
+      if (c) this.emit(`${c} = ${k};`);
+      this.emit(this.opsCheck(e.body.body.length + 1, e.pos));
       this.withLoop({ label, result }, () => this.block(e.body, false));
       this.emit('}');
     });
     this.emit('}');
     this.emit(this.opsFlush(e.pos));
     return result;
+  }
+
+  /**
+   * For an integer-range iterable: emits the bounds into temps and `cur = null` when they allow a
+   * JS counting loop (else `cur` = a cursor from the general path), and returns the loop's start,
+   * step and end test. Null for other iterables.
+   */
+  private countingLoop(
+    it: Expr,
+    cur: string,
+    P: string,
+  ): { start: string; step: string; test: (i: string) => string; intValues: boolean } | null {
+    let args: readonly Expr[];
+    let fallback: (atoms: string[]) => string;
+    let inclusive = false;
+    // Extra conditions of the counting path (the built-in `range`, whose call it counts).
+    let std = '';
+    let count = '';
+    if (it.type === 'Binary' && (it.op === '..' || it.op === '..=')) {
+      args = [it.left, it.right];
+      inclusive = it.op === '..=';
+      fallback = ([a, b]) => `rt.range(${a}, ${b}, ${inclusive}, ${P})`;
+    } else if (
+      it.type === 'Call' &&
+      it.name === 'range' &&
+      it.namespace === undefined &&
+      !it.capture &&
+      (it.args.length === 2 || it.args.length === 3) &&
+      !this.fnTable.has(`range/${it.args.length}`)
+    ) {
+      args = it.args;
+      std = 'rt.std && ';
+      // The counting loop stands for the call of the native: it counts its operation.
+      count = ` && (++rt.ops > rt.lim && rt.tick(${P}), true)`;
+      const site = this.site('range', args.length, it.pos);
+      fallback = (atoms) => `rt.call(${site}, [${atoms.join(', ')}], F, d)`;
+    } else {
+      return null;
+    }
+    const codes = this.operands(args);
+    const atoms = codes.map((c) => {
+      const t = this.temp();
+      this.emit(`${t} = ${c};`);
+      return t;
+    });
+    const [s, en, st] = atoms;
+    const ints = atoms.map((a) => `typeof ${a} === "number" && Number.isInteger(${a})`).join(' && ');
+    if (st === undefined) {
+      this.emit(`${cur} = ${std}${ints}${count} ? null : rt.iterate(${fallback(atoms)}, false, ${P});`);
+      return { start: s, step: '1', test: (i) => `${i} ${inclusive ? '<=' : '<'} ${en}`, intValues: true };
+    }
+    // A stepped range: a zero step or bounds near 2^53 take the general path (error / exact bigints).
+    const safe = `${st} !== 0 && Math.abs(${s}) + Math.abs(${st}) < ${MAX_SAFE} && Math.abs(${en}) + Math.abs(${st}) < ${MAX_SAFE}`;
+    this.emit(
+      `${cur} = ${std}${ints} && ${safe}${count} ? null : rt.iterate(${fallback(atoms)}, false, ${P});`,
+    );
+    return { start: s, step: st, test: (i) => `(${st} > 0 ? ${i} < ${en} : ${i} > ${en})`, intValues: false };
   }
 
   private switchExpr(e: Switch): string {

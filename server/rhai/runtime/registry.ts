@@ -40,13 +40,35 @@ export function signature(name: string, args: readonly Value[]): string {
   return `${name} (${args.map(typeOf).join(', ')})`;
 }
 
+/**
+ * Natives whose built-in versions the code generator inlines for the built-in types (`a.len`,
+ * `a.push(x)`, `for x in range(...)`). Registering one of these names over the standard library
+ * turns the inlining off for that engine, so host overloads are always honoured.
+ */
+export const INLINED_NATIVES: ReadonlySet<string> = new Set(['len', 'get$len', 'push', 'range']);
+
 /** A native function table (the engine's global namespace, or a host module's). */
 export class FunctionRegistry implements NativeRegistry {
   private readonly byName = new Map<string, NativeFnDef[]>();
   /** Bumped on every registration so call-site caches can be invalidated. */
   generation = 0;
+  /** The standard library is complete and none of INLINED_NATIVES was registered over it since. */
+  private inlinable = false;
+  private sealed = false;
+
+  /** Mark the standard library complete: from now on the built-in `INLINED_NATIVES` may be inlined. */
+  sealStandard(): void {
+    this.sealed = true;
+    this.inlinable = true;
+  }
+
+  /** Compiled code may inline the built-in versions of `INLINED_NATIVES`. */
+  get standardInlinable(): boolean {
+    return this.inlinable;
+  }
 
   register(def: NativeFnDef): void {
+    if (this.sealed && INLINED_NATIVES.has(def.name)) this.inlinable = false;
     let list = this.byName.get(def.name);
     if (list === undefined) {
       list = [];

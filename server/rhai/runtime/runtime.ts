@@ -361,6 +361,11 @@ export class Runtime {
   newThis: Value = undefined;
   /** Scope view for the next call made with `name!(...)`. */
   pendingDS: ScopeView | null = null;
+  /**
+   * Compiled code may use its inline versions of the built-in `len`, `push` and `range` (false
+   * when the host registered its own; script functions of those names are known at compile time).
+   */
+  readonly std: boolean;
 
   readonly host: RuntimeHost;
   readonly limits: Readonly<Limits>;
@@ -388,6 +393,7 @@ export class Runtime {
     this.maxOps = host.limits.maxOperations;
     this.maxLevels = host.limits.maxCallLevels;
     this.nestedLimits = host.limits.maxArraySize > 0 || host.limits.maxMapSize > 0;
+    this.std = host.registry.standardInlinable;
     this.lim = this.nextLimit();
     if (this.deadline !== undefined && Date.now() > this.deadline) {
       throw new RhaiError('ErrorTerminated', 'Script terminated');
