@@ -1361,7 +1361,9 @@ class Codegen {
 
   /** After a loop: hand the local count to the run's counter. */
   private opsFlush(pos: SrcPos): string {
-    return `if (oc !== 0) oc = rt.flush(oc, ${this.p(pos)});`;
+    // No test here: code after a hot loop has no type feedback when V8 compiles the loop (OSR),
+    // and a comparison without feedback would deoptimize the function when the loop ends.
+    return `oc = rt.flush(oc, ${this.p(pos)});`;
   }
 
   /** Array/map size limits apply to nested data: container stores go through the runtime. */
