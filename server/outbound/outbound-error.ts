@@ -1,6 +1,7 @@
 /**
- * Why an outbound request failed. The message names the method and the origin (scheme, host, port)
- * but never the path, query, headers or body, where callers put API keys.
+ * Why an outbound request failed. The message says which part of the request is at fault (the URL's
+ * host, a header's name or value) but never repeats any of it — URL, host, address, path, query,
+ * headers, method or body — since callers build requests from API keys and other secrets.
  */
 
 /** The stable reasons. */

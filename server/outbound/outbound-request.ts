@@ -7,6 +7,10 @@
  * One timer bounds everything — DNS, connecting, redirects, reading the body. The body is read up to a
  * size limit (after decompression), and redirects are followed by hand, each hop checked again.
  *
+ * Errors say what went wrong and with which part of the request (the URL's host, a header name), never
+ * what that part holds: no URL, host, address, header or method text — callers build URLs and headers
+ * from secrets, and the messages reach whoever called the script.
+ *
  * Knows nothing about PiCloud: node:http/https, a policy and limits in; status, headers and text out.
  */
 import { lookup } from 'node:dns/promises';
@@ -92,11 +96,6 @@ async function systemResolve(host: string): Promise<ResolvedAddress[]> {
   return found.map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
 }
 
-/** `https://host:port`: what messages name (never the path or query, where keys travel). */
-function originOf(url: URL): string {
-  return `${url.protocol}//${url.host}`;
-}
-
 function invalid(message: string): OutboundError {
   return new OutboundError('HTTP_INVALID_REQUEST', message);
 }
@@ -109,7 +108,7 @@ function parseUrl(text: string): URL {
     throw invalid('The URL is not an absolute http:// or https:// URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalid(`The URL scheme ${url.protocol} is not supported: use http or https`);
+    throw invalid('The URL must be http:// or https://');
   }
   if (url.username !== '' || url.password !== '') {
     throw invalid('The URL may not carry a user name or password: send an Authorization header');
@@ -121,10 +120,11 @@ function checkedHeaders(headers: Record<string, string>): Record<string, string>
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
-    if (!TOKEN.test(name)) throw invalid(`"${name}" is not a valid header name`);
+    if (!TOKEN.test(name)) throw invalid('A header name is not a valid HTTP token');
+    // A reserved name is one of ours, so it may be named.
     if (RESERVED_HEADERS.has(lower))
       throw invalid(`The header ${lower} is set by PiCloud, not by the request`);
-    if (/[\r\n\0]/.test(value)) throw invalid(`The header ${lower} has a line break or NUL in its value`);
+    if (/[\r\n\0]/.test(value)) throw invalid('A header value has a line break or NUL');
     result[lower] = value;
   }
   return result;
@@ -148,16 +148,15 @@ async function allowedAddress(
 ): Promise<ResolvedAddress> {
   const host = canonicalHost(url.hostname);
   const refused = (why: string) =>
-    new OutboundError('HTTP_HOST_NOT_ALLOWED', `${originOf(url)} may not be called: ${why}`);
+    new OutboundError('HTTP_HOST_NOT_ALLOWED', `the URL's host may not be called: ${why}`);
   const gate = options.policy.checkHost(host);
-  if (!gate.allowed) throw refused(`${host} ${gate.why}`);
+  if (!gate.allowed) throw refused(`it ${gate.why}`);
   if (isIP(host) !== 0) {
     const decision = options.policy.checkAddress(host);
-    if (!decision.allowed) throw refused(`${host} ${decision.why}`);
+    if (!decision.allowed) throw refused(`it ${decision.why}`);
     return { address: host, family: isIP(host) === 6 ? 6 : 4 };
   }
-  const unresolved = () =>
-    new OutboundError('HTTP_FAILED', `${originOf(url)} failed: the name ${host} does not resolve`);
+  const unresolved = () => new OutboundError('HTTP_FAILED', "the URL's host name does not resolve");
   let addresses: ResolvedAddress[];
   try {
     addresses = await abortable((options.resolve ?? systemResolve)(host), signal);
@@ -170,7 +169,7 @@ async function allowedAddress(
   for (const candidate of addresses) {
     const decision = options.policy.checkAddress(candidate.address);
     if (decision.allowed) return candidate;
-    refusal ||= `${host} resolves to ${candidate.address}, which ${decision.why}`;
+    refusal ||= `it resolves to an address that ${decision.why}`;
   }
   throw refused(refusal);
 }
@@ -215,12 +214,9 @@ function exchange(
 }
 
 /** The response body, decompressed, as text; fails past `max` bytes. */
-async function readBody(response: http.IncomingMessage, url: URL, max: number): Promise<string> {
+async function readBody(response: http.IncomingMessage, max: number): Promise<string> {
   const tooLarge = () =>
-    new OutboundError(
-      'HTTP_RESPONSE_TOO_LARGE',
-      `${originOf(url)} answered with a body over the ${max}-byte limit`,
-    );
+    new OutboundError('HTTP_RESPONSE_TOO_LARGE', `the answer has a body over the ${max}-byte limit`);
   const encoding = String(response.headers['content-encoding'] ?? 'identity')
     .trim()
     .toLowerCase();
@@ -241,10 +237,7 @@ async function readBody(response: http.IncomingMessage, url: URL, max: number): 
             : null;
     if (!decoder) {
       response.destroy();
-      throw new OutboundError(
-        'HTTP_FAILED',
-        `${originOf(url)} answered with an unsupported content-encoding`,
-      );
+      throw new OutboundError('HTTP_FAILED', 'the answer has an unsupported content-encoding');
     }
     response.on('error', (error) => decoder.destroy(error));
     stream = response.pipe(decoder);
@@ -302,7 +295,7 @@ export async function sendOutbound(
   options: OutboundOptions,
 ): Promise<OutboundResponse> {
   if (!(OUTBOUND_METHODS as readonly string[]).includes(request.method)) {
-    throw invalid(`The method ${request.method} is not supported (${OUTBOUND_METHODS.join(', ')})`);
+    throw invalid(`The method is not supported (${OUTBOUND_METHODS.join(', ')})`);
   }
   let url = parseUrl(request.url);
   let method = request.method;
@@ -312,10 +305,7 @@ export async function sendOutbound(
   }
   const headers = checkedHeaders(request.headers);
   if (options.userAgent && headers['user-agent'] === undefined) headers['user-agent'] = options.userAgent;
-  const first = `${request.method} ${originOf(url)}`;
-  if (options.timeoutMs <= 0) {
-    throw new OutboundError('HTTP_TIMEOUT', `${first}: no time left for the request`);
-  }
+  if (options.timeoutMs <= 0) throw new OutboundError('HTTP_TIMEOUT', 'no time left for the request');
   const maxRedirects = options.maxRedirects ?? MAX_REDIRECTS;
   const controller = new AbortController();
   let timedOut = false;
@@ -333,7 +323,7 @@ export async function sendOutbound(
     for (let redirects = 0; ; redirects++) {
       const address = await allowedAddress(url, options, controller.signal).catch((error: unknown) => {
         if (redirects > 0 && error instanceof OutboundError && error.reason === 'HTTP_HOST_NOT_ALLOWED') {
-          throw new OutboundError(error.reason, `${first} was redirected; ${error.message}`);
+          throw new OutboundError(error.reason, `the request was redirected; ${error.message}`);
         }
         throw error;
       });
@@ -345,17 +335,17 @@ export async function sendOutbound(
         if (redirects >= maxRedirects) {
           throw new OutboundError(
             'HTTP_TOO_MANY_REDIRECTS',
-            `${first} redirected more than ${maxRedirects} times`,
+            `the request was redirected more than ${maxRedirects} times`,
           );
         }
         let next: URL;
         try {
           next = new URL(location, url);
         } catch {
-          throw new OutboundError('HTTP_FAILED', `${originOf(url)} redirected to an invalid location`);
+          throw new OutboundError('HTTP_FAILED', 'the answer redirected to an invalid location');
         }
         if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-          throw new OutboundError('HTTP_FAILED', `${originOf(url)} redirected to a ${next.protocol} URL`);
+          throw new OutboundError('HTTP_FAILED', 'the answer redirected to a URL that is not http or https');
         }
         // As browsers do: 303 turns into GET, and so do 301/302 after a POST; the body goes.
         if (
@@ -372,18 +362,18 @@ export async function sendOutbound(
       }
       const bodyless = method === 'HEAD' || status === 204 || status === 304;
       if (bodyless) response.destroy();
-      const text = bodyless ? '' : await readBody(response, url, options.maxResponseBytes);
+      const text = bodyless ? '' : await readBody(response, options.maxResponseBytes);
       return { status, headers: flatHeaders(response.headers), body: text };
     }
   } catch (error) {
     if (timedOut) {
       throw new OutboundError(
         'HTTP_TIMEOUT',
-        `${first} got no complete answer within ${options.timeoutMs} ms`,
+        `the request got no complete answer within ${options.timeoutMs} ms`,
       );
     }
     if (error instanceof OutboundError) throw error;
-    throw new OutboundError('HTTP_FAILED', `${method} ${originOf(url)} failed: ${describeFailure(error)}`);
+    throw new OutboundError('HTTP_FAILED', `the request failed: ${describeFailure(error)}`);
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', giveUp);

@@ -219,7 +219,7 @@ describe('failures', () => {
     expect(report.result.ok).toBe(false);
     if (!report.result.ok) {
       expect(report.result.error.message).toBe(
-        'kv::set failed (BAD_ARGUMENTS): value.items[1] is not JSON (a BLOB)',
+        'kv::set failed (BAD_ARGUMENTS): value, 2 levels deep, holds a BLOB, which is not JSON',
       );
     }
     expect(services.calls).toEqual([]);

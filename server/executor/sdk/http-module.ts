@@ -39,10 +39,10 @@ function urlArg(label: string, v: Value): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw invalidArgument(label, `the url "${url}" is not an absolute URL`);
+    throw invalidArgument(label, 'the url is not an absolute URL');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw invalidArgument(label, `the url must be http:// or https://, not ${parsed.protocol}//`);
+    throw invalidArgument(label, 'the url must be http:// or https://');
   }
   return url;
 }
@@ -50,7 +50,7 @@ function urlArg(label: string, v: Value): string {
 function methodArg(label: string, v: Value): string {
   if (v === undefined) return 'GET';
   const method = stringArg(label, 'the method', v);
-  if (!METHOD.test(method)) throw invalidArgument(label, `"${method}" is not an HTTP method`);
+  if (!METHOD.test(method)) throw invalidArgument(label, 'the method is not an HTTP method token');
   return method.toUpperCase();
 }
 
@@ -59,9 +59,9 @@ function headersArg(label: string, v: Value): Record<string, string> {
   if (v === undefined) return headers;
   if (!(v instanceof Map)) throw invalidArgument(label, `the headers must be a map, not ${typeOf(v)}`);
   for (const [name, value] of v) {
-    const text = toServiceJson(label, `headers.${name}`, value);
+    const text = toServiceJson(label, 'a header', value);
     if (typeof text === 'object' || text === null) {
-      throw invalidArgument(label, `headers.${name} must be a string or a number`);
+      throw invalidArgument(label, 'a header value must be a string or a number');
     }
     headers[name] = String(text);
   }
@@ -72,8 +72,7 @@ function headersArg(label: string, v: Value): Record<string, string> {
 function timeoutArg(label: string, v: Value): number | null {
   if (v === undefined) return null;
   const seconds = numberArg(label, 'the timeout', v);
-  if (seconds <= 0)
-    throw invalidArgument(label, `the timeout must be a positive number of seconds, not ${seconds}`);
+  if (seconds <= 0) throw invalidArgument(label, 'the timeout must be a positive number of seconds');
   return Math.max(1, Math.ceil(seconds * 1000));
 }
 

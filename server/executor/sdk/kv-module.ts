@@ -21,7 +21,7 @@ function ttlOption(label: string, options: Value): number | null {
   const ttl = optionsArg(label, options, ['ttl']).get('ttl');
   if (ttl === undefined) return null;
   const seconds = integerArg(label, 'the ttl', ttl);
-  if (seconds < 1) throw invalidArgument(label, `the ttl must be at least 1 second, not ${seconds}`);
+  if (seconds < 1) throw invalidArgument(label, 'the ttl must be at least 1 second');
   return seconds;
 }
 
@@ -37,7 +37,7 @@ function listOptions(label: string, options: Value): { prefix?: string; cursor?:
   const limit = map.get('limit');
   if (limit !== undefined) {
     out.limit = integerArg(label, 'the limit', limit);
-    if (out.limit < 1) throw invalidArgument(label, `the limit must be at least 1, not ${out.limit}`);
+    if (out.limit < 1) throw invalidArgument(label, 'the limit must be at least 1');
   }
   return out;
 }

@@ -33,9 +33,17 @@ function describeNonJson(v: Value): string {
 }
 
 /**
+ * Where in an argument a bad value sits, without naming what the argument holds (map keys are data,
+ * and may be secret): `value`, or `value, 2 levels deep`.
+ */
+function where(what: string, depth: number): string {
+  return depth === 0 ? what : `${what}, ${depth} level${depth === 1 ? '' : 's'} deep,`;
+}
+
+/**
  * Converts a script value to JSON for a service: maps → objects, arrays, strings and chars, integers
  * (within ±2^53−1), finite floats, bools, `()` → null. Anything else is a `BAD_ARGUMENTS` error
- * naming where it is (`value.items[2]`).
+ * saying which argument holds it and how deep — never the value, nor the map keys leading to it.
  */
 export function toServiceJson(label: string, what: string, v: Value, depth = 0): unknown {
   if (depth > MAX_VALUE_DEPTH) {
@@ -48,31 +56,33 @@ export function toServiceJson(label: string, what: string, v: Value, depth = 0):
     case 'string':
       return v;
     case 'number':
-      if (!Number.isFinite(v)) throw invalidArgument(label, `${what} is ${v}, which JSON cannot hold`);
+      if (!Number.isFinite(v)) {
+        throw invalidArgument(label, `${where(what, depth)} holds a number JSON cannot hold (${v})`);
+      }
       if (Number.isInteger(v) && Math.abs(v) > MAX_EXACT) break;
       return v;
     case 'bigint':
       break;
     default:
-      if (Array.isArray(v)) return v.map((e, i) => toServiceJson(label, `${what}[${i}]`, e, depth + 1));
+      if (Array.isArray(v)) return v.map((e) => toServiceJson(label, what, e, depth + 1));
       if (v instanceof Map) {
         // No prototype: a key named `__proto__` is just a key.
         const out: Record<string, unknown> = Object.create(null);
-        for (const [k, e] of v) out[k] = toServiceJson(label, `${what}.${k}`, e, depth + 1);
+        for (const [k, e] of v) out[k] = toServiceJson(label, what, e, depth + 1);
         return out;
       }
       if (v instanceof RChar) return v.str;
       if (v instanceof RFloat) {
         if (!Number.isFinite(v.value)) {
-          throw invalidArgument(label, `${what} is ${v.value}, which JSON cannot hold`);
+          throw invalidArgument(label, `${where(what, depth)} holds a number JSON cannot hold (${v.value})`);
         }
         return v.value;
       }
-      throw invalidArgument(label, `${what} is not JSON (${describeNonJson(v)})`);
+      throw invalidArgument(label, `${where(what, depth)} holds ${describeNonJson(v)}, which is not JSON`);
   }
   throw invalidArgument(
     label,
-    `${what} is ${String(v)}, beyond ±${MAX_EXACT} (the integers JSON keeps exactly); send it as a string`,
+    `${where(what, depth)} holds an integer beyond ±${MAX_EXACT} (the integers JSON keeps exactly); send it as a string`,
   );
 }
 
@@ -164,9 +174,10 @@ export function optionsArg(label: string, v: Value, allowed: readonly string[]):
   if (!(v instanceof Map)) throw invalidArgument(label, `the options must be a map, not ${typeOf(v)}`);
   for (const key of v.keys()) {
     if (!allowed.includes(key)) {
+      // The unknown name is not repeated: it is the script's data, and may be anything.
       throw invalidArgument(
         label,
-        `unknown option "${key}" (expected ${allowed.map((a) => `"${a}"`).join(', ')})`,
+        `the options hold an unknown name (expected ${allowed.map((a) => `"${a}"`).join(', ')})`,
       );
     }
   }

@@ -26,7 +26,7 @@ function listOptions(options: unknown): { prefix?: string; cursor?: string | nul
   if (unknown.length > 0) {
     throw new ServiceError(
       'BAD_ARGUMENTS',
-      `unknown option ${unknown[0].slice(0, 32)} (known: ${LIST_OPTIONS.join(', ')})`,
+      `the options hold an unknown name (known: ${LIST_OPTIONS.join(', ')})`,
     );
   }
   return options as { prefix?: string; cursor?: string | null; limit?: number };

@@ -379,7 +379,7 @@ export class KvStore {
     if (typeof current === 'number' && Number.isInteger(current)) {
       throw new KvError('KV_OUT_OF_RANGE', `incr would take the value beyond ±${MAX_COUNTER}`);
     }
-    throw new KvError('KV_NOT_A_NUMBER', `the value under "${k}" is not an integer; incr cannot add to it`);
+    throw new KvError('KV_NOT_A_NUMBER', 'the value under this key is not an integer; incr cannot add to it');
   }
 
   /**

@@ -24,7 +24,7 @@ export function secretHandler(store: SecretStore): ServiceHandler {
       if (!isSecretName(name)) {
         throw new ServiceError(
           'BAD_ARGUMENTS',
-          `"${name.slice(0, 64)}" is not a secret name (letters, digits, _ . -; at most 128)`,
+          'the name is not a secret name (letters, digits, _ . -; at most 128)',
         );
       }
       try {

@@ -42,8 +42,7 @@ function readRequest(arg: unknown): { request: OutboundRequest; timeoutMs: numbe
   }
   const fields = arg as Record<string, unknown>;
   const unknown = Object.keys(fields).find((name) => !FIELDS.includes(name));
-  if (unknown !== undefined)
-    throw invalid(`unknown field ${unknown.slice(0, 32)} (known: ${FIELDS.join(', ')})`);
+  if (unknown !== undefined) throw invalid(`the map holds an unknown field (known: ${FIELDS.join(', ')})`);
   const method = String(fields.method ?? 'GET').toUpperCase();
   if (!(OUTBOUND_METHODS as readonly string[]).includes(method)) {
     throw invalid(`the method must be one of ${OUTBOUND_METHODS.join(', ')}`);
@@ -56,7 +55,7 @@ function readRequest(arg: unknown): { request: OutboundRequest; timeoutMs: numbe
     }
     for (const [name, value] of Object.entries(fields.headers)) {
       if (!['string', 'number', 'boolean'].includes(typeof value)) {
-        throw invalid(`the header ${name.slice(0, 64)} must be a string`);
+        throw invalid('a header value must be a string');
       }
       headers[name] = String(value);
     }

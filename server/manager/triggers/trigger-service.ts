@@ -126,8 +126,12 @@ export class TriggerService {
     try {
       return (await this.sendMessage(appId, queue, payload)).message_id;
     } catch (error) {
+      // The API's message names the queue; the script's says which one without repeating it.
       if (error instanceof PicloudError && error.code === 'PICLOUD_ERR_QUEUE_NOT_FOUND') {
-        throw new ServiceError('QUEUE_NOT_FOUND', `queue::send: ${error.message}`);
+        throw new ServiceError(
+          'QUEUE_NOT_FOUND',
+          'queue::send: no trigger of the app consumes this queue: add a queue trigger for it first',
+        );
       }
       if (error instanceof PicloudError && error.code === 'PICLOUD_ERR_QUEUE_PAYLOAD_TOO_LARGE') {
         throw new ServiceError('QUEUE_PAYLOAD_TOO_LARGE', `queue::send: ${error.message}`);
