@@ -94,20 +94,20 @@ describe('url', () => {
 
 describe('bad input is a catchable error with the position', () => {
   it.each([
-    ['base64::decode("Zm9v!")', '"!" at character 5 is not in the Base 64 alphabet'],
+    ['base64::decode("Zm9v!")', 'character 5 is not in the Base 64 alphabet'],
     ['base64::decode("Zm9vYg")', 'the length 6 is not a multiple of 4'],
     ['base64::decode("Zg=a")', '"=" at character 3 is padding before the end'],
-    ['base64::decode("Zm9v YmFy")', '" " at character 5 is not in the Base 64 alphabet'],
-    ['base64::decode("-_-_")', '"-" at character 1 is not in the Base 64 alphabet'],
-    ['base64::decode_url("+/+/")', '"+" at character 1 is not in the URL-safe Base 64 alphabet'],
+    ['base64::decode("Zm9v YmFy")', 'character 5 is not in the Base 64 alphabet'],
+    ['base64::decode("-_-_")', 'character 1 is not in the Base 64 alphabet'],
+    ['base64::decode_url("+/+/")', 'character 1 is not in the URL-safe Base 64 alphabet'],
     ['base64::decode_url("Zm9vY")', 'the last group has a single character'],
     ['base64::decode_url("Zg=")', 'the length 3 is not a multiple of 4'],
     ['base64::encode(12)', 'the data must be a string or a BLOB, not i64'],
     ['hex::decode("abc")', 'an odd number of digits (3)'],
-    ['hex::decode("0g")', '"g" at character 2 is not a hex digit'],
+    ['hex::decode("0g")', 'character 2 is not a hex digit'],
     ['url::decode("100%")', 'malformed percent-encoding'],
     ['url::decode("%C3")', 'malformed percent-encoding'],
-    ['url::parse("/relative/path")', '"/relative/path" is not an absolute URL'],
+    ['url::parse("/relative/path")', 'the text is not an absolute URL'],
     [
       'url::query(#{ a: #{ b: 1 } })',
       'the value of "a" must be a string, a number, a bool, () or an array of them, not map',

@@ -84,7 +84,7 @@ describe('bad input is a catchable error with the position', () => {
     ['time::parse("2024-01-01T00:00:00+24:00")', 'the offset +24:00 is out of range'],
     ['time::parse("0000-01-01T00:00:00+01:00")', 'is outside the years 0000 to 9999'],
     ['time::parse(5)', 'the text must be a string, not i64'],
-    ['time::iso(253402300800000)', 'the timestamp 253402300800000 is outside the years 0000 to 9999'],
+    ['time::iso(253402300800000)', 'the timestamp is outside the years 0000 to 9999'],
     ['time::iso(1.5)', 'the timestamp must be an integer, not f64'],
     ['time::format(0, "%Q")', '"%Q" is not a directive (known: %Y'],
     ['time::format(0, "100%")', 'the pattern ends with a lone "%"'],

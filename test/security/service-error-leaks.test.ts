@@ -32,6 +32,8 @@ const SECRETS: Record<string, string> = {
 const CASES: [string, string, string, string][] = [
   ['a URL that is not absolute', 'AS_URL', 'http::get(s)', 'BAD_ARGUMENTS'],
   ['a URL with another scheme', 'AS_SCHEME', 'http::get(s)', 'BAD_ARGUMENTS'],
+  ['a URL to parse', 'AS_URL', 'url::parse(s)', 'BAD_ARGUMENTS'],
+  ['hexadecimal to decode', 'AS_URL', 'hex::decode(s)', 'BAD_ARGUMENTS'],
   [
     'a host not in the allow-list',
     'AS_HOST',

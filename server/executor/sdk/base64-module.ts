@@ -24,9 +24,9 @@ function problem(text: string, variant: Variant): string | null {
   while (end > 0 && text[end - 1] === '=' && text.length - end < 2) end--;
   for (let i = 0; i < end; i++) {
     if (text[i] === '=') return `"=" at character ${i + 1} is padding before the end`;
+    // The position, not the character: the text may be a secret.
     if (!letters.test(text[i])) {
-      const shown = JSON.stringify(text[i]);
-      return `${shown} at character ${i + 1} is not in the ${variant === 'url' ? 'URL-safe ' : ''}Base 64 alphabet`;
+      return `character ${i + 1} is not in the ${variant === 'url' ? 'URL-safe ' : ''}Base 64 alphabet`;
     }
   }
   const padded = end < text.length;

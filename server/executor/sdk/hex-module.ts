@@ -25,7 +25,8 @@ export function hexModule(): HostModule {
         if (bad !== null) {
           throw invalidArgument(
             label,
-            `not hexadecimal: ${JSON.stringify(bad[0])} at character ${bad.index + 1} is not a hex digit`,
+            // The position, not the character: the text may be a secret.
+            `not hexadecimal: character ${bad.index + 1} is not a hex digit`,
           );
         }
         if (text.length % 2 !== 0)

@@ -20,7 +20,7 @@ import {
 function timestampArg(label: string, v: Value): number {
   const ts = integerArg(label, 'the timestamp', v);
   if (ts < MIN_TIMESTAMP || ts > MAX_TIMESTAMP) {
-    throw invalidArgument(label, `the timestamp ${ts} is outside the years 0000 to 9999`);
+    throw invalidArgument(label, 'the timestamp is outside the years 0000 to 9999');
   }
   return ts;
 }
