@@ -6,7 +6,7 @@
  */
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/settings.js';
-import type { ExecutionLimits } from '../contracts/executor.js';
+import { type ExecutionLimits, RUN_TEXT_MAX_BYTES } from '../contracts/executor.js';
 import { databaseIsHealthy, type OpenDatabase, openDatabase } from '../db/database.js';
 import { StartupError } from '../errors/startup-error.js';
 import { LocalExecutorClient } from '../executor/local-executor.js';
@@ -45,7 +45,7 @@ export function executionLimits(config: Config): ExecutionLimits {
     maxOperations: config.scriptMaxOperations,
     timeoutMs: config.scriptTimeoutMs,
     maxResponseBytes: config.scriptMaxResponseBytes,
-    maxOutputBytes: 64 * 1024,
+    maxOutputBytes: RUN_TEXT_MAX_BYTES,
     maxCallLevels: 64,
     maxStringSize: 4 * 1024 * 1024,
     maxArraySize: 1_000_000,

@@ -13,6 +13,13 @@
  */
 export const MAX_VALUE_DEPTH = 64;
 
+/**
+ * The appliance's cap on the text one run leaves behind, in UTF-8 bytes: its captured print/debug
+ * output, and separately its error's message (`ExecutionLimits.maxOutputBytes`). Log listings cut
+ * what they read from the database to as many characters, whatever an older row holds.
+ */
+export const RUN_TEXT_MAX_BYTES = 64 * 1024;
+
 /** The request a script sees as `ctx`. */
 export interface ScriptRequest {
   method: string;
@@ -70,7 +77,7 @@ export interface ExecutionLimits {
   timeoutMs: number;
   /** Largest response body in bytes. */
   maxResponseBytes: number;
-  /** Largest captured print/debug output in bytes (the rest is cut). */
+  /** Largest captured print/debug output, and largest error message, in UTF-8 bytes (the rest is cut). */
   maxOutputBytes: number;
   /** Function call depth. */
   maxCallLevels: number;

@@ -16,6 +16,7 @@ import { SDK_VERSION } from '../version.js';
 import { ModuleCache } from './module-resolver.js';
 import { bodyBytes, ResponseShapeError, toScriptResponse } from './script-response.js';
 import { registerSdkModules, ScriptServiceError, ServiceBinding } from './sdk/index.js';
+import { capText, headWithin, truncationNote } from './text-cap.js';
 
 /** What stands in a thrown map's details for a value nested deeper than {@link MAX_VALUE_DEPTH}. */
 const NESTED_TOO_DEEPLY = '(nested too deeply)';
@@ -97,7 +98,8 @@ export class ScriptRunner {
     output.reset(job.limits.maxOutputBytes);
     const stats = { operations: 0 };
     const finish = (result: ExecutionReport['result']): ExecutionReport => ({
-      result,
+      // A thrown message is as big as the script makes it (4 Mi characters): it is capped like output.
+      result: result.ok ? result : { ok: false, error: capFailure(result.error, job.limits.maxOutputBytes) },
       operations: stats.operations,
       output: output.text(),
       durationMs: performance.now() - started,
@@ -133,6 +135,24 @@ export class ScriptRunner {
   }
 }
 
+/**
+ * A failure within the run's text budget (the output's): a longer message keeps its head and a note;
+ * details (a thrown map's other keys) whose JSON is over the budget are left out, and the message
+ * says so.
+ */
+export function capFailure(error: ExecutionFailure, budget: number): ExecutionFailure {
+  let message = capText(error.message, budget, 'message');
+  let details = error.details;
+  if (details !== undefined && Buffer.byteLength(JSON.stringify(details)) > budget) {
+    details = undefined;
+    message = `${message} (details over ${budget} bytes left out)`;
+  }
+  if (message === error.message && details === error.details) return error;
+  const capped: ExecutionFailure = { ...error, message };
+  if (details === undefined) delete capped.details;
+  return capped;
+}
+
 /** Print/debug output of one run, cut at a byte budget. */
 class OutputBuffer {
   private lines: string[] = [];
@@ -152,7 +172,9 @@ class OutputBuffer {
     const size = Buffer.byteLength(text) + 1;
     if (this.bytes + size > this.budget) {
       this.truncated = true;
-      this.lines.push(`… output truncated at ${this.budget} bytes`);
+      const head = headWithin(text, this.budget - this.bytes);
+      if (head !== '') this.lines.push(head);
+      this.lines.push(truncationNote('output', this.budget));
       return;
     }
     this.bytes += size;

@@ -17,7 +17,8 @@ export const TEST_LIMITS: ExecutionLimits = {
   maxOperations: 100_000,
   timeoutMs: 1_000,
   maxResponseBytes: 100_000,
-  maxOutputBytes: 100,
+  // Also the cap on an error's message: room for the SDK's longest ones.
+  maxOutputBytes: 1_000,
   maxCallLevels: 32,
   maxStringSize: 1_000,
   maxArraySize: 100,

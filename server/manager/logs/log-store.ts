@@ -1,6 +1,7 @@
 /** Reading execution logs: filters by app, script, status and time; newest first, keyset-paginated. */
-import type { Kysely, Selectable } from 'kysely';
-import type { Database, ExecutionLogsTable } from '../../db/schema.js';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { RUN_TEXT_MAX_BYTES } from '../../contracts/executor.js';
+import type { Database, ExecutionLogsTable, JsonValue } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { decodeCursor, PAGE_LIMITS, type Page, type PageQuery, toPage } from '../pagination.js';
 import type { ExecutionError } from './execution-record.js';
@@ -14,6 +15,32 @@ export interface LogFilter {
   /** ISO times, inclusive. */
   since?: string;
   until?: string;
+}
+
+/**
+ * The columns of a log record as read: its text cut in SQL to {@link RUN_TEXT_MAX_BYTES} characters,
+ * so a listing's memory stays bounded whatever the rows hold (the executor caps what it writes to as
+ * many bytes, so a record it wrote is read whole).
+ */
+function boundedRecords(db: Kysely<Database>) {
+  return db.selectFrom('execution_logs').select([
+    'id',
+    'app_id',
+    'script_id',
+    'script_version',
+    'request_id',
+    'trigger',
+    'status',
+    'http_status',
+    'duration_ms',
+    'operations',
+    'started_at',
+    sql<string>`left(output, ${RUN_TEXT_MAX_BYTES})`.as('output'),
+    sql<JsonValue | null>`CASE WHEN error->>'message' IS NULL THEN error
+        ELSE jsonb_set(error, '{message}', to_jsonb(left(error->>'message', ${RUN_TEXT_MAX_BYTES}))) END`.as(
+      'error',
+    ),
+  ]);
 }
 
 function view(row: Selectable<ExecutionLogsTable>): ExecutionLogView {
@@ -41,9 +68,7 @@ export async function listLogs(
   query: PageQuery,
 ): Promise<Page<ExecutionLogView>> {
   const limit = query.limit ?? PAGE_LIMITS.default;
-  let select = db
-    .selectFrom('execution_logs')
-    .selectAll()
+  let select = boundedRecords(db)
     .orderBy('id', 'desc')
     .limit(limit + 1);
   if (filter.appId) select = select.where('app_id', '=', filter.appId);
@@ -63,7 +88,7 @@ export async function listLogs(
 /** One log record. */
 export async function getLog(db: Kysely<Database>, id: string): Promise<ExecutionLogView> {
   const row = /^\d{1,18}$/.test(id)
-    ? await db.selectFrom('execution_logs').selectAll().where('id', '=', id).executeTakeFirst()
+    ? await boundedRecords(db).where('id', '=', id).executeTakeFirst()
     : undefined;
   if (!row) throw new PicloudError('PICLOUD_ERR_LOG_NOT_FOUND', `No execution log ${id}`);
   return view(row);
