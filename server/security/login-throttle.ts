@@ -2,7 +2,9 @@
  * Growing back-off for guessing attempts (logins, set-up codes). A few failures are free; after that
  * each further attempt must wait twice as long as the one before, up to a ceiling. The counters are
  * kept per client address and per account name, so neither many names from one address nor one name
- * from many addresses escapes. In memory (an LRU bounded in size): an appliance has one process
+ * from many addresses escapes. An attempt is counted when it starts ({@link AttemptThrottle.reserve}),
+ * not when its ~100 ms password check fails, so guesses sent all at once are held to the same count as
+ * guesses sent one after another. In memory (an LRU bounded in size): an appliance has one process
  * facing the LAN, and a restart forgets — which only an attacker able to restart it could exploit.
  */
 import { LRUCache } from 'lru-cache';
@@ -61,6 +63,18 @@ export class AttemptThrottle {
       if (entry) wait = Math.max(wait, entry.blockedUntil - now);
     }
     return Math.max(0, wait);
+  }
+
+  /**
+   * Starts an attempt: returns the milliseconds to wait when any key is throttled (the attempt is
+   * refused and not counted), or 0 once the attempt is counted against every key as if it had failed
+   * — before it is evaluated, so attempts running at the same time see each other. A success then
+   * forgets the keys ({@link succeed}); a failure has nothing more to record.
+   */
+  reserve(keys: readonly string[]): number {
+    const wait = this.waitMs(keys);
+    if (wait === 0) this.fail(keys);
+    return wait;
   }
 
   /** Records a failed attempt against every key. */

@@ -198,4 +198,18 @@ describe('AttemptThrottle', () => {
     throttle.succeed(keys);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('counts a reserved attempt at once, so attempts in flight together see each other', () => {
+    const { throttle } = throttled();
+    const keys = [...IP, ...USER];
+    // 1. Ten attempts start before any is evaluated: the free five and one more are let through.
+    const waits = Array.from({ length: 10 }, () => throttle.reserve(keys));
+    expect(waits.slice(0, LOGIN_THROTTLE.freeAttempts + 1)).toEqual(Array(6).fill(0));
+    expect(waits.slice(6)).toEqual(Array(4).fill(SECOND));
+    // 2. A refused attempt is not counted: the wait does not grow while refusals pile up.
+    expect(throttle.waitMs(keys)).toBe(SECOND);
+    // 3. A success among the reserved ones forgets them all.
+    throttle.succeed(keys);
+    expect(throttle.reserve(keys)).toBe(0);
+  });
 });

@@ -64,9 +64,12 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
     };
   }
 
-  /** Refuses an attempt while its keys are throttled (429 with Retry-After). */
-  function waitOrThrow(reply: FastifyReply, keys: string[]): void {
-    const wait = throttle.waitMs(keys);
+  /**
+   * Counts an attempt against its keys before it is evaluated (see AttemptThrottle.reserve), or refuses
+   * it while they are throttled (429 with Retry-After). A success must then call `throttle.succeed`.
+   */
+  function reserveOrThrow(reply: FastifyReply, keys: string[]): void {
+    const wait = throttle.reserve(keys);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       reply.header('retry-after', String(seconds));
@@ -165,9 +168,8 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
         const { username, password, setup_code: code } = request.body;
         if (!isLocalRequest(request)) {
           const keys = [`setup:${request.ip}`];
-          waitOrThrow(reply, keys);
+          reserveOrThrow(reply, keys);
           if (code === undefined || !auth.checkSetupCode(code)) {
-            throttle.fail(keys);
             await record(request, null, 'auth.setup', 'refused', 403, { username });
             throw new PicloudError(
               'PICLOUD_ERR_AUTH_SETUP_CODE',
@@ -176,6 +178,7 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
                 : 'Wrong set-up code',
             );
           }
+          throttle.succeed(keys);
         }
         const admin = await createFirstAdmin(db, { username, password });
         auth.setupDone();
@@ -203,14 +206,13 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
         const username = request.body.username.toLowerCase();
         const keys = [`login-ip:${request.ip}`, `login-user:${username}`];
         try {
-          waitOrThrow(reply, keys);
+          reserveOrThrow(reply, keys);
         } catch (error) {
           await record(request, null, 'auth.login', 'refused', 429, { username });
           throw error;
         }
         const admin = await checkLogin(db, username, request.body.password);
         if (!admin) {
-          throttle.fail(keys);
           await record(request, null, 'auth.login', 'refused', 401, { username });
           throw new PicloudError('PICLOUD_ERR_AUTH_LOGIN_FAILED');
         }
@@ -260,17 +262,20 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
         const principal = request.principal;
         if (principal?.kind !== 'admin') throw new PicloudError('PICLOUD_ERR_AUTH_SESSION_REQUIRED');
         const keys = [`password:${principal.adminId}`];
-        waitOrThrow(reply, keys);
+        reserveOrThrow(reply, keys);
         const changed = await changePassword(
           db,
           principal.adminId,
           request.body.current_password,
           request.body.new_password,
-        );
-        if (!changed) {
-          throttle.fail(keys);
-          throw new PicloudError('PICLOUD_ERR_AUTH_WRONG_PASSWORD');
-        }
+        ).catch((error: unknown) => {
+          // A weak new password is refused after the current one was verified: not a guess.
+          if (error instanceof PicloudError && error.code === 'PICLOUD_ERR_AUTH_WEAK_PASSWORD') {
+            throttle.succeed(keys);
+          }
+          throw error;
+        });
+        if (!changed) throw new PicloudError('PICLOUD_ERR_AUTH_WRONG_PASSWORD');
         throttle.succeed(keys);
         await deleteOtherSessions(db, principal.adminId, principal.sessionId);
         return reply.code(204).send(null);
