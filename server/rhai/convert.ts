@@ -42,8 +42,8 @@ export function toJs(v: Value): unknown {
   if (v instanceof FnPtr) return v.name;
   if (v instanceof RRange) {
     const out: Record<string, unknown> = Object.create(null);
-    out.start = v.start;
-    out.end = v.end;
+    out.start = v.exactStart;
+    out.end = v.exactEnd;
     out.inclusive = v.inclusive;
     return out;
   }

@@ -131,6 +131,10 @@ export class Lexer {
       return this.make('char', s, p);
     }
     if (c === 96 /* ` */) return this.lexBacktick(p);
+    if (c === 35 /* # */ && (src.charCodeAt(start + 1) === 34 || src.charCodeAt(start + 1) === 35)) {
+      const raw = this.lexRaw(p);
+      if (raw !== null) return raw;
+    }
     const op = this.operator(c, start);
     if (op !== '') {
       this.i = start + op.length;
@@ -142,7 +146,35 @@ export class Lexer {
       return this.make('op', op, p);
     }
     const cp = src.codePointAt(start) ?? 0;
+    if (cp === 35) throw RhaiError.parse('UnknownOperator', "Unknown operator: '#'", toPosition(p));
     throw this.error(`Unexpected character '${String.fromCodePoint(cp)}'`, p);
+  }
+
+  /**
+   * A raw string `#"..."#`, `##"..."##`...: the text up to a `"` followed by as many `#` as opened
+   * it, with no escapes. Null when the hashes are not followed by a quote.
+   */
+  private lexRaw(p: SrcPos): Token | null {
+    const src = this.src;
+    let j = this.i;
+    let hashes = 0;
+    while (src.charCodeAt(j) === 35) {
+      hashes++;
+      j++;
+    }
+    if (src.charCodeAt(j) !== 34) return null;
+    j++;
+    const close = `"${'#'.repeat(hashes)}`;
+    const end = src.indexOf(close, j);
+    if (end < 0) throw this.error('Unterminated string literal', p);
+    const text = src.slice(j, end);
+    for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) {
+      this.line++;
+      this.lineStart = j + k + 1;
+    }
+    this.i = end + close.length;
+    const tok = this.make('string', text, p);
+    return tok;
   }
 
   /** The operator starting at `at` (maximal munch), or '' when none. Literal strings: no allocation. */
@@ -353,6 +385,13 @@ export class Lexer {
       if (c === quote) {
         out += src.slice(segStart, j);
         j++;
+        // `""` inside a string is one escaped quote.
+        if (quote === 34 && src.charCodeAt(j) === 34) {
+          out += '"';
+          j++;
+          segStart = j;
+          continue;
+        }
         break;
       }
       if (c === 10) {
@@ -467,6 +506,13 @@ export class Lexer {
         j++;
         this.line++;
         this.lineStart = j;
+        continue;
+      }
+      if (c === 36 /* $ */ && src.charCodeAt(j + 1) === 36) {
+        // `$$` is a literal `$` (so `$${` is text, not an interpolation).
+        text += `${src.slice(segStart, j)}$`;
+        j += 2;
+        segStart = j;
         continue;
       }
       if (c === 36 /* $ */ && src.charCodeAt(j + 1) === 123 /* { */) {

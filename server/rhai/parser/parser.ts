@@ -3,6 +3,7 @@
  * Nesting is bounded by the expression-depth limits so hostile input cannot exhaust the JS stack.
  */
 import { type ParseErrorKind, RhaiError } from '../errors.js';
+import { I64_MAX } from '../runtime/value.js';
 import type {
   AssignOp,
   BinaryOp,
@@ -533,7 +534,11 @@ class Parser {
       if (prec === 0 || prec < minPrec) return left;
       this.next();
       const op = t.text;
-      const right = this.parseBinary(op === '**' ? prec : prec + 1);
+      // `a..` / `a..=` with nothing after it: a range open at the end (`s[2..]`).
+      const right =
+        (op === '..' || op === '..=') && this.endsOperand()
+          ? openBound(t.pos)
+          : this.parseBinary(op === '**' ? prec : prec + 1);
       if (op === '&&' || op === '||' || op === '??') {
         left = { type: 'Logical', op: op as LogicalOp, left, right, pos: t.pos };
       } else {
@@ -705,11 +710,38 @@ class Parser {
     }
   }
 
+  /** The current token cannot start an operand (it closes an index, argument list or statement). */
+  private endsOperand(): boolean {
+    const t = this.tok;
+    return (
+      t.kind === 'eof' ||
+      (t.kind === 'op' &&
+        (t.text === ']' || t.text === ')' || t.text === ',' || t.text === ';' || t.text === '}'))
+    );
+  }
+
   private parseOpExpr(t: Token): Expr {
     switch (t.text) {
+      case '..':
+      case '..=': {
+        // `..b`, `..=b`, `..`, `..=`: a range open at the start (from 0), and maybe at the end.
+        this.next();
+        const end = this.endsOperand() ? openBound(t.pos) : this.parseBinary(BINARY_PRECEDENCE['..'] + 1);
+        return {
+          type: 'Binary',
+          op: t.text,
+          left: { type: 'IntLit', value: 0, pos: t.pos },
+          right: end,
+          pos: t.pos,
+        };
+      }
       case '(': {
         this.next();
-        if (this.eatOp(')')) return { type: 'UnitLit', pos: t.pos };
+        // `()` is the unit value only when written as one token: `( )` is an empty parenthesis.
+        if (this.isOp(')') && adjacent(t.pos, this.tok.pos)) {
+          this.next();
+          return { type: 'UnitLit', pos: t.pos };
+        }
         const e = this.parseExpr();
         this.expectOp(')', 'to close the parenthesis');
         return e;
@@ -1076,4 +1108,16 @@ export function constKey(e: Expr): string {
     default:
       return `?${e.type}`;
   }
+}
+
+/** The end of a range written without one (`2..`): the largest INT. */
+function openBound(pos: SrcPos): Expr {
+  return { type: 'IntLit', value: I64_MAX, pos };
+}
+
+/** `b` starts right after `a` (one column further on the same line). */
+function adjacent(a: SrcPos, b: SrcPos): boolean {
+  const pa = toPosition(a);
+  const pb = toPosition(b);
+  return pa.line === pb.line && pb.column === pa.column + 1;
 }

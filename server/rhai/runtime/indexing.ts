@@ -34,7 +34,7 @@ function stringBounds(len: number, idx: number): RhaiError {
   return e;
 }
 
-function bitBounds(idx: number): RhaiError {
+function bitBounds(idx: number | bigint): RhaiError {
   const e = new RhaiError(
     'ErrorBitFieldBounds',
     `Bit-field index ${idx} out of bounds: only 64 bits in bit-field`,
@@ -86,11 +86,24 @@ function bitNumber(idx: number): number {
   return bit;
 }
 
+/** The bits `[start, end)` a range selects; both ends must lie within the 64 bits. */
 function bitRange(r: RRange): [number, number] {
-  const start = Math.max(0, r.start);
-  const end = Math.min(64, r.endExclusive);
-  if (r.start < 0 || r.start >= 64) throw bitBounds(r.start);
-  return [start, Math.max(start, end)];
+  if (r.exactStart < 0 || r.exactStart >= 64) throw bitBounds(r.exactStart);
+  const end = r.endExclusive;
+  if (r.exactEnd > 64 || end > 64) throw bitBounds(r.exactEnd);
+  return [r.start, Math.max(r.start, end)];
+}
+
+/**
+ * The characters `[from, to)` a range selects in a string of `len` characters: negative bounds
+ * count from the end, bounds are clamped to the string, and a range whose (normalised) start is
+ * not before its end is empty, as in Rhai.
+ */
+function stringSpan(r: RRange, len: number): [number, number] {
+  const from = Math.min(len, Math.max(0, r.start < 0 ? len + r.start : r.start));
+  const end = Math.max(0, r.end < 0 ? len + r.end : r.end);
+  if (from >= end) return [from, from];
+  return [from, Math.min(len, r.inclusive ? end + 1 : end)];
 }
 
 /** `container[idx]` for built-in types. */
@@ -108,6 +121,11 @@ export function indexGet(c: Value, idx: Value): OpResult {
     throw wrongIndexType(c, idx, 'string');
   }
   if (typeof c === 'string') {
+    if (idx instanceof RRange) {
+      const chars = /[\ud800-\udfff]/.test(c) ? [...c] : null;
+      const [a, b] = stringSpan(idx, chars === null ? c.length : chars.length);
+      return chars === null ? c.slice(a, b) : chars.slice(a, b).join('');
+    }
     const n = intIndex(idx);
     if (n === undefined) throw wrongIndexType(c, idx, 'i64');
     const ch = charAt(c, n);
@@ -157,6 +175,16 @@ export function indexSet(c: Value, idx: Value, v: Value, maxMapSize: number): Op
     return c;
   }
   if (typeof c === 'string') {
+    if (idx instanceof RRange) {
+      // A slice is replaced by a string (or a char) of any length.
+      const text = typeof v === 'string' ? v : v instanceof RChar ? v.str : undefined;
+      if (text === undefined) {
+        throw new RhaiError('ErrorMismatchDataType', `Data type incorrect: ${typeOf(v)} (expecting string)`);
+      }
+      const chars = [...c];
+      const [a, b] = stringSpan(idx, chars.length);
+      return chars.slice(0, a).join('') + text + chars.slice(b).join('');
+    }
     const n = intIndex(idx);
     if (n === undefined) throw wrongIndexType(c, idx, 'i64');
     if (!(v instanceof RChar)) {

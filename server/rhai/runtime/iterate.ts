@@ -39,6 +39,22 @@ class RangeCursor implements Cursor {
   }
 }
 
+/** A range with a bound beyond ±(2^53-1): exact bigint steps, values normalised to INTs. */
+class BigRangeCursor implements Cursor {
+  private i: bigint;
+  private readonly end: bigint;
+  constructor(r: RRange) {
+    this.i = BigInt(r.exactStart);
+    this.end = BigInt(r.exactEnd) + (r.inclusive ? 1n : 0n);
+  }
+  next(): Value | typeof DONE {
+    if (this.i >= this.end) return DONE;
+    const v = this.i;
+    this.i += 1n;
+    return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
+  }
+}
+
 class StringCursor implements Cursor {
   private i = 0;
   private readonly s: string;
@@ -78,7 +94,10 @@ class IteratorCursor implements Cursor {
 /** A cursor over an iterable value; `snapshot` copies an array that the loop body could modify. */
 export function iterate(v: Value, snapshot: boolean): Cursor {
   if (Array.isArray(v)) return new ArrayCursor(snapshot ? v.slice() : v);
-  if (v instanceof RRange) return new RangeCursor(v);
+  if (v instanceof RRange) {
+    const exact = typeof v.exactStart === 'number' && typeof v.exactEnd === 'number';
+    return exact ? new RangeCursor(v) : new BigRangeCursor(v);
+  }
   if (typeof v === 'string') return new StringCursor(v);
   if (v instanceof RBlob) return new BlobCursor(v);
   if (v instanceof RIterable) return new IteratorCursor(v.make());

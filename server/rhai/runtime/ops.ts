@@ -101,10 +101,15 @@ export function add(a: Value, b: Value): OpResult {
   return NOT_BUILTIN;
 }
 
-/** `a - b`. */
+/** `a - b` (numbers; a string minus a string or char removes every occurrence of it). */
 export function sub(a: Value, b: Value): OpResult {
   const ka = numKind(a);
   const kb = numKind(b);
+  if (typeof a === 'string') {
+    const part = typeof b === 'string' ? b : b instanceof RChar ? b.str : undefined;
+    if (part === undefined) return NOT_BUILTIN;
+    return part === '' ? a : a.split(part).join('');
+  }
   if (ka === 0 || kb === 0) return NOT_BUILTIN;
   if (ka === 1 && kb === 1) {
     if (typeof a === 'number' && typeof b === 'number') {
@@ -326,8 +331,8 @@ export function contains(container: Value, item: Value): OpResult {
     return NOT_BUILTIN;
   }
   if (container instanceof RRange) {
-    if (typeof item === 'number' && Number.isInteger(item)) return container.contains(item);
-    if (typeof item === 'bigint') return false;
+    if ((typeof item === 'number' && Number.isInteger(item)) || typeof item === 'bigint')
+      return container.contains(item);
     return NOT_BUILTIN;
   }
   if (container instanceof RBlob) {
@@ -343,7 +348,7 @@ export function contains(container: Value, item: Value): OpResult {
 /** `a..b` / `a..=b`. */
 export function range(a: Value, b: Value, inclusive: boolean): OpResult {
   if (numKind(a) !== 1 || numKind(b) !== 1) return NOT_BUILTIN;
-  return new RRange(Number(a), Number(b), inclusive);
+  return new RRange(a as number | bigint, b as number | bigint, inclusive);
 }
 
 function cloneIfObject(v: Value): Value {

@@ -175,28 +175,49 @@ export class RTimestamp {
   }
 }
 
-/** An integer range `start..end` (exclusive) or `start..=end` (inclusive). */
+/**
+ * An integer range `start..end` (exclusive) or `start..=end` (inclusive). The bounds are exact
+ * INTs (`exactStart`, `exactEnd`: a number, or a bigint beyond ±(2^53-1)); `start` and `end` are
+ * the same bounds clamped to safe JS numbers, which is all that slicing strings, arrays and blobs
+ * needs.
+ */
 export class RRange {
+  readonly exactStart: number | bigint;
+  readonly exactEnd: number | bigint;
   readonly start: number;
   readonly end: number;
   readonly inclusive: boolean;
-  constructor(start: number, end: number, inclusive: boolean) {
-    this.start = start;
-    this.end = end;
+  constructor(start: number | bigint, end: number | bigint, inclusive: boolean) {
+    this.exactStart = start;
+    this.exactEnd = end;
+    this.start = clampSafe(start);
+    this.end = clampSafe(end);
     this.inclusive = inclusive;
   }
-  /** One past the last element (the exclusive end). */
+  /** One past the last element (the exclusive end), clamped to safe numbers. */
   get endExclusive(): number {
     return this.inclusive ? this.end + 1 : this.end;
   }
-  /** Number of elements (0 for empty or reversed ranges). */
-  get size(): number {
-    return Math.max(0, this.endExclusive - this.start);
+  /** Number of elements (0 for empty or reversed ranges), exact. */
+  get size(): number | bigint {
+    const s = this.exactStart;
+    const e = this.exactEnd;
+    if (typeof s === 'number' && typeof e === 'number') {
+      const n = (this.inclusive ? e + 1 : e) - s;
+      if (n <= MAX_SAFE) return Math.max(0, n);
+    }
+    const n = BigInt(e) + (this.inclusive ? 1n : 0n) - BigInt(s);
+    return n <= 0n ? 0 : makeInt(n > I64_MAX ? I64_MAX : n);
   }
-  /** True when `n` lies in the range. */
-  contains(n: number): boolean {
-    return n >= this.start && (this.inclusive ? n <= this.end : n < this.end);
+  /** True when the INT `n` lies in the range (exact for bigints too). */
+  contains(n: number | bigint): boolean {
+    return n >= this.exactStart && (this.inclusive ? n <= this.exactEnd : n < this.exactEnd);
   }
+}
+
+function clampSafe(n: number | bigint): number {
+  if (typeof n === 'number') return n;
+  return n > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
 }
 
 /**
@@ -424,7 +445,7 @@ export function displayString(v: Value): string {
   if (v instanceof RFloat) return formatFloat(v.value);
   if (v instanceof RChar) return v.str;
   if (v instanceof FnPtr) return `Fn(${v.name})`;
-  if (v instanceof RRange) return `${v.start}..${v.inclusive ? '=' : ''}${v.end}`;
+  if (v instanceof RRange) return `${v.exactStart}..${v.inclusive ? '=' : ''}${v.exactEnd}`;
   if (v instanceof RTimestamp) return '<timestamp>';
   if (v instanceof RCustom || v instanceof RIterable) return v.typeName;
   return debugString(v);
@@ -569,7 +590,12 @@ export function valuesEqual(a: Value, b: Value): boolean {
     return true;
   }
   if (a instanceof RRange) {
-    return b instanceof RRange && a.start === b.start && a.end === b.end && a.inclusive === b.inclusive;
+    return (
+      b instanceof RRange &&
+      a.exactStart === b.exactStart &&
+      a.exactEnd === b.exactEnd &&
+      a.inclusive === b.inclusive
+    );
   }
   if (a instanceof FnPtr) {
     return (

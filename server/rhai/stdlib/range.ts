@@ -9,7 +9,11 @@ import { big, def, defWithGetter, num } from './support.js';
 
 /** The range package. */
 export const rangeFunctions: readonly NativeFnDef[] = [
-  def('range', ['int', 'int'], (_ctx, [from, to]) => new RRange(num(from), num(to), false)),
+  def(
+    'range',
+    ['int', 'int'],
+    (_ctx, [from, to]) => new RRange(from as number | bigint, to as number | bigint, false),
+  ),
   def('range', ['int', 'int', 'int'], (_ctx, [from, to, step]) =>
     intStepIterator(big(from), big(to), big(step)),
   ),
@@ -20,14 +24,14 @@ export const rangeFunctions: readonly NativeFnDef[] = [
     const range = r as RRange;
     const s = big(step);
     // An inclusive range includes its end whichever way the iteration goes.
-    const end = BigInt(range.end) + (range.inclusive ? (s < 0n ? -1n : 1n) : 0n);
-    return intStepIterator(BigInt(range.start), end, s);
+    const end = BigInt(range.exactEnd) + (range.inclusive ? (s < 0n ? -1n : 1n) : 0n);
+    return intStepIterator(BigInt(range.exactStart), end, s);
   }),
-  ...defWithGetter('start', 'range', (_ctx, [r]) => (r as RRange).start),
-  ...defWithGetter('end', 'range', (_ctx, [r]) => (r as RRange).end),
+  ...defWithGetter('start', 'range', (_ctx, [r]) => (r as RRange).exactStart),
+  ...defWithGetter('end', 'range', (_ctx, [r]) => (r as RRange).exactEnd),
   ...defWithGetter('is_inclusive', 'range', (_ctx, [r]) => (r as RRange).inclusive),
   ...defWithGetter('is_exclusive', 'range', (_ctx, [r]) => !(r as RRange).inclusive),
   ...defWithGetter('is_empty', 'range', (_ctx, [r]) => (r as RRange).size === 0),
   ...defWithGetter('len', 'range', (_ctx, [r]) => (r as RRange).size),
-  def('contains', ['range', 'int'], (_ctx, [r, n]) => (r as RRange).contains(num(n))),
+  def('contains', ['range', 'int'], (_ctx, [r, n]) => (r as RRange).contains(n as number | bigint)),
 ];

@@ -19,9 +19,12 @@ import { oopObjectMapsCases } from './oop-object-maps.js';
 import { operatorsAndPrecedenceCases } from './operators-and-precedence.js';
 import { printDebugCases } from './print-debug.js';
 import { rangesCases } from './ranges.js';
+import { rawStringsCases } from './raw-strings.js';
 import { standardLibraryMathCases } from './standard-library-math.js';
 import { statementsAndBlocksCases } from './statements-and-blocks.js';
 import { stringInterpolationCases } from './string-interpolation.js';
+import { stringSlicesCases } from './string-slices.js';
+import { stringSubtractionCases } from './string-subtraction.js';
 import { stringsAndCharsCases } from './strings-and-chars.js';
 import { throwTryCatchCases } from './throw-try-catch.js';
 import { timestampsCases } from './timestamps.js';
@@ -50,9 +53,12 @@ export const allConformanceCases: Readonly<Record<string, readonly ConformanceCa
   'operators-and-precedence': operatorsAndPrecedenceCases,
   'print-debug': printDebugCases,
   ranges: rangesCases,
+  'raw-strings': rawStringsCases,
   'standard-library-math': standardLibraryMathCases,
   'statements-and-blocks': statementsAndBlocksCases,
   'string-interpolation': stringInterpolationCases,
+  'string-slices': stringSlicesCases,
+  'string-subtraction': stringSubtractionCases,
   'strings-and-chars': stringsAndCharsCases,
   'throw-try-catch': throwTryCatchCases,
   timestamps: timestampsCases,
