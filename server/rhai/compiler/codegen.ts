@@ -283,7 +283,7 @@ class Codegen {
     if (ctx.countsOps) lines.push('let oc = 0;');
     if (ctx.kind !== 'closure') {
       if (ctx.kind === 'fn' && ctx.usesDyn) lines.push(`const ${ctx.dsName} = rt.takeDS();`);
-      if (ctx.usesEval) lines.push(`const ${ctx.dfName} = new Map();`);
+      if (ctx.usesEval) lines.push(`const ${ctx.dfName} = rt.newFrame();`);
       else if (ctx.usesDyn) lines.push(`const ${ctx.dfName} = null;`);
     }
     return lines;
@@ -309,7 +309,7 @@ class Codegen {
       finals.push(
         `if (${ctx.dsName} !== null) rt.writeBack(${ctx.dsName}, ${this.k(hoisted.map((v) => v.name))}, ${this.k(
           hoisted.map((v) => v.constant),
-        )}, [${hoisted.map((v) => v.js).join(', ')}]);`,
+        )}, [${hoisted.map((v) => v.js).join(', ')}]${ctx.usesEval ? `, ${ctx.dfName}` : ''});`,
       );
     }
     const exportLines: string[] = [];
@@ -410,6 +410,17 @@ class Codegen {
   private block(b: Block, wantValue: boolean): string {
     const scope = new Scope(this.scope, this.fn, false);
     const inner = this.capture(() => this.withScope(scope, () => this.blockBody(b.body, wantValue)));
+    if (scope.evalHere) {
+      // What `eval` defined in this block goes out of scope with it.
+      const m = `m${++this.counter}`;
+      const t = wantValue ? this.temp() : '';
+      this.emit(`{ const ${m} = ${this.fn.dfName}.mark(); try {`);
+      this.out.push(...inner.stmts);
+      if (wantValue) this.emit(`${t} = ${inner.code};`);
+      else if (!isLiteralCode(inner.code) && !isIdentCode(inner.code)) this.emit(`${inner.code};`);
+      this.emit(`} finally { ${this.fn.dfName}.release(${m}); } }`);
+      return wantValue ? t : 'undefined';
+    }
     if (scope.vars.size === 0 && scope.mods.size === 0) {
       this.out.push(...inner.stmts);
       return inner.code;
@@ -677,7 +688,10 @@ class Codegen {
       return `rt.moduleVar(${this.moduleRef(namespace, pos)}, ${this.k(name)}, ${P})`;
     }
     const v = this.scope.lookup(name, this.fn);
-    if (v !== undefined) return v.js;
+    if (v !== undefined) {
+      if (v.shadowable) return `rt.dv(${this.fn.dfName}, ${this.k(name)}, ${v.js})`;
+      return v.js;
+    }
     return this.dynamicRead(name, pos);
   }
 
@@ -916,6 +930,18 @@ class Codegen {
       case 'Variable': {
         if (e.namespace) this.fail('AssignmentToConstant', `Cannot modify module variable ${e.name}`, e.pos);
         const v = this.scope.lookup(e.name, this.fn);
+        if (v !== undefined && v.shadowable) {
+          // A variable `eval` created may shadow it (see the eval intrinsic).
+          const t = this.temp();
+          const tx = this.temp();
+          const K = this.k(e.name);
+          const DF = this.fn.dfName;
+          return {
+            pre: [`${t} = rt.dv(${DF}, ${K}, ${v.js})`],
+            get: t,
+            set: (x) => `(${tx} = ${x}, rt.dset(${DF}, ${K}, ${tx}, ${this.p(e.pos)}) || (${v.js} = ${tx}))`,
+          };
+        }
         if (v !== undefined) {
           return { pre: [], get: v.js, set: (x) => `(${v.js} = ${x})` };
         }
@@ -1138,7 +1164,13 @@ class Codegen {
         this.fn.home.usesEval = true;
         this.markDyn();
         const r = this.temp();
-        return `(${r} = ${code}, rt.evalCode(${r}, F, G, d, ${this.scopeView()}, ${P}))`;
+        // Variables the code defines are created in this block, after everything visible here:
+        // from now on they may shadow those (read through the frame first), until the block ends.
+        const topLevel = this.scope.topLevel && this.fn.kind === 'main';
+        const view = this.scopeView(topLevel ? 'G' : 'null');
+        for (const v of this.scope.visible()) v.shadowable = true;
+        this.scope.evalHere = true;
+        return `(${r} = ${code}, rt.evalCode(${r}, F, G, d, ${view}, ${P}))`;
       }
       case 'is_def_var': {
         const arg = e.args[0];
@@ -1176,8 +1208,11 @@ class Codegen {
     return 'null, null';
   }
 
-  /** A run-time view of the variables visible here (for `eval` and `name!(...)` calls). */
-  private scopeView(): string {
+  /**
+   * A run-time view of the variables visible here (for `eval` and `name!(...)` calls); `globals`
+   * is the code of the map receiving the constants the callee defines (`G` at the top level).
+   */
+  private scopeView(globals = 'null'): string {
     this.markDyn();
     const vars = this.scope.visible();
     const names = this.k(vars.map((v) => v.name));
@@ -1188,7 +1223,7 @@ class Codegen {
       .filter((c) => c !== '')
       .join(' ');
     const setter = `(i, x) => { switch (i) { ${cases} } }`;
-    return `rt.view(${this.fn.dfName}, ${this.fn.dsName}, ${names}, ${consts}, ${getter}, ${setter})`;
+    return `rt.view(${this.fn.dfName}, ${this.fn.dsName}, ${names}, ${consts}, ${getter}, ${setter}, ${globals})`;
   }
 
   private methodCall(e: MethodCall): string {

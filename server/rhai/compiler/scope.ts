@@ -17,6 +17,8 @@ export interface VarInfo {
   captured: boolean;
   /** Declared at the top level of the main script (hoisted; written back to the host scope). */
   readonly hoisted: boolean;
+  /** An `eval` ran in its scope after it was declared: a variable `eval` created may shadow it. */
+  shadowable?: boolean;
 }
 
 /** A loop being compiled: its JS label and the temp receiving `break value`. */
@@ -81,6 +83,8 @@ export class Scope {
   readonly boundary: boolean;
   /** Top level of the main script: variables are hoisted. */
   readonly topLevel: boolean;
+  /** `eval` is called directly in this block: what it defines must be dropped when the block ends. */
+  evalHere = false;
 
   constructor(parent: Scope | null, fn: FnCtx, boundary: boolean, topLevel = false) {
     this.parent = parent;

@@ -14,7 +14,7 @@ import type { NativeCallContext, NativeFnDef } from './native.js';
 import * as ops from './ops.js';
 import { NOT_BUILTIN, type OpResult } from './ops.js';
 import { type FunctionRegistry, resolveCached, signature } from './registry.js';
-import { type DynFrame, dynLookup, NOT_FOUND, type ScopeView, StaticView } from './scope-view.js';
+import { DynFrame, dynLookup, NOT_FOUND, type ScopeView, StaticView } from './scope-view.js';
 import { swKey } from './switch-key.js';
 import {
   cloneValue,
@@ -1132,8 +1132,31 @@ export class Runtime {
     consts: readonly boolean[],
     getter: () => Value[],
     setter: (i: number, v: Value) => void,
+    G: Map<string, Value> | null = null,
   ): ScopeView {
-    return new StaticView(DF, DS, names, consts, getter, setter);
+    return new StaticView(DF, DS, names, consts, getter, setter, G);
+  }
+
+  /** A new frame for the variables `eval` creates in a function activation. */
+  newFrame(): DynFrame {
+    return new DynFrame();
+  }
+
+  /** A static variable that `eval` may have shadowed since: the `eval` one if any, else `v`. */
+  dv(DF: DynFrame, name: string, v: Value): Value {
+    if (DF.size === 0) return v;
+    const d = DF.get(name);
+    return d === undefined ? v : d.value;
+  }
+
+  /** Assign a variable `eval` may have shadowed: true when it was the `eval` one. */
+  dset(DF: DynFrame, name: string, v: Value, pos: PositionLike): boolean {
+    if (DF.size === 0) return false;
+    const d = DF.get(name);
+    if (d === undefined) return false;
+    if (d.constant) throw new RhaiError('ErrorAssignmentToConstant', `Cannot modify constant ${name}`, pos);
+    d.value = v;
+    return true;
   }
 
   dynGet(DF: DynFrame | null, DS: ScopeView | null, name: string, pos: PositionLike): Value {
@@ -1170,10 +1193,13 @@ export class Runtime {
     names: readonly string[],
     consts: readonly boolean[],
     values: readonly unknown[],
+    DF: DynFrame | null = null,
   ): void {
     for (let i = 0; i < names.length; i++) {
       if (values[i] !== NS) DS.define(names[i], values[i] as Value, consts[i]);
     }
+    // Top-level variables `eval` created belong to the scope too.
+    if (DF !== null) for (const [name, d] of DF.entries()) DS.define(name, d.value, d.constant);
   }
 
   globalGet(G: Map<string, Value>, name: string, pos: PositionLike): Value {

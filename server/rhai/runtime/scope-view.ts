@@ -15,8 +15,41 @@ export interface DynVar {
   readonly constant: boolean;
 }
 
-/** Frame of variables created by `eval` inside one function activation. */
-export type DynFrame = Map<string, DynVar>;
+/**
+ * The variables `eval` created in one function activation, as a stack: a later definition of a
+ * name shadows an earlier one, and a block that called `eval` drops what it defined on exit.
+ */
+export class DynFrame {
+  private readonly names: string[] = [];
+  private readonly vars: DynVar[] = [];
+  /** Number of live definitions. */
+  get size(): number {
+    return this.names.length;
+  }
+  /** The latest definition of `name`. */
+  get(name: string): DynVar | undefined {
+    const i = this.names.lastIndexOf(name);
+    return i < 0 ? undefined : this.vars[i];
+  }
+  /** Define (or shadow) a variable. */
+  define(name: string, value: Value, constant: boolean): void {
+    this.names.push(name);
+    this.vars.push({ value, constant });
+  }
+  /** A mark to `release` back to. */
+  mark(): number {
+    return this.names.length;
+  }
+  /** Forget the definitions made since `mark`. */
+  release(mark: number): void {
+    this.names.length = mark;
+    this.vars.length = mark;
+  }
+  /** Live definitions in the order they were made. */
+  entries(): [string, DynVar][] {
+    return this.names.map((n, i) => [n, this.vars[i]]);
+  }
+}
 
 /** Name-based access to variables. */
 export interface ScopeView {
@@ -70,6 +103,8 @@ export class StaticView implements ScopeView {
   private readonly consts: readonly boolean[];
   private readonly getter: () => Value[];
   private readonly setter: (i: number, v: Value) => void;
+  /** The script's global constants, when the call site is the script's top level. */
+  private readonly globals: Map<string, Value> | null;
 
   constructor(
     frame: DynFrame | null,
@@ -78,6 +113,7 @@ export class StaticView implements ScopeView {
     consts: readonly boolean[],
     getter: () => Value[],
     setter: (i: number, v: Value) => void,
+    globals: Map<string, Value> | null = null,
   ) {
     this.frame = frame;
     this.parent = parent;
@@ -85,34 +121,38 @@ export class StaticView implements ScopeView {
     this.consts = consts;
     this.getter = getter;
     this.setter = setter;
+    this.globals = globals;
   }
 
+  // Variables `eval` defined come first: they were defined after the static ones in scope here.
   get(name: string): Value | typeof NOT_FOUND {
-    const i = this.names.indexOf(name);
-    if (i >= 0) return this.getter()[i];
     const d = this.frame?.get(name);
     if (d !== undefined) return d.value;
+    const i = this.names.indexOf(name);
+    if (i >= 0) return this.getter()[i];
     return this.parent === null ? NOT_FOUND : this.parent.get(name);
   }
 
   set(name: string, v: Value): boolean {
-    const i = this.names.indexOf(name);
-    if (i >= 0) {
-      if (this.consts[i]) throw constantError(name);
-      this.setter(i, v);
-      return true;
-    }
     const d = this.frame?.get(name);
     if (d !== undefined) {
       if (d.constant) throw constantError(name);
       d.value = v;
       return true;
     }
+    const i = this.names.indexOf(name);
+    if (i >= 0) {
+      if (this.consts[i]) throw constantError(name);
+      this.setter(i, v);
+      return true;
+    }
     return this.parent === null ? false : this.parent.set(name, v);
   }
 
   define(name: string, v: Value, constant: boolean): void {
-    if (this.frame !== null) this.frame.set(name, { value: v, constant });
+    if (this.frame !== null) this.frame.define(name, v, constant);
+    // A constant defined at the top level is a global constant (`global::NAME`).
+    if (constant && this.globals !== null) this.globals.set(name, v);
   }
 }
 

@@ -6,6 +6,7 @@ import { bitFieldsCases } from './bit-fields.js';
 import { blobsCases } from './blobs.js';
 import { commentsCases } from './comments.js';
 import { evalCases } from './eval.js';
+import { evalScopingCases } from './eval-scoping.js';
 import { functionPointersAndClosuresCases } from './function-pointers-and-closures.js';
 import { functionsCases } from './functions.js';
 import { ifSwitchCases } from './if-switch.js';
@@ -40,6 +41,7 @@ export const allConformanceCases: Readonly<Record<string, readonly ConformanceCa
   blobs: blobsCases,
   comments: commentsCases,
   eval: evalCases,
+  'eval-scoping': evalScopingCases,
   'function-pointers-and-closures': functionPointersAndClosuresCases,
   functions: functionsCases,
   'if-switch': ifSwitchCases,
