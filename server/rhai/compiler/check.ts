@@ -41,7 +41,11 @@ class Checker {
     this.opts = opts;
   }
 
+  /** Names of the script's functions: a bare name of one is a function pointer, not a variable. */
+  private fnNames: ReadonlySet<string> = new Set();
+
   script(s: Script): void {
+    this.fnNames = new Set(s.functions.map((f) => f.name));
     for (const st of s.body) this.stmt(st);
     for (const f of s.functions) {
       this.withScope(true, () => {
@@ -144,7 +148,8 @@ class Checker {
         for (const x of e.entries) this.expr(x.value);
         return;
       case 'Variable':
-        if (!e.namespace && this.lookup(e.name) === undefined) this.strict(e.name, e.pos);
+        if (!e.namespace && this.lookup(e.name) === undefined && !this.fnNames.has(e.name))
+          this.strict(e.name, e.pos);
         return;
       case 'Unary':
         this.expr(e.operand);

@@ -108,6 +108,9 @@ const CMP_METHODS: Readonly<Record<string, string>> = {
 
 const MAX_SAFE = '9007199254740991';
 
+/** Marks a `pre` step of an assignment target that is a `?.`/`?[` guard on the atom after it. */
+const GUARD = '\u0000guard:';
+
 interface Captured {
   readonly code: string;
   readonly stmts: string[];
@@ -150,6 +153,14 @@ class Codegen {
   private scope!: Scope;
   private counter = 0;
   private anonCounter = 0;
+  /** Label to jump to when a `?.`/`?[` link of an assignment target meets `()`. */
+  private safeLabel = '';
+  /** The next node compiled is the target of a chain link. */
+  private asChainTarget = false;
+  /** Memo of `safeChain`. */
+  private readonly safeChains = new WeakMap<Expr, boolean>();
+  /** Names of the script's functions (any arity). */
+  private fnNames: ReadonlySet<string> = new Set();
   /** JS names of loop variables known to hold an INT for their whole scope. */
   private readonly intVars = new Set<string>();
   /** Exported variables of the main script: [alias, js]. */
@@ -238,6 +249,7 @@ class Codegen {
   // ---- top level ------------------------------------------------------------------------------
 
   generate(script: Script): GeneratedCode {
+    this.fnNames = new Set(script.functions.map((f) => f.name));
     script.functions.forEach((f, i) => {
       this.fnTable.set(`${f.name}/${f.params.length}`, { js: `f${i}`, def: f });
     });
@@ -247,7 +259,7 @@ class Codegen {
       '"use strict";',
       // The runtime of the run using this instance (instances are reused across runs).
       'let rt = null;',
-      'const { UNBOUND, NS, FnPtr, DONE, NADD, NSUB, NMUL, NDIV, NADDA, IDX, cloneValue } = H;',
+      'const { UNBOUND, NS, SC, FnPtr, DONE, NADD, NSUB, NMUL, NDIV, NADDA, IDX, cloneValue } = H;',
       'function B(v, p) { return typeof v === "boolean" ? v : rt.notBool(v, p); }',
       'function CL(v) { return typeof v === "object" ? cloneValue(v) : v; }',
       'const F = FP === null ? new Map() : FP;',
@@ -564,6 +576,9 @@ class Codegen {
   // ---- expressions ----------------------------------------------------------------------------
 
   private expr(e: Expr): string {
+    // Is this node the target of an enclosing `.`/`[]`/method call (see `chainTop`)?
+    const asTarget = this.asChainTarget;
+    this.asChainTarget = false;
     switch (e.type) {
       case 'IntLit':
         if (typeof e.value === 'bigint') return this.k(e.value);
@@ -603,13 +618,13 @@ class Codegen {
       case 'Logical':
         return this.logical(e);
       case 'Index':
-        return this.indexRead(e);
+        return this.chainTop(e, asTarget, this.indexRead(e));
       case 'Property':
-        return this.propRead(e);
+        return this.chainTop(e, asTarget, this.propRead(e));
       case 'Call':
         return this.call(e);
       case 'MethodCall':
-        return this.methodCall(e);
+        return this.chainTop(e, asTarget, this.methodCall(e));
       case 'Closure':
         return this.closure(e);
       case 'Block':
@@ -632,6 +647,45 @@ class Codegen {
       default:
         return unreachable(e, 'expression');
     }
+  }
+
+  /**
+   * `a?.b.c`: when a `?.`/`?[` link meets `()`, the rest of its chain is skipped. Links pass the
+   * marker SC up the chain; the top of the chain turns it into `()`.
+   */
+  private chainTop(e: Index | Property | MethodCall, asTarget: boolean, code: string): string {
+    if (asTarget || !this.safeChain(e)) return code;
+    const t = this.temp();
+    return `(${t} = ${code}, ${t} === SC ? undefined : ${t})`;
+  }
+
+  /** Some link of the chain ending at `e` is `?.` or `?[`. */
+  private safeChain(e: Expr): boolean {
+    let cached = this.safeChains.get(e);
+    if (cached === undefined) {
+      cached =
+        (e.type === 'Index' || e.type === 'Property' || e.type === 'MethodCall') &&
+        (e.safe || this.safeChain(e.target));
+      this.safeChains.set(e, cached);
+    }
+    return cached;
+  }
+
+  /** Compile the target of a chain link (so that it knows it is not the top of its chain). */
+  private chainTarget(e: Expr): string[] {
+    this.asChainTarget = true;
+    try {
+      return this.operands([e]);
+    } finally {
+      this.asChainTarget = false;
+    }
+  }
+
+  /** `read` guarded for the chain link `e` whose target is the atom `o` (see `chainTop`). */
+  private chainLink(e: Index | Property | MethodCall, o: string, read: string): string {
+    const below = this.safeChain(e.target);
+    if (e.safe) return `(${o} === undefined${below ? ` || ${o} === SC` : ''} ? SC : ${read})`;
+    return below ? `(${o} === SC ? SC : ${read})` : read;
   }
 
   /** Compile operands left to right, materialising earlier ones if a later one needs statements. */
@@ -696,6 +750,12 @@ class Codegen {
   }
 
   private dynamicRead(name: string, pos: SrcPos): string {
+    if (this.fnNames.has(name)) {
+      // Not a declared variable but the name of a script function: a pointer to it, unless the
+      // host scope (or eval) has a variable of that name.
+      this.markDyn();
+      return `rt.dynGetOrFn(${this.fn.dfName}, ${this.fn.dsName}, ${this.k(name)})`;
+    }
     this.checkStrict(name, pos);
     this.markDyn();
     return `rt.dynGet(${this.fn.dfName}, ${this.fn.dsName}, ${this.k(name)}, ${this.p(pos)})`;
@@ -811,15 +871,17 @@ class Codegen {
       case '<<':
       case '>>':
         return slow(ARITH_TEMPLATES[op]);
+      // Comparisons are exact between INTs; the runtime compares FLOATs with Rhai's epsilon rule
+      // (identical numbers are equal either way).
       case '==':
-        return `(${numCheck} ? ${a} === ${b} : rt.eq(${a}, ${b}, ${P}))`;
+        return `(${numCheck} && (${i32Check} || ${a} === ${b}) ? ${a} === ${b} : rt.eq(${a}, ${b}, ${P}))`;
       case '!=':
-        return `(${numCheck} ? ${a} !== ${b} : rt.ne(${a}, ${b}, ${P}))`;
+        return `(${numCheck} && (${i32Check} || ${a} === ${b}) ? ${a} !== ${b} : rt.ne(${a}, ${b}, ${P}))`;
       case '<':
       case '<=':
       case '>':
       case '>=':
-        return `(${numCheck} ? ${a} ${op} ${b} : rt.${CMP_METHODS[op]}(${a}, ${b}, ${P}))`;
+        return `(${i32Check} ? ${a} ${op} ${b} : rt.${CMP_METHODS[op]}(${a}, ${b}, ${P}))`;
       case 'in':
         return `rt.contains(${b}, ${a}, ${P})`;
       case '!in':
@@ -859,11 +921,20 @@ class Codegen {
   }
 
   private indexRead(e: Index): string {
-    const codes = this.operands([e.target, e.index]);
-    const { pre, atoms } = this.atoms(codes, [e.target, e.index]);
+    const t = this.capture(() => this.chainTarget(e.target)[0]);
+    const ix = this.capture(() => this.expr(e.index));
+    // Keep the evaluation order when the index needs statements of its own.
+    this.out.push(...t.stmts);
+    let tc = t.code;
+    if (ix.stmts.length > 0 && !isLiteralCode(tc)) {
+      const tt = this.temp();
+      this.emit(`${tt} = ${tc};`);
+      tc = tt;
+    }
+    this.out.push(...ix.stmts);
+    const { pre, atoms } = this.atoms([tc, ix.code], [e.target, e.index]);
     const [a, i] = atoms;
-    const read = this.indexTemplate(a, i, e.pos);
-    return this.seq(pre, e.safe ? `(${a} === undefined ? undefined : ${read})` : read);
+    return this.seq(pre, this.chainLink(e, a, this.indexTemplate(a, i, e.pos)));
   }
 
   /**
@@ -904,11 +975,10 @@ class Codegen {
   }
 
   private propRead(e: Property): string {
-    const [code] = this.operands([e.target]);
+    const [code] = this.chainTarget(e.target);
     const { pre, atoms } = this.atoms([code], [e.target]);
     const o = atoms[0];
-    const read = this.propTemplate(o, e.name, e.pos);
-    return this.seq(pre, e.safe ? `(${o} === undefined ? undefined : ${read})` : read);
+    return this.seq(pre, this.chainLink(e, o, this.propTemplate(o, e.name, e.pos)));
   }
 
   private propTemplate(o0: string, name: string, pos: SrcPos): string {
@@ -971,6 +1041,7 @@ class Codegen {
         const ti = isLiteralCode(ic) || this.intVars.has(ic) ? ic : this.temp();
         const t = this.temp();
         const pre = [...base.pre];
+        if (e.safe) pre.push(GUARD + base.get);
         if (ti !== ic) pre.push(`${ti} = ${ic}`);
         pre.push(`${t} = ${this.indexTemplate(base.get, ti, e.pos)}`);
         return {
@@ -989,7 +1060,11 @@ class Codegen {
         const K = this.k(e.name);
         const P = this.p(e.pos);
         return {
-          pre: [...base.pre, `${t} = ${this.propTemplate(base.get, e.name, e.pos)}`],
+          pre: [
+            ...base.pre,
+            ...(e.safe ? [GUARD + base.get] : []),
+            `${t} = ${this.propTemplate(base.get, e.name, e.pos)}`,
+          ],
           get: t,
           set: (x) =>
             `((${tn} = rt.setProp(${base.get}, ${K}, ${x}, ${P})) !== ${base.get} && ${base.set(tn)})`,
@@ -1019,24 +1094,66 @@ class Codegen {
       tv = this.temp();
       this.emit(`${tv} = ${value};`);
     }
+    const target = e.target;
+    if (this.safeChain(target)) {
+      // `x?.a = v` does nothing when a `?.`/`?[` link meets `()` (see `emitPre`).
+      const label = this.label();
+      this.emit(`${label}: {`);
+      this.safeLabel = label;
+      try {
+        this.store(e, tv);
+      } finally {
+        this.safeLabel = '';
+      }
+      this.emit('}');
+      return;
+    }
+    this.store(e, tv);
+  }
+
+  /**
+   * Emit the preparation steps of an assignment target; a `?.`/`?[` link's guard becomes a jump
+   * out of the assignment (`safeLabel`) when its target is `()`.
+   */
+  private emitPre(pre: readonly string[]): void {
+    let run: string[] = [];
+    const flush = () => {
+      if (run.length > 0) this.emit(`${run.join(', ')};`);
+      run = [];
+    };
+    for (const part of pre) {
+      if (part.startsWith(GUARD)) {
+        flush();
+        this.emit(`if (${part.slice(GUARD.length)} === undefined) break ${this.safeLabel};`);
+      } else {
+        run.push(part);
+      }
+    }
+    flush();
+  }
+
+  /** The store of an assignment whose value is the atom `tv`. */
+  private store(e: Assign, tv: string): void {
     const P = this.p(e.pos);
     const target = e.target;
     if (e.op === '=') {
       if (target.type === 'Index') {
         const base = this.lref(target.target);
+        if (target.safe) base.pre.push(GUARD + base.get);
         const [ic] = this.operands([target.index]);
         let ti = ic;
         if (!isLiteralCode(ic) && !isIdentCode(ic)) {
           ti = this.temp();
           base.pre.push(`${ti} = ${ic}`);
         }
-        if (base.pre.length > 0) this.emit(`${base.pre.join(', ')};`);
+        this.emitPre(base.pre);
         this.emit(`${this.indexStore(base.get, ti, tv, e.pos, base.set)};`);
         return;
       }
       if (target.type === 'Property') {
         const base = this.lref(target.target);
-        if (base.pre.length > 0) this.emit(`${base.pre.join(', ')};`);
+        if (target.safe) base.pre.push(GUARD + base.get);
+        this.emitPre(base.pre);
         const b = base.get;
         const tn = this.temp();
         const K = this.k(target.name);
@@ -1054,7 +1171,7 @@ class Codegen {
     }
     // Compound assignment: read, combine, write back.
     const ref = this.lref(target);
-    if (ref.pre.length > 0) this.emit(`${ref.pre.join(', ')};`);
+    this.emitPre(ref.pre);
     const cur = ref.get;
     const op = e.op.slice(0, -1);
     const combined =
@@ -1255,7 +1372,7 @@ class Codegen {
       recvPre.push(...ref.pre);
       recv = ref.get;
     } else {
-      const [code] = this.operands([e.target]);
+      const [code] = this.chainTarget(e.target);
       const a = this.atoms([code], [e.target, ...e.args]);
       recvPre.push(...a.pre);
       recv = a.atoms[0];
@@ -1284,8 +1401,7 @@ class Codegen {
       writeBack = 'rt.dirty = false';
     }
     const call = this.seq([...argAtoms.pre, 'rt.dirty = false', `${r} = ${callCode}`, writeBack], r);
-    if (e.safe) return this.seq(recvPre, `(${recv} === undefined ? undefined : ${call})`);
-    return this.seq(recvPre, call);
+    return this.seq(recvPre, this.chainLink(e, recv, call));
   }
 
   /**

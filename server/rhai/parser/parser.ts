@@ -538,7 +538,9 @@ class Parser {
       const right =
         (op === '..' || op === '..=') && this.endsOperand()
           ? openBound(t.pos)
-          : this.parseBinary(op === '**' ? prec : prec + 1);
+          : op === '??' && this.startsJump()
+            ? this.parseJumpExpr()
+            : this.parseBinary(op === '**' ? prec : prec + 1);
       if (op === '&&' || op === '||' || op === '??') {
         left = { type: 'Logical', op: op as LogicalOp, left, right, pos: t.pos };
       } else {
@@ -708,6 +710,22 @@ class Parser {
       default:
         return this.fail('ExprExpected', `Expecting an expression, found '${t.text}'`);
     }
+  }
+
+  /** The current token is `break`, `continue`, `return` or `throw`. */
+  private startsJump(): boolean {
+    const t = this.tok;
+    return (
+      t.kind === 'keyword' &&
+      (t.text === 'break' || t.text === 'continue' || t.text === 'return' || t.text === 'throw')
+    );
+  }
+
+  /** `x ?? return v` (also break/continue/throw): the jump statement as a block expression. */
+  private parseJumpExpr(): Expr {
+    const pos = this.tok.pos;
+    const st = this.parseStatement();
+    return { type: 'Block', body: [st], pos };
   }
 
   /** The current token cannot start an operand (it closes an index, argument list or statement). */
@@ -1046,18 +1064,31 @@ function endsWithBlock(e: Expr): boolean {
 /** Assignment targets: a variable, `this`, or an index/property chain rooted at one. */
 function checkAssignable(e: Expr, pos: SrcPos): void {
   let root = e;
-  while (root.type === 'Index' || root.type === 'Property') {
-    if (root.safe)
-      throw RhaiError.parse('AssignmentToInvalidLHS', 'Cannot assign through ?. or ?[', toPosition(pos));
-    root = root.target;
-  }
+  while (root.type === 'Index' || root.type === 'Property') root = root.target;
   if (root.type === 'This') return;
   if (root.type === 'Variable') {
     if (root.namespace)
       throw RhaiError.parse('AssignmentToConstant', 'Cannot assign to a module variable', toPosition(pos));
     return;
   }
+  // A literal is a constant value (`true = 1`, `123 = 4`), as in Rhai.
+  if (root === e && isLiteral(e))
+    throw RhaiError.parse('AssignmentToConstant', 'Cannot assign to a constant value', toPosition(pos));
   throw RhaiError.parse('AssignmentToInvalidLHS', 'Cannot assign to this expression', toPosition(pos));
+}
+
+function isLiteral(e: Expr): boolean {
+  switch (e.type) {
+    case 'IntLit':
+    case 'FloatLit':
+    case 'StringLit':
+    case 'CharLit':
+    case 'BoolLit':
+    case 'UnitLit':
+      return true;
+    default:
+      return false;
+  }
 }
 
 function constInt(e: Expr): number | undefined {

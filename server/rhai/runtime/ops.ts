@@ -6,6 +6,7 @@
  */
 import { RhaiError } from '../errors.js';
 import {
+  compareFloats,
   compareStrings,
   displayString,
   FnPtr,
@@ -288,12 +289,12 @@ export function compare(a: Value, b: Value): number | undefined {
         return x < y ? -1 : x > y ? 1 : 0;
       }
     }
-    const x = fval(a);
-    const y = fval(b);
-    if (x < y) return -1;
-    if (x > y) return 1;
-    if (x === y) return 0;
-    return Number.NaN; // NaN: every comparison is false
+    if (ka === 1 && kb === 1) {
+      const x = a as number;
+      const y = b as number;
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    return compareFloats(fval(a), fval(b));
   }
   if (typeof a === 'string') {
     if (typeof b === 'string') return compareStrings(a, b);

@@ -35,6 +35,8 @@ import {
 export const UNBOUND: unique symbol = Symbol('unbound');
 /** A hoisted variable not yet declared. */
 export const NS: unique symbol = Symbol('not-set');
+/** A `?.`/`?[` link met `()`: the rest of the chain is skipped (never a script value). */
+export const SC: unique symbol = Symbol('short-circuit');
 
 /** What a compiled unit's factory returns: the script's functions, reusable across runs. */
 export interface Instance {
@@ -179,6 +181,7 @@ function indexRead(rt: Runtime, a: Value, i: Value, p: PositionLike): Value {
 const HELPERS = {
   UNBOUND,
   NS,
+  SC,
   FnPtr,
   DONE,
   cloneValue,
@@ -1163,6 +1166,12 @@ export class Runtime {
     const v = dynLookup(DF, DS, name);
     if (v !== NOT_FOUND) return v;
     throw this.varNotFound(name, pos);
+  }
+
+  /** A name that is both possibly a variable and a script function: the variable, else a pointer. */
+  dynGetOrFn(DF: DynFrame | null, DS: ScopeView | null, name: string): Value {
+    const v = dynLookup(DF, DS, name);
+    return v !== NOT_FOUND ? v : new FnPtr(name);
   }
 
   dynSet(DF: DynFrame | null, DS: ScopeView | null, name: string, v: Value, pos: PositionLike): void {

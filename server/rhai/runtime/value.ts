@@ -551,7 +551,25 @@ export function cloneValue(v: Value): Value {
   return v;
 }
 
-/** Rhai `==` for built-in types: INT/FLOAT compare numerically, containers element-wise. */
+/** The f64 machine epsilon, the tolerance of FLOAT comparisons. */
+const EPSILON = 2.220446049250313e-16;
+
+/**
+ * Three-way comparison of two FLOATs as Rhai does it: numbers closer than `max(|x|, |y|) × ε` (or
+ * ε itself when one of them is zero) are equal, so `0.1 + 0.2 == 0.3` and `1e-17 == 0`; NaN
+ * compares as NaN (every ordering is false).
+ */
+export function compareFloats(x: number, y: number): number {
+  if (x === y) return 0;
+  const d = x - y;
+  if (Number.isNaN(d)) return Number.NaN;
+  const maxDiff = x === 0 || y === 0 ? EPSILON : Math.max(Math.abs(x), Math.abs(y)) * EPSILON;
+  if (d >= maxDiff) return 1;
+  if (-d >= maxDiff) return -1;
+  return 0;
+}
+
+/** Rhai `==` for built-in types: INT/FLOAT compare numerically (FLOATs within ε), containers element-wise. */
 export function valuesEqual(a: Value, b: Value): boolean {
   if (a === b) return true; // NaN !== NaN already
   const ta = typeof a;
@@ -568,7 +586,8 @@ export function valuesEqual(a: Value, b: Value): boolean {
       if (typeof other === 'number' && Number.isInteger(other)) return BigInt(other) === big;
       return Number(big) === floatValue(other);
     }
-    return floatValue(a) === floatValue(b);
+    if (ta === 'number' && tb === 'number' && Number.isInteger(a) && Number.isInteger(b)) return false;
+    return compareFloats(floatValue(a), floatValue(b)) === 0;
   }
   if (ta !== 'object' || tb !== 'object') return false;
   if (Array.isArray(a)) {

@@ -336,8 +336,9 @@ export const arrayFunctions: readonly NativeFnDef[] = [
   def('index_of', ['array', 'any', 'int'], (ctx, [a, value, start]) =>
     indexOfValue(ctx, a as Value[], value, num(start)),
   ),
-  def('index_of', ['array', 'fnptr'], (ctx, [a, fn]) => indexWhere(ctx, a as Value[], fn, 0)),
-  def('index_of', ['array', 'fnptr', 'int'], (ctx, [a, fn, start]) =>
+  // A string here is a function name (Rhai's `index_of(filter: &str)`), not a value to look for.
+  ...withCallback('index_of', ['array'], [], (ctx, [a, fn]) => indexWhere(ctx, a as Value[], fn, 0)),
+  ...withCallback('index_of', ['array'], ['int'], (ctx, [a, fn, start]) =>
     indexWhere(ctx, a as Value[], fn, num(start)),
   ),
   ...withCallback('find', ['array'], [], (ctx, [a, fn]) => {
@@ -553,9 +554,10 @@ export const arrayFunctions: readonly NativeFnDef[] = [
   ),
 
   // Callbacks
-  def(
+  ...withCallback(
     'for_each',
-    ['array', 'fnptr'],
+    ['array'],
+    [],
     (ctx, [a, fn]) => {
       const array = a as Value[];
       const cb = new Callback(ctx, asFnPtr(fn), { elementAt: null, hasElement: true });
@@ -599,7 +601,7 @@ export const arrayFunctions: readonly NativeFnDef[] = [
   ),
   ...withCallback('drain', ['array'], [], (ctx, [a, fn]) => removeWhere(ctx, a as Value[], fn, true), true),
   ...withCallback('retain', ['array'], [], (ctx, [a, fn]) => removeWhere(ctx, a as Value[], fn, false), true),
-  def('zip', ['array', 'array', 'fnptr'], (ctx, [a, b, fn]) => {
+  ...withCallback('zip', ['array', 'array'], [], (ctx, [a, b, fn]) => {
     const x = a as Value[];
     const y = b as Value[];
     const n = Math.min(x.length, y.length);
@@ -638,9 +640,10 @@ export const arrayFunctions: readonly NativeFnDef[] = [
     },
     true,
   ),
-  def(
+  ...withCallback(
     'sort_by',
-    ['array', 'fnptr'],
+    ['array'],
+    [],
     (ctx, [a, fn]) => {
       sortWith(ctx, a as Value[], fn);
       return undefined;
@@ -657,12 +660,12 @@ export const arrayFunctions: readonly NativeFnDef[] = [
     sortBuiltin(ctx, copy, true);
     return copy;
   }),
-  def('order', ['array', 'fnptr'], (ctx, [a, fn]) => {
+  ...withCallback('order', ['array'], [], (ctx, [a, fn]) => {
     const copy = copyValue(ctx, a) as Value[];
     sortWith(ctx, copy, fn);
     return copy;
   }),
-  def('order_by', ['array', 'fnptr'], (ctx, [a, fn]) => {
+  ...withCallback('order_by', ['array'], [], (ctx, [a, fn]) => {
     const copy = copyValue(ctx, a) as Value[];
     sortWith(ctx, copy, fn);
     return copy;

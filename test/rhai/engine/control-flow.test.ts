@@ -22,7 +22,7 @@ describe('variables and blocks', () => {
     expect(fail('let _1 = 1;').parseKind).toBe('BadInput');
     expect(fail('let let = 1;').kind).toBe('ErrorParsing');
     expect(fail('let var = 1;').parseKind).toBe('Reserved');
-    expect(fail('1 = 2;').parseKind).toBe('AssignmentToInvalidLHS');
+    expect(fail('1 = 2;').parseKind).toBe('AssignmentToConstant');
     expect(fail('let a = 1; let b = 2; a = b = 3;').parseKind).toBe('AssignmentToInvalidLHS');
   });
 

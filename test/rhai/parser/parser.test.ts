@@ -90,7 +90,6 @@ describe('statements and positions', () => {
     ['let print = 1;', 'Reserved'],
     ['fn Fn() {}', 'Reserved'],
     ['x = ;', 'ExprExpected'],
-    ['a?.b = 1;', 'AssignmentToInvalidLHS'],
     ['f() = 1;', 'AssignmentToInvalidLHS'],
     ['continue;', 'LoopBreak'],
   ])('%s fails with %s', (src, kind) => {

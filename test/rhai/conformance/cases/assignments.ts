@@ -70,7 +70,7 @@ export const assignmentsCases: readonly ConformanceCase[] = [
   { name: 'assignment copies maps', script: 'let a = #{v: 1}; let b = a; b.v = 2; a.v', value: 1 },
   { name: 'self-assignment of a container', script: 'let a = [1, 2]; a = a; a', value: [1, 2] },
   { name: 'assigning an element of itself', script: 'let a = [[1], 2]; a = a[0]; a', value: [1] },
-  { name: 'literal on the left is a parse error', script: '1 = 2;', parseError: 'AssignmentToInvalidLHS' },
+  { name: 'literal on the left is a constant', script: '1 = 2;', parseError: 'AssignmentToConstant' },
   {
     name: 'expression on the left is a parse error',
     script: 'let a = 1; a + 1 = 2;',

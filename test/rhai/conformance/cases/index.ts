@@ -4,9 +4,12 @@ import { arraysCases } from './arrays.js';
 import { assignmentsCases } from './assignments.js';
 import { bitFieldsCases } from './bit-fields.js';
 import { blobsCases } from './blobs.js';
+import { coalesceControlFlowCases } from './coalesce-control-flow.js';
 import { commentsCases } from './comments.js';
 import { evalCases } from './eval.js';
 import { evalScopingCases } from './eval-scoping.js';
+import { floatComparisonCases } from './float-comparison.js';
+import { functionNamesAndCallbacksCases } from './function-names-and-callbacks.js';
 import { functionPointersAndClosuresCases } from './function-pointers-and-closures.js';
 import { functionsCases } from './functions.js';
 import { ifSwitchCases } from './if-switch.js';
@@ -18,6 +21,7 @@ import { modulesImportExportCases } from './modules-import-export.js';
 import { objectMapsCases } from './object-maps.js';
 import { oopObjectMapsCases } from './oop-object-maps.js';
 import { operatorsAndPrecedenceCases } from './operators-and-precedence.js';
+import { optionalChainingCases } from './optional-chaining.js';
 import { printDebugCases } from './print-debug.js';
 import { rangesCases } from './ranges.js';
 import { rawStringsCases } from './raw-strings.js';
@@ -36,6 +40,10 @@ import { variablesAndConstantsCases } from './variables-and-constants.js';
 /** All chapters, keyed by file name. */
 export const allConformanceCases: Readonly<Record<string, readonly ConformanceCase[]>> = {
   arrays: arraysCases,
+  'float-comparison': floatComparisonCases,
+  'function-names-and-callbacks': functionNamesAndCallbacksCases,
+  'optional-chaining': optionalChainingCases,
+  'coalesce-control-flow': coalesceControlFlowCases,
   assignments: assignmentsCases,
   'bit-fields': bitFieldsCases,
   blobs: blobsCases,
