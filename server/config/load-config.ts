@@ -38,6 +38,12 @@ function defaults(): Config {
     auditRetentionDays: 365,
     outboundTimeoutMs: 10_000,
     outboundMaxResponseBytes: 1024 * 1024,
+    backupDir: null,
+    backupSchedule: '0 3 * * *',
+    backupKeep: 7,
+    backupMinFreeMb: 1024,
+    backupMaxMb: 2048,
+    backupPassphraseFile: null,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
+import { parseCronSchedule } from '../manager/triggers/cron-schedule.js';
 
 /** Log levels understood by pino. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -63,6 +64,18 @@ export interface Config {
   outboundTimeoutMs: number;
   /** Largest response body an outbound HTTP request may read, in bytes. */
   outboundMaxResponseBytes: number;
+  /** Folder of the backups, or null for `backups/` in the data folder. */
+  backupDir: string | null;
+  /** When scheduled backups run (a cron expression in the machine's time zone), or null for never. */
+  backupSchedule: string | null;
+  /** Scheduled backups kept; older ones are deleted after each new one. */
+  backupKeep: number;
+  /** Free space (MiB) a backup must leave on its file system, or it is refused. */
+  backupMinFreeMb: number;
+  /** Largest backup archive (MiB) a restore or an upload accepts. */
+  backupMaxMb: number;
+  /** A file holding the passphrase that seals the secret files into scheduled backups, or null. */
+  backupPassphraseFile: string | null;
 }
 
 /** Thrown when a setting has an invalid value; the message names the setting. */
@@ -298,7 +311,64 @@ export const SETTINGS: { [K in keyof Config]: SettingSpec<K> } = {
     description: 'Largest response body a script may read with http::request, in bytes (default 1048576).',
     parse: integerIn(1_024, 67_108_864),
   },
+  backupDir: {
+    env: 'PICLOUD_BACKUP_DIR',
+    fileKey: 'backupDir',
+    description: 'Folder of the backups (default: backups/ in the data folder).',
+    parse: absolutePath,
+  },
+  backupSchedule: {
+    env: 'PICLOUD_BACKUP_SCHEDULE',
+    fileKey: 'backupSchedule',
+    description:
+      "When scheduled backups run: a cron expression in the machine's time zone (default 0 3 * * *: daily at 03:00), or off.",
+    parse(raw) {
+      const text = nonEmptyString(raw);
+      if (text === 'off') return null;
+      const schedule = parseCronSchedule(text, localTimeZone());
+      if ('error' in schedule) throw new Error(`${schedule.error}, or off`);
+      return schedule.expression;
+    },
+  },
+  backupKeep: {
+    env: 'PICLOUD_BACKUP_KEEP',
+    fileKey: 'backupKeep',
+    description: 'Scheduled backups kept; the oldest are deleted after each new one (default 7).',
+    parse: integerIn(1, 1_000),
+  },
+  backupMinFreeMb: {
+    env: 'PICLOUD_BACKUP_MIN_FREE_MB',
+    fileKey: 'backupMinFreeMb',
+    description:
+      'Free space in MiB a backup must leave on its file system; below it the backup is refused and a warning logged (default 1024).',
+    parse: integerIn(0, 10_000_000),
+  },
+  backupMaxMb: {
+    env: 'PICLOUD_BACKUP_MAX_MB',
+    fileKey: 'backupMaxMb',
+    description:
+      'Largest backup archive in MiB that a restore or an upload accepts; it may unpack to four times that (default 2048).',
+    parse: integerIn(1, 1_000_000),
+  },
+  backupPassphraseFile: {
+    env: 'PICLOUD_BACKUP_PASSPHRASE_FILE',
+    fileKey: 'backupPassphraseFile',
+    description:
+      'A file holding the passphrase that seals secrets.key into scheduled backups (default none: scheduled backups leave the secret files out).',
+    parse: absolutePath,
+  },
 };
+
+/** An absolute path (a relative one is resolved against the working folder). */
+function absolutePath(raw: unknown): string {
+  const path = nonEmptyString(raw);
+  return isAbsolute(path) ? path : resolve(path);
+}
+
+/** The machine's time zone: scheduled backups read their cron expression in it. */
+export function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
 
 /** The environment variable that points at the optional config file. */
 export const CONFIG_FILE_ENV = 'PICLOUD_CONFIG';

@@ -64,17 +64,40 @@ export function latestSchemaVersion(migrations: MigrationFile[]): number {
   return migrations.length === 0 ? 0 : migrations[migrations.length - 1].version;
 }
 
-/** Applies pending migrations on a dedicated client. */
-export async function migrate(client: pg.ClientBase, migrations: MigrationFile[]): Promise<MigrationResult> {
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+/** Creates the migration bookkeeping table when missing (inside the caller's transaction). */
+export async function createMigrationTable(client: pg.ClientBase): Promise<void> {
+  await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version    integer PRIMARY KEY,
       name       text NOT NULL,
       checksum   text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
+}
+
+/**
+ * Runs one migration and records it, inside the caller's transaction (the restore of a backup runs
+ * them inside its own). Resolves with an error message, or null once applied.
+ */
+export async function applyMigration(client: pg.ClientBase, migration: MigrationFile): Promise<string | null> {
+  try {
+    await client.query(migration.sql);
+  } catch (error) {
+    return `Migration ${migration.name} failed: ${(error as Error).message}`;
+  }
+  await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+    migration.version,
+    migration.name,
+    migration.checksum,
+  ]);
+  return null;
+}
+
+/** Applies pending migrations on a dedicated client. */
+export async function migrate(client: pg.ClientBase, migrations: MigrationFile[]): Promise<MigrationResult> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await createMigrationTable(client);
     const { rows } = await client.query<{ version: number; name: string; checksum: string }>(
       'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
     );
@@ -99,17 +122,11 @@ export async function migrate(client: pg.ClientBase, migrations: MigrationFile[]
     const appliedVersions = new Set(rows.map((row) => row.version));
     const pending = migrations.filter((m) => !appliedVersions.has(m.version));
     for (const migration of pending) {
-      try {
-        await client.query(migration.sql);
-      } catch (error) {
+      const error = await applyMigration(client, migration);
+      if (error) {
         await client.query('ROLLBACK');
-        return { ok: false, error: `Migration ${migration.name} failed: ${(error as Error).message}` };
+        return { ok: false, error };
       }
-      await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
-        migration.version,
-        migration.name,
-        migration.checksum,
-      ]);
     }
     await client.query('COMMIT');
     return { ok: true, applied: pending, schemaVersion: latestSchemaVersion(migrations) };

@@ -118,6 +118,25 @@ export const ERROR_CATALOGUE = {
     status: 500,
     message: 'The secrets key file in the data folder cannot be used',
   },
+  PICLOUD_ERR_BACKUP_NOT_FOUND: { status: 404, message: 'No such backup' },
+  PICLOUD_ERR_BACKUP_INVALID: {
+    status: 422,
+    message: 'The backup is damaged, truncated or not a PiCloud backup',
+  },
+  PICLOUD_ERR_BACKUP_INCOMPATIBLE: { status: 422, message: 'This PiCloud cannot restore the backup' },
+  PICLOUD_ERR_BACKUP_PASSPHRASE: { status: 422, message: 'The passphrase is wrong or unusable' },
+  PICLOUD_ERR_BACKUP_DISK_FULL: { status: 507, message: 'Not enough free disk space for a backup' },
+  PICLOUD_ERR_BACKUP_BUSY: { status: 409, message: 'Another backup or restore is running' },
+  PICLOUD_ERR_BACKUP_CONFIRM_REQUIRED: {
+    status: 409,
+    message: 'Restoring replaces the current data: confirm it',
+  },
+  PICLOUD_ERR_BUNDLE_INVALID: {
+    status: 422,
+    message: 'The app bundle is damaged or not a PiCloud app bundle',
+  },
+  PICLOUD_ERR_BUNDLE_CONFLICT: { status: 409, message: "The bundle's app conflicts with an existing app" },
+  PICLOUD_ERR_DEPLOY_INVALID: { status: 400, message: "The deploy folder's description is invalid" },
   // Start-up failures that recur on every start until the user acts. `picloud start` ends its error
   // line with the code so a supervisor (the desktop app) stops retrying; no HTTP client sees them.
   PICLOUD_ERR_STARTUP_PORT_IN_USE: { status: 503, message: 'Another program listens on the HTTP port' },

@@ -27,7 +27,7 @@ const PREFIX = 'picloud.';
  * processes creating the same queue at once deadlock inside pg-boss's `create_queue` (each adds a
  * foreign key to the queue table the other is inserting into).
  */
-const QUEUE_DDL_LOCK_KEY = 0x7067626f7373; // "pgboss" in ASCII
+export const QUEUE_DDL_LOCK_KEY = 0x7067626f7373; // "pgboss" in ASCII
 
 /**
  * How long a message may stay active before pg-boss counts the attempt as failed: longer than any
