@@ -5,6 +5,7 @@
  * PostgreSQL cleanly.
  */
 import pino, { type Logger } from 'pino';
+import { createBackupService, scheduleView, startBackupScheduler } from '../backup/build-backups.js';
 import type { Config } from '../config/settings.js';
 import { type ExecutionLimits, RUN_TEXT_MAX_BYTES } from '../contracts/executor.js';
 import { databaseIsHealthy, type OpenDatabase, openDatabase } from '../db/database.js';
@@ -90,8 +91,21 @@ export async function startAppliance(
     const open = database;
     // The configured address until the server listens; then the port it actually got (PICLOUD_PORT=0).
     let listening = { host: config.host, port: config.port };
+    // A restore replaced secrets.key: the manager reads it again (bound once the manager exists).
+    let secretKeyChanged: () => void = () => undefined;
+    const backups = createBackupService(config, open, () => secretKeyChanged());
+    const backupLog = logger.child({ component: 'backups' });
+    const backupScheduler = startBackupScheduler(config, backups, (level, message) =>
+      backupLog[level](message),
+    );
+    undo.push(async () => backupScheduler?.stop());
     const manager = createManager(
-      { db: open.db, scriptChecker: createScriptChecker(), listenAddress: () => listening },
+      {
+        db: open.db,
+        scriptChecker: createScriptChecker(),
+        listenAddress: () => listening,
+        backups: { service: backups, schedule: () => scheduleView(config, backupScheduler) },
+      },
       {
         logRetentionCount: config.logRetentionCount,
         logRetentionDays: config.logRetentionDays,
@@ -107,6 +121,7 @@ export async function startAppliance(
         onServiceError: (error, call) => logger.error({ err: error, ...call }, 'script service call failed'),
       },
     );
+    secretKeyChanged = () => manager.secretKeyChanged();
     const executor = new LocalExecutorClient({
       workers: config.executorWorkers,
       memoryLimitMb: config.workerMemoryMb,
@@ -194,6 +209,8 @@ export async function startAppliance(
         } finally {
           clearTimeout(cut);
         }
+        // A scheduled backup in progress finishes while the database is still there.
+        await backupScheduler?.stop();
         // Triggered runs in progress finish while the executor is still there.
         await manager.triggers.stop();
         await orchestrator.close();

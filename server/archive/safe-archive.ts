@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { create as createTar, Parser, type ReadEntry } from 'tar';
@@ -117,6 +117,8 @@ export async function extractArchive(
   const madeDirs = new Set<string>();
   let total = 0;
   const writes: Promise<void>[] = [];
+  /** Files being written: a failure destroys them, since an aborted entry never ends its stream. */
+  const open: Writable[] = [];
   // strict: tar's warnings (bad checksums, truncated input, invalid headers) become errors.
   const parser = new Parser({ strict: true, brotli: false, zstd: false });
   let refused: Error | null = null;
@@ -174,8 +176,10 @@ export async function extractArchive(
         callback(null, chunk);
       },
     });
+    const out = createWriteStream(target, { flags: 'wx', mode: 0o600 });
+    open.push(out);
     writes.push(
-      pipeline(entry, counter, createWriteStream(target, { flags: 'wx', mode: 0o600 })).then(() => {
+      pipeline(entry, counter, out).then(() => {
         record.size = size;
         record.sha256 = hash.digest('hex');
       }),
@@ -206,6 +210,7 @@ export async function extractArchive(
     await finished;
     await Promise.all(writes);
   } catch (error) {
+    for (const out of open) out.destroy();
     await Promise.allSettled(writes);
     if (refused) throw refused;
     if (error instanceof ArchiveRefusedError) throw error;

@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import { AlreadyRunningError, acquireInstanceLock, type InstanceLock } from '../appliance/instance-lock.js';
+import { prepareDataDir } from '../appliance/data-dir.js';
 import { type RuntimeInfo, readRuntimeInfo } from '../appliance/runtime-file.js';
 import { loadConfig } from '../config/load-config.js';
 import { type Config, ConfigError } from '../config/settings.js';
@@ -37,6 +38,8 @@ export type CliDatabaseMode = 'external' | 'started' | 'running';
 /** An open database for one CLI command. */
 export interface CliDatabase {
   db: Kysely<Database>;
+  /** The pool under `db` (COPY for backups). */
+  pool: pg.Pool;
   /** External URL, an embedded server started for this command, or the running appliance's. */
   mode: CliDatabaseMode;
   /** The running appliance, when mode is 'running'. */
@@ -142,6 +145,7 @@ async function connectToRunning(config: Config, runtime: RuntimeInfo): Promise<C
   }
   return {
     db: kyselyOver(pool),
+    pool,
     mode: 'running',
     runtime,
     close: () => pool.end().catch(() => undefined),
@@ -177,7 +181,7 @@ async function startOwn(config: Config, lock: InstanceLock): Promise<CliDatabase
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return { db: open.db, mode: 'started', runtime: null, close };
+  return { db: open.db, pool: open.pool, mode: 'started', runtime: null, close };
 }
 
 /**
@@ -187,18 +191,23 @@ async function startOwn(config: Config, lock: InstanceLock): Promise<CliDatabase
  * try { await listAdmins(cli.db); } finally { await cli.close(); }
  * @throws CliDatabaseError when the database cannot be reached; StartupError when it cannot start.
  */
-export async function openCliDatabase(config: Config): Promise<CliDatabase> {
+export async function openCliDatabase(
+  config: Config,
+  { create = false }: { create?: boolean } = {},
+): Promise<CliDatabase> {
   if (config.databaseUrl) {
     const open = await openDatabase(config, quietLog);
     return {
       db: open.db,
+      pool: open.pool,
       mode: 'external',
       runtime: null,
       close: () => open.close(),
     };
   }
   const { dataDir } = config;
-  if (!clusterExists(dataDir)) {
+  if (create) prepareDataDir(dataDir);
+  if (!create && !clusterExists(dataDir)) {
     throw new CliDatabaseError(
       `No PiCloud database in ${dataDir} yet: run \`picloud start\` once (or set PICLOUD_DATA_DIR to the data folder PiCloud uses)`,
       'no-database',
@@ -234,12 +243,13 @@ export async function openCliDatabase(config: Config): Promise<CliDatabase> {
  */
 export async function withCliDatabase(
   work: (db: Kysely<Database>, context: { config: Config; cli: CliDatabase }) => Promise<number>,
-  options: { noDatabase?: string } = {},
+  options: { noDatabase?: string; create?: boolean; prepare?: (config: Config) => void } = {},
 ): Promise<number> {
   let cli: CliDatabase | null = null;
   try {
     const config = loadConfig();
-    cli = await openCliDatabase(config);
+    options.prepare?.(config);
+    cli = await openCliDatabase(config, { create: options.create });
     return await work(cli.db, { config, cli });
   } catch (error) {
     const noDatabase = error instanceof CliDatabaseError && error.reason === 'no-database';

@@ -25,6 +25,11 @@ Commands:
   token list [--all] [--json]
                     API tokens (--all: revoked ones too)
   token revoke ID   Revoke an API token
+  backup create [--to DIR] [--passphrase-stdin | --no-secrets]
+                    Write a whole-appliance backup now (secret files only sealed under a passphrase)
+  backup list       The backups, newest first
+  backup restore FILE [--passphrase-stdin | --no-secrets] [--yes]
+                    Restore a backup into this data folder (PiCloud stopped)
   help              This text
 
 Configuration comes from environment variables (PICLOUD_PORT, PICLOUD_HOST, PICLOUD_DATA_DIR,
@@ -59,6 +64,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return (await import('./commands/admin.js')).runAdmin(rest);
     case 'token':
       return (await import('./commands/token.js')).runToken(rest);
+    case 'backup':
+      return (await import('./commands/backup.js')).runBackup(rest);
     case 'version':
     case '--version':
     case '-v':

@@ -78,7 +78,10 @@ export async function createMigrationTable(client: pg.ClientBase): Promise<void>
  * Runs one migration and records it, inside the caller's transaction (the restore of a backup runs
  * them inside its own). Resolves with an error message, or null once applied.
  */
-export async function applyMigration(client: pg.ClientBase, migration: MigrationFile): Promise<string | null> {
+export async function applyMigration(
+  client: pg.ClientBase,
+  migration: MigrationFile,
+): Promise<string | null> {
   try {
     await client.query(migration.sql);
   } catch (error) {

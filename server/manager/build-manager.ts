@@ -13,6 +13,7 @@ import { auditApi } from './auth/audit-api.js';
 import { authApi } from './auth/auth-api.js';
 import { type AuthOptions, AuthService } from './auth/auth-service.js';
 import { tokenApi } from './auth/token-api.js';
+import { backupApi } from './backups/backup-api.js';
 import { domainApi } from './domains/domain-api.js';
 import { kvApi } from './kv/kv-api.js';
 import { kvHandler } from './kv/kv-service.js';
@@ -75,13 +76,16 @@ export interface Manager {
    * runner (`triggers.start`) and stops it before the executor closes.
    */
   triggers: TriggerService;
+  /** A restore replaced `secrets.key`: read it again at the next use. */
+  secretKeyChanged(): void;
   /** Stops the trigger scheduler, writes pending logs. */
   close(): Promise<void>;
 }
 
 /** Creates the manager. */
 export function createManager(deps: ManagerDeps, options: ManagerOptions): Manager {
-  const secrets = new SecretStore(deps.db, new SecretKeyring(options.dataDir));
+  const keyring = new SecretKeyring(options.dataDir);
+  const secrets = new SecretStore(deps.db, keyring);
   const logWriter = new ExecutionLogWriter(deps.db, {
     retentionCount: options.logRetentionCount,
     retentionDays: options.logRetentionDays,
@@ -125,12 +129,14 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
       kvApi(context, kv),
       secretApi(context, secrets),
       triggerApi(context, triggers),
+      ...(deps.backups ? [backupApi(deps.backups)] : []),
     ] as FastifyPluginAsync[],
     accessControl: accessControl(auth),
     auth,
     logWriter,
     scriptServices,
     triggers,
+    secretKeyChanged: () => keyring.forget(),
     close: async () => {
       await triggers.stop();
       await logWriter.flush();

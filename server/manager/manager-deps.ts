@@ -2,6 +2,7 @@
  * What the manager (control plane) needs from the rest of the appliance, injected by the assembly.
  */
 import type { Kysely } from 'kysely';
+import type { BackupService } from '../backup/backup-service.js';
 import type { ScriptChecker } from '../contracts/script-checker.js';
 import type { Database } from '../db/schema.js';
 import type { AppLocators } from './auth/app-locators.js';
@@ -18,6 +19,27 @@ export interface ManagerDeps {
    * known only once the server listens, after the manager is built.
    */
   listenAddress?: () => ListenAddress;
+  /** The appliance's backups (the admin API's `/admin/backups`); absent where there is no backup folder. */
+  backups?: ManagerBackups;
+}
+
+/** Backups as the admin API serves them. */
+export interface ManagerBackups {
+  service: BackupService;
+  /** The schedule of automatic backups, for the panel. */
+  schedule(): BackupScheduleView;
+}
+
+/** The schedule of automatic backups. */
+export interface BackupScheduleView {
+  /** The cron expression, or null when scheduled backups are off. */
+  cron: string | null;
+  timezone: string;
+  next_at: string | null;
+  keep: number;
+  /** True when scheduled backups seal the secret files (a passphrase file is configured). */
+  seals_secrets: boolean;
+  min_free_mb: number;
 }
 
 /** What the manager's route plugins receive: its dependencies and the app locators of access control. */

@@ -102,8 +102,7 @@ export async function openWithPassphrase(
   const s = sealed as Partial<SealedBytes> | null;
   const kdf = s?.kdf;
   if (
-    !s ||
-    s.format !== 'picloud-sealed-v1' ||
+    s?.format !== 'picloud-sealed-v1' ||
     s.cipher !== 'aes-256-gcm' ||
     !kdf ||
     kdf.name !== 'scrypt' ||

@@ -11,6 +11,7 @@ import { passwordProblem } from '../../security/password-hash.js';
 import { CliFailure, recordCliAction, withCliDatabase } from '../cli-database.js';
 import { printTable, shortDate } from '../format.js';
 import { EXIT } from '../main.js';
+import { promptHidden, readFirstLine } from '../terminal-input.js';
 
 const ADMIN_USAGE = `Usage: picloud admin <command>
 
@@ -91,7 +92,7 @@ async function runResetPassword(argv: string[]): Promise<number> {
       }
       const password =
         source === 'stdin'
-          ? await readFirstLine(process.stdin)
+          ? await readFirstLine(process.stdin, '--password-stdin')
           : source === 'prompt'
             ? await promptNewPassword(username)
             : randomBytes(18).toString('base64url');
@@ -107,20 +108,6 @@ async function runResetPassword(argv: string[]): Promise<number> {
   );
 }
 
-/** The first line of a stream (a password piped in), without its line ending. */
-async function readFirstLine(stream: NodeJS.ReadStream): Promise<string> {
-  stream.setEncoding('utf8');
-  let text = '';
-  for await (const chunk of stream) {
-    text += chunk as string;
-    if (text.includes('\n')) break;
-  }
-  const line = text.split('\n')[0].replace(/\r$/, '');
-  if (line === '')
-    throw new CliFailure('no password on standard input (--password-stdin reads its first line)');
-  return line;
-}
-
 /** Asks for the new password twice on the terminal, without echo. */
 async function promptNewPassword(username: string): Promise<string> {
   const first = await promptHidden(`New password for ${username}: `);
@@ -129,37 +116,4 @@ async function promptNewPassword(username: string): Promise<string> {
   const second = await promptHidden('Repeat it: ');
   if (first !== second) throw new CliFailure('the two passwords differ; nothing changed');
   return first;
-}
-
-/** Reads one line from the terminal in raw mode, echoing nothing. */
-function promptHidden(question: string): Promise<string> {
-  const stdin = process.stdin;
-  process.stderr.write(question);
-  stdin.setEncoding('utf8');
-  stdin.setRawMode(true);
-  stdin.resume();
-  return new Promise((resolve, reject) => {
-    let answer: string[] = [];
-    const finish = (error?: Error) => {
-      stdin.off('data', onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-      process.stderr.write('\n');
-      if (error) reject(error);
-      else resolve(answer.join(''));
-    };
-    const onData = (chunk: string) => {
-      for (const char of chunk) {
-        if (char === '\r' || char === '\n') return finish();
-        if (char === '\u0003') return finish(new CliFailure('cancelled; nothing changed'));
-        if (char === '\u0004') {
-          return answer.length === 0 ? finish(new CliFailure('cancelled; nothing changed')) : finish();
-        }
-        if (char === '\u007f' || char === '\b') answer.pop();
-        else if (char === '\u0015') answer = [];
-        else if (char >= ' ') answer.push(char);
-      }
-    };
-    stdin.on('data', onData);
-  });
 }

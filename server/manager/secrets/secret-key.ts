@@ -124,6 +124,11 @@ export class SecretKeyring {
     return key;
   }
 
+  /** Forgets the loaded key: the next use reads the file again (a restore replaced it). */
+  forget(): void {
+    this.loaded = null;
+  }
+
   /** Where the key lives (for messages). */
   get path(): string {
     return join(this.dataDir, SECRET_KEY_FILE);
