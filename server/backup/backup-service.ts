@@ -22,7 +22,7 @@ import {
   readBackupManifest,
   writeBackupArchive,
 } from './backup-archive.js';
-import { type RestoreResult, restoreBackup } from './restore.js';
+import { openBackupSecrets, type RestoreResult, restoreBackup } from './restore.js';
 
 /** Settings and dependencies of a {@link BackupService}. */
 export interface BackupServiceOptions {
@@ -184,16 +184,21 @@ export class BackupService {
             'This appliance holds data, which the restore would replace: confirm it (a backup of the current data is written first)',
           );
         }
+        const secrets = await openBackupSecrets(verified, options.passphrase);
         const preRestoreBackup = replacing ? await this.#write('pre-restore', options.passphrase) : null;
         const client = await pool.connect();
         try {
           const result = await restoreBackup(
             verified,
             { client, dataDir, migrations, installPgBoss },
-            options.passphrase,
+            secrets,
           );
           this.options.onRestored?.();
           return { ...result, preRestoreBackup };
+        } catch (error) {
+          // Nothing was replaced: the copy of the data kept for going back is not needed.
+          if (preRestoreBackup) rmSync(join(backupDir, preRestoreBackup.name), { force: true });
+          throw error;
         } finally {
           client.release();
         }

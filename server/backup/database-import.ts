@@ -153,12 +153,15 @@ export async function importDatabase(
       : [];
     const bossInstalled = await pgBossInstalled(client);
     if (bossInstalled) {
-      // Dropping an app's queue partitions first: they reference nothing of public, but their rows go.
       const { rows } = await client.query<{ name: string }>(
         `SELECT name FROM ${PGBOSS_SCHEMA}.queue WHERE name LIKE $1`,
         [PICLOUD_QUEUE_PATTERN],
       );
-      for (const { name } of rows) await client.query(`SELECT ${PGBOSS_SCHEMA}.delete_queue($1)`, [name]);
+      for (const { name } of rows) {
+        // Its messages first: the partition's foreign key to the queue restricts the queue's deletion.
+        await client.query(`DELETE FROM ${PGBOSS_SCHEMA}.job WHERE name = $1`, [name]);
+        await client.query(`SELECT ${PGBOSS_SCHEMA}.delete_queue($1)`, [name]);
+      }
     }
     for (const table of [...(await publicTables(client)), 'schema_migrations']) {
       await client.query(`DROP TABLE IF EXISTS ${ident(table)} CASCADE`);

@@ -65,27 +65,37 @@ function readableKeyId(files: SecretFile[] | null, dataDir: string): string | nu
 }
 
 /**
- * Restores `backup` into `target`.
+ * Opens the backup's sealed secret files with `passphrase`: null when there are none or no passphrase
+ * was given. Called before anything changes: a wrong passphrase refuses the whole restore.
+ * @throws PicloudError BACKUP_PASSPHRASE for a wrong passphrase, BACKUP_INVALID for a malformed seal.
+ */
+export async function openBackupSecrets(
+  backup: VerifiedBackup,
+  passphrase: string | null,
+): Promise<SecretFile[] | null> {
+  const { manifest } = backup;
+  if (!manifest.secrets.sealed || passphrase === null) return null;
+  const sealed: unknown = JSON.parse(readFileSync(join(backup.dir, manifest.secrets.file ?? ''), 'utf8'));
+  try {
+    return await openSecretFiles(sealed, passphrase, manifest.id);
+  } catch (error) {
+    if (error instanceof SealOpenError)
+      throw new PicloudError('PICLOUD_ERR_BACKUP_PASSPHRASE', error.message);
+    throw new PicloudError('PICLOUD_ERR_BACKUP_INVALID', (error as Error).message);
+  }
+}
+
+/**
+ * Restores `backup` into `target`, with the secret files {@link openBackupSecrets} opened (or null).
  * @throws PicloudError: BACKUP_PASSPHRASE (wrong passphrase), BACKUP_INCOMPATIBLE (the database refused
  *   it) — in both cases nothing changed.
  */
 export async function restoreBackup(
   backup: VerifiedBackup,
   target: RestoreTarget,
-  passphrase: string | null,
+  files: SecretFile[] | null,
 ): Promise<RestoreResult> {
   const { manifest } = backup;
-  let files: SecretFile[] | null = null;
-  if (manifest.secrets.sealed && passphrase !== null) {
-    const sealed: unknown = JSON.parse(readFileSync(join(backup.dir, manifest.secrets.file ?? ''), 'utf8'));
-    try {
-      files = await openSecretFiles(sealed, passphrase, manifest.id);
-    } catch (error) {
-      if (error instanceof SealOpenError)
-        throw new PicloudError('PICLOUD_ERR_BACKUP_PASSPHRASE', error.message);
-      throw new PicloudError('PICLOUD_ERR_BACKUP_INVALID', (error as Error).message);
-    }
-  }
   const keyId = readableKeyId(files, target.dataDir);
   const stamp = fileStamp(new Date());
   let installed: InstalledSecretFiles | null = null;

@@ -140,3 +140,19 @@ describe('without the passphrase', () => {
     expect(info.secrets).toBe('omitted');
   });
 });
+
+describe('rotation', () => {
+  it('keeps the newest scheduled backups; manual ones stay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'picloud-rotation-'));
+    try {
+      const service = serviceFor(source, dir);
+      const manual = await service.create({ kind: 'manual', passphrase: null });
+      const made = [];
+      for (let i = 0; i < 3; i++) made.push(await service.create({ kind: 'scheduled', passphrase: null }));
+      const names = (await service.list()).map((b) => b.name).sort();
+      expect(names).toEqual([manual.name, made[1].name, made[2].name].sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

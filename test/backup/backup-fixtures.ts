@@ -75,14 +75,20 @@ export async function populate(target: Api): Promise<void> {
   await ok(target, 'POST', '/apps/garden/queues/later/messages', { payload: { hello: 'queue' } }, 202);
 }
 
-/** Every row of every public table (not the migration bookkeeping, whose applied_at differs) and of PiCloud's queue messages. */
-export async function tableDump(pool: pg.Pool): Promise<Record<string, unknown[]>> {
+/**
+ * Every row of every public table (not the migration bookkeeping, whose applied_at differs; nor the
+ * tables in `skip`) and of PiCloud's queue messages.
+ */
+export async function tableDump(
+  pool: pg.Pool,
+  { skip = [] as string[] } = {},
+): Promise<Record<string, unknown[]>> {
   const { rows: tables } = await pool.query<{ relname: string }>(
     `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> 'schema_migrations' ORDER BY 1`,
   );
   const dump: Record<string, unknown[]> = {};
-  for (const { relname } of tables) {
+  for (const { relname } of tables.filter((t) => !skip.includes(t.relname))) {
     const { rows } = await pool.query(`SELECT * FROM ${relname} t ORDER BY t::text`);
     dump[relname] = rows;
   }

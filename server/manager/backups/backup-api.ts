@@ -180,7 +180,7 @@ export function backupApi({ service, schedule }: ManagerBackups): FastifyPluginA
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const body = request.body as IncomingMessage | undefined;
         if (!body || typeof (body as { pipe?: unknown }).pipe !== 'function') {
           throw new PicloudError(
@@ -197,10 +197,18 @@ export function backupApi({ service, schedule }: ManagerBackups): FastifyPluginA
           );
         }
         const passphrase = request.headers[PASSPHRASE_HEADER];
-        return service.restore(() => body, {
-          passphrase: typeof passphrase === 'string' ? passphrase : null,
-          confirmReplace: request.query.confirm === 'replace',
-        });
+        try {
+          return await service.restore(() => body, {
+            passphrase: typeof passphrase === 'string' ? passphrase : null,
+            confirmReplace: request.query.confirm === 'replace',
+          });
+        } catch (error) {
+          // A refused upload may still be arriving: answer, then close the connection rather than
+          // read the rest of it.
+          reply.header('connection', 'close');
+          body.resume();
+          throw error;
+        }
       },
     );
   };
