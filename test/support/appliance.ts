@@ -16,8 +16,6 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 export interface TestAppliance {
   appliance: Appliance;
   database: TestDatabase;
-  /** Its data folder (holds `secrets.key`). */
-  dataDir: string;
   baseUrl: string;
   /** The appliance's data folder (holds `secrets.key`). */
   dataDir: string;
@@ -55,7 +53,6 @@ export async function startTestAppliance(
   return {
     appliance,
     database,
-    dataDir,
     baseUrl,
     dataDir,
     token,

@@ -124,9 +124,9 @@ export class SecretKeyring {
     return key;
   }
 
-  /** Forgets the loaded key: the next use reads the file again (a restore replaced it). */
+  /** Forgets the key seen so far: a restore replaced the file (with another key, or with none). */
   forget(): void {
-    this.loaded = null;
+    this.seenId = null;
   }
 
   /** Where the key lives (for messages). */
