@@ -17,6 +17,7 @@ import Fastify, {
   type FastifySchemaValidationError,
   LogController,
 } from 'fastify';
+import { unstorable } from '../db/storable.js';
 import { PicloudError } from '../errors/catalogue.js';
 import { API_VERSION, PRODUCT_VERSION } from '../version.js';
 import { answerClientError } from './client-error.js';
@@ -60,6 +61,11 @@ const AJV_OPTIONS = {
  * routes and compiling every schema up front cost a fifth of a warm start (bench/startup). Every
  * schema is still compiled by a test (test/manager/openapi.test.ts), so a bad one cannot wait for a
  * user to find it.
+ *
+ * Every validated part — path parameters, query, body — is also refused when it holds what PostgreSQL
+ * cannot store (U+0000 or a lone surrogate in a string or key, a number that is not finite such as
+ * `?limit=1e309`, which Ajv coerces to Infinity and lets through): one check for every route, before
+ * any handler, instead of a 500 from whichever query the value reaches.
  */
 function installLazyValidators(app: FastifyInstance): void {
   let compile: FastifySchemaCompiler<FastifySchema> | null = null;
@@ -71,7 +77,19 @@ function installLazyValidators(app: FastifyInstance): void {
       const valid = validate(data);
       // Fastify reads the errors from the function it was given.
       lazy.errors = validate.errors;
-      return valid;
+      if (!valid) return false;
+      const problem = unstorable(data);
+      if (problem === null) return true;
+      lazy.errors = [
+        {
+          keyword: 'storable',
+          instancePath: problem.path,
+          schemaPath: '#',
+          params: {},
+          message: problem.message,
+        },
+      ];
+      return false;
     };
     return lazy;
   });

@@ -2,6 +2,7 @@
  * Keyset pagination for admin lists: results come in a stable order and `next_cursor` is an opaque
  * token naming the last item returned, so pages stay consistent while rows are added.
  */
+import { unstorable } from '../db/storable.js';
 import { PicloudError } from '../errors/catalogue.js';
 
 /** Query parameters of a paginated list. */
@@ -29,10 +30,12 @@ export function encodeCursor(key: readonly (string | number)[]): string {
 export function decodeCursor(cursor: string, length: number): (string | number)[] {
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    // A forged cursor must not carry into a query what PostgreSQL refuses (NUL, 1e309).
     if (
       Array.isArray(key) &&
       key.length === length &&
-      key.every((part) => typeof part === 'string' || typeof part === 'number')
+      key.every((part) => typeof part === 'string' || typeof part === 'number') &&
+      unstorable(key) === null
     ) {
       return key;
     }

@@ -5,6 +5,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { AuditLogTable, Database, JsonValue } from '../../db/schema.js';
+import { storableText } from '../../db/storable.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { decodeCursor, PAGE_LIMITS, type Page, type PageQuery, toPage } from '../pagination.js';
 
@@ -20,7 +21,8 @@ export interface AuditEntry {
   appId: string | null;
   outcome: 'ok' | 'refused' | 'failed';
   status: number | null;
-  ip: string;
+  /** The client address; undefined once a reset connection has lost it (recorded as empty). */
+  ip: string | undefined;
 }
 
 /** An entry as the API shows it. */
@@ -62,13 +64,16 @@ export class AuditLog {
       .values({
         actor_kind: entry.actorKind,
         actor_id: entry.actorId,
-        actor_name: entry.actorName.slice(0, 200),
-        action: entry.action.slice(0, 300),
-        target: JSON.stringify(entry.target),
+        actor_name: storableText(entry.actorName.slice(0, 200)),
+        action: storableText(entry.action.slice(0, 300)),
+        // A refused request is recorded with the parameters it sent, NUL included: kept, but storable.
+        target: JSON.stringify(entry.target, (_key, value) =>
+          typeof value === 'string' ? storableText(value) : value,
+        ),
         app_id: entry.appId,
         outcome: entry.outcome,
         status: entry.status,
-        ip: entry.ip.slice(0, 64),
+        ip: storableText((entry.ip ?? '').slice(0, 64)),
       })
       .execute();
     // One delete per hundred writes keeps the table bounded without a timer.

@@ -14,6 +14,7 @@
  */
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { unstorableText } from '../../db/storable.js';
 import { decodeCursor, encodeCursor, PAGE_LIMITS, type Page } from '../pagination.js';
 import { ServiceError } from '../services/script-services.js';
 
@@ -101,8 +102,6 @@ const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
 
 /** Control characters (C0, DEL, C1) and lone surrogates, which have no UTF-8 form. */
 const FORBIDDEN_IN_NAMES = /[\p{Cc}\p{Cs}]/u;
-/** NUL and lone surrogates: PostgreSQL's jsonb cannot hold them in a string. */
-const FORBIDDEN_IN_JSON = /[\u0000\p{Cs}]/u;
 
 /** A live entry: no TTL, or one still in the future. */
 const live = sql<boolean>`(expires_at IS NULL OR expires_at > now())`;
@@ -164,7 +163,7 @@ function checkJson(value: unknown, depth: number): void {
       if (!Number.isFinite(value)) throw invalidValue(`${value} is not a JSON number`);
       return;
     case 'string':
-      if (FORBIDDEN_IN_JSON.test(value)) throw invalidValue('a string holds NUL or a lone surrogate');
+      if (unstorableText(value)) throw invalidValue('a string holds NUL or a lone surrogate');
       return;
     case 'object': {
       if (value === null) return;
@@ -180,7 +179,7 @@ function checkJson(value: unknown, depth: number): void {
         throw invalidValue(`a ${proto?.constructor?.name ?? 'value'} is not JSON`);
       }
       for (const [name, item] of Object.entries(value)) {
-        if (FORBIDDEN_IN_JSON.test(name)) throw invalidValue('a map key holds NUL or a lone surrogate');
+        if (unstorableText(name)) throw invalidValue('a map key holds NUL or a lone surrogate');
         checkJson(item, depth + 1);
       }
       return;

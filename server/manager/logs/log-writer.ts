@@ -5,10 +5,12 @@
  * runs while nothing is logged. Listeners see each batch with its database ids (the live tail). An
  * optional `redact` step rewrites each batch first (the manager masks the apps' secret values there).
  */
+
 import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { storableText } from '../../db/storable.js';
 import type { ExecutionLogSink, ExecutionRecord } from './execution-record.js';
 
 /** A stored record, as the API and the live tail show it. */
@@ -37,6 +39,21 @@ export interface LogWriterOptions {
 }
 
 const PRUNE_INTERVAL_MS = 60_000;
+
+/**
+ * A record as it can be stored and shown: what a run printed or threw is the script's (or its
+ * caller's) text, and U+0000 in it would make PostgreSQL refuse the whole batch.
+ */
+function storable(record: ExecutionRecord): ExecutionRecord {
+  return {
+    ...record,
+    output: storableText(record.output),
+    error: record.error && {
+      ...record.error,
+      message: storableText(record.error.message),
+    },
+  };
+}
 
 /** The batching writer. */
 export class ExecutionLogWriter implements ExecutionLogSink {
@@ -84,7 +101,7 @@ export class ExecutionLogWriter implements ExecutionLogSink {
 
   private async write(written: ExecutionRecord[]): Promise<void> {
     try {
-      const batch = this.options.redact ? await this.options.redact(written) : written;
+      const batch = (this.options.redact ? await this.options.redact(written) : written).map(storable);
       const rows = await this.db
         .insertInto('execution_logs')
         .values(

@@ -9,6 +9,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, JsonValue } from '../../db/schema.js';
+import { unstorable } from '../../db/storable.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import type { Change } from '../change-feed.js';
 import {
@@ -121,6 +122,12 @@ export class TriggerService {
       throw new ServiceError(
         'QUEUE_INVALID',
         'queue::send: the queue name has letters, digits, "_", "." and "-" (at most 64)',
+      );
+    }
+    if (unstorable(payload) !== null) {
+      throw new ServiceError(
+        'QUEUE_INVALID_PAYLOAD',
+        'queue::send: the payload holds U+0000 or a lone surrogate, which a message cannot store',
       );
     }
     try {
