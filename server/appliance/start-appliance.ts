@@ -14,6 +14,7 @@ import { LocalExecutorClient } from '../executor/local-executor.js';
 import { createScriptChecker } from '../executor/script-checker.js';
 import { buildServer, type PicloudServer } from '../http/build-server.js';
 import { createManager } from '../manager/build-manager.js';
+import { followCommits } from '../manager/change-feed.js';
 import { loadSecretKey, SecretKeyError } from '../manager/secrets/secret-key.js';
 import { seedHelloWorldIfFresh } from '../manager/seed-hello-world.js';
 import { createOrchestrator } from '../orchestrator/build-orchestrator.js';
@@ -143,6 +144,9 @@ export async function startAppliance(
     });
     milestone('orchestrator');
     undo.push(() => orchestrator.close());
+    // A write this node acknowledges is live here first: its changes reach the routing tables before
+    // the API answers (other nodes follow through NOTIFY).
+    const unfollow = followCommits(open.db, orchestrator.routing);
     // Cron timers and queue consumers of this process (none while no trigger exists).
     const triggerLog = logger.child({ component: 'triggers' });
     // Started alongside the server's assembly (its LISTEN connection and first query overlap it).
@@ -213,6 +217,7 @@ export async function startAppliance(
         await backupScheduler?.stop();
         // Triggered runs in progress finish while the executor is still there.
         await manager.triggers.stop();
+        unfollow();
         await orchestrator.close();
         await executor.close();
         await manager.close();

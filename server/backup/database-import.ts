@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { CHANGE_CHANNEL } from '../contracts/changes.js';
 import {
   applyMigration,
   createMigrationTable,
@@ -27,7 +28,6 @@ import {
   MIGRATION_LOCK_KEY,
   type MigrationFile,
 } from '../db/migrator.js';
-import { CHANGE_CHANNEL } from '../manager/change-feed.js';
 import { PGBOSS_SCHEMA, QUEUE_DDL_LOCK_KEY } from '../manager/triggers/queue-broker.js';
 import { PICLOUD_QUEUE_PATTERN, publicTables, tableColumns } from './database-export.js';
 import type { BackupManifest, BackupTable } from './manifest.js';

@@ -1,25 +1,70 @@
 /**
- * Change notifications: every control-plane write announces what changed with PostgreSQL NOTIFY on
- * one channel. Delivered on commit (and not at all on rollback), they reach every process connected to
- * the database, so the orchestrator's in-memory tables follow the manager's writes without polling.
+ * Change notifications. Every control-plane write runs in a {@link writeTransaction} and announces
+ * what it changed: a PostgreSQL NOTIFY on one channel, delivered on commit (never on rollback) to
+ * every process connected to the database, so the orchestrators' in-memory tables follow the
+ * manager's writes without polling.
+ *
+ * NOTIFY arrives a moment after the commit (later under load), so a write the API acknowledged could
+ * still be answered 404, or by the old version, right after its 201. So the node that writes applies
+ * its own changes too: once a write transaction has committed, the followers of that database handle
+ * (this node's routing cache) apply its changes before the write returns — before the API answers.
+ * Other nodes follow through NOTIFY; this node also gets its own notifications, which reload again
+ * what is already current.
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { CHANGE_CHANNEL, type Change, type ChangeFollower } from '../contracts/changes.js';
 import type { Database } from '../db/schema.js';
 
-/** The NOTIFY channel. */
-export const CHANGE_CHANNEL = 'picloud_changes';
+declare const writeTransactionBrand: unique symbol;
+
+/** A transaction opened by {@link writeTransaction}: the only place changes may be announced. */
+export type WriteTransaction = Transaction<Database> & { readonly [writeTransactionBrand]: true };
+
+/** The changes each open write transaction has announced. */
+const announced = new WeakMap<Transaction<Database>, Change[]>();
+
+/** Who applies the committed changes of writes made through a database handle. */
+const followersOf = new WeakMap<Kysely<Database>, Set<ChangeFollower>>();
 
 /**
- * What changed. `app` is the app id; `script` a script id when one script's code changed. `triggers`:
- * an app's cron or queue triggers (the trigger scheduler follows it; routing does not need it).
+ * Has `follower` apply every change committed through `db` by {@link writeTransaction}, before that
+ * write returns. Returns the function that stops it.
+ *
+ * @example
+ * const unfollow = followCommits(database.db, orchestrator.routing);
  */
-export interface Change {
-  topic: 'apps' | 'domains' | 'scripts' | 'routes' | 'triggers';
-  app: string;
-  script?: string;
+export function followCommits(db: Kysely<Database>, follower: ChangeFollower): () => void {
+  let followers = followersOf.get(db);
+  if (!followers) {
+    followers = new Set();
+    followersOf.set(db, followers);
+  }
+  followers.add(follower);
+  return () => followers.delete(follower);
 }
 
-/** Queues a notification in the current transaction. */
-export async function announce(db: Kysely<Database> | Transaction<Database>, change: Change): Promise<void> {
-  await sql`SELECT pg_notify(${CHANGE_CHANNEL}, ${JSON.stringify(change)})`.execute(db);
+/**
+ * Runs `write` in a transaction. The changes it announces are NOTIFYed on commit, and applied by the
+ * followers of `db` before this resolves.
+ */
+export async function writeTransaction<T>(
+  db: Kysely<Database>,
+  write: (trx: WriteTransaction) => Promise<T>,
+): Promise<T> {
+  const changes: Change[] = [];
+  const result = await db.transaction().execute((trx) => {
+    announced.set(trx, changes);
+    return write(trx as WriteTransaction);
+  });
+  const followers = followersOf.get(db);
+  if (changes.length > 0 && followers !== undefined && followers.size > 0) {
+    await Promise.all([...followers].map((follower) => follower.applyCommitted(changes)));
+  }
+  return result;
+}
+
+/** Announces a change of the current write transaction (a NOTIFY queued until its commit). */
+export async function announce(trx: WriteTransaction, change: Change): Promise<void> {
+  await sql`SELECT pg_notify(${CHANGE_CHANNEL}, ${JSON.stringify(change)})`.execute(trx);
+  announced.get(trx)?.push(change);
 }

@@ -6,19 +6,21 @@
  */
 import type { Kysely } from 'kysely';
 import pg from 'pg';
+import { CHANGE_CHANNEL, type Change, type ChangeFollower } from '../contracts/changes.js';
 import type { Database } from '../db/schema.js';
-import { CHANGE_CHANNEL, type Change } from '../manager/change-feed.js';
 import { loadRoutingSnapshot, type RoutingSnapshot, reloadScript } from './routing-snapshot.js';
 
 const RECONNECT_BACKOFF_MS = [250, 1_000, 5_000, 15_000];
 
 /** The cache. */
-export class RoutingCache {
+export class RoutingCache implements ChangeFollower {
   private current: RoutingSnapshot | null = null;
   private listener: pg.Client | null = null;
   private pendingFull = false;
   private pendingScripts = new Set<string>();
   private refreshing: Promise<void> | null = null;
+  /** Callers of `applyCommitted` waiting for the next reload pass. */
+  private waiting: (() => void)[] = [];
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectAttempt = 0;
   private closed = false;
@@ -93,18 +95,38 @@ export class RoutingCache {
     }, delay);
   }
 
+  /**
+   * Applies changes this node has just committed (see `followCommits`): resolves once a reload that
+   * began after the commit has finished, so the write is live here before the API acknowledges it.
+   */
+  applyCommitted(changes: readonly Change[]): Promise<void> {
+    if (this.closed || !changes.some((change) => this.queue(change))) return Promise.resolve();
+    const applied = new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.refreshing ??= Promise.resolve().then(() => this.refresh());
+    return applied;
+  }
+
   /** Queues a refresh: null means "anything may have changed". */
   private onChange(change: Change | null): void {
-    // Triggers are the scheduler's business: nothing in the routing tables depends on them.
-    if (change?.topic === 'triggers') return;
-    if (change?.topic === 'scripts' && change.script) this.pendingScripts.add(change.script);
-    else this.pendingFull = true;
+    if (!this.queue(change)) return;
     this.refreshing ??= Promise.resolve().then(() => this.refresh());
   }
 
+  /** Notes what a change needs reloaded; false when routing does not depend on it. */
+  private queue(change: Change | null): boolean {
+    // Triggers are the scheduler's business: nothing in the routing tables depends on them.
+    if (change?.topic === 'triggers') return false;
+    if (change?.topic === 'scripts' && change.script) this.pendingScripts.add(change.script);
+    else this.pendingFull = true;
+    return true;
+  }
+
   private async refresh(): Promise<void> {
+    // Each pass serves the callers that were waiting when it began: it reads what they committed.
+    let served: (() => void)[] = [];
     try {
       while (this.pendingFull || this.pendingScripts.size > 0) {
+        served = this.waiting.splice(0);
         if (this.pendingFull) {
           this.pendingFull = false;
           this.pendingScripts.clear();
@@ -115,11 +137,17 @@ export class RoutingCache {
           for (const id of scripts) await reloadScript(this.db, this.snapshot, id);
         }
         this.generation += 1;
+        for (const resolve of served) resolve();
+        served = [];
       }
     } catch (error) {
+      // The database is unavailable: the next change, or the listener's reconnection, rebuilds it all.
+      this.pendingFull = true;
       this.log('warn', `routing refresh failed: ${(error as Error).message}`);
     } finally {
       this.refreshing = null;
+      // A write whose reload failed stays committed; its caller is not kept waiting for the database.
+      for (const resolve of [...served, ...this.waiting.splice(0)]) resolve();
     }
   }
 

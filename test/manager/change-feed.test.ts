@@ -6,7 +6,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANGE_CHANNEL } from '../../server/manager/change-feed.js';
+import { CHANGE_CHANNEL, type Change } from '../../server/contracts/changes.js';
+import { followCommits } from '../../server/manager/change-feed.js';
 import { createManagerTestServer, type ManagerTestServer, type Method } from '../support/manager-server.js';
 
 let t: ManagerTestServer;
@@ -232,5 +233,47 @@ describe('delivery', () => {
     } finally {
       await second.end();
     }
+  });
+});
+
+describe('the writing node applies its own changes before the write returns (issue 13, item 13)', () => {
+  it('a follower of the database handle gets each committed change, and the API answers after it', async () => {
+    await t.reset();
+    const applied: { changes: Change[]; at: number }[] = [];
+    const unfollow = followCommits(t.db, {
+      async applyCommitted(changes) {
+        // A slow follower: the response must still wait for it.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        applied.push({ changes: [...changes], at: performance.now() });
+      },
+    });
+    try {
+      const app = await ok('POST', '/admin/apps', { slug: 'followed', name: 'Followed' }, 201);
+      const answeredAt = performance.now();
+      expect(applied).toEqual([{ changes: [{ topic: 'apps', app: app.id }], at: expect.any(Number) }]);
+      expect(applied[0].at).toBeLessThanOrEqual(answeredAt);
+
+      // A write refused inside its transaction (rolled back) applies nothing.
+      applied.length = 0;
+      await t.request('POST', '/admin/apps', { slug: 'followed', name: 'Again' }); // 409: slug taken
+      expect(applied).toEqual([]);
+
+      // Several changes of one transaction arrive together.
+      const script = await ok('POST', '/admin/scripts', { app: 'followed', name: 's', source: '1' }, 201);
+      await ok('POST', '/admin/apps/followed/routes', { script: 's', methods: ['GET'], path: '/s' }, 201);
+      applied.length = 0;
+      expect((await t.request('DELETE', `/admin/scripts/${script.id}`)).status).toBe(204);
+      expect(applied.map((a) => a.changes)).toEqual([
+        [
+          { topic: 'scripts', app: app.id, script: script.id },
+          { topic: 'routes', app: app.id },
+        ],
+      ]);
+    } finally {
+      unfollow();
+    }
+    applied.length = 0;
+    await ok('PATCH', '/admin/apps/followed', { name: 'Unfollowed' }, 200);
+    expect(applied).toEqual([]);
   });
 });

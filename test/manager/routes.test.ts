@@ -4,7 +4,7 @@
  * app, and read / change / delete.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Change } from '../../server/manager/change-feed.js';
+import type { Change } from '../../server/contracts/changes.js';
 import { createManagerTestServer, type ManagerTestServer } from '../support/manager-server.js';
 import { count, MISSING_UUID, rows, runScenarios, scenario } from './scenario.js';
 

@@ -9,8 +9,8 @@
  * - the change notifications the request announced on the NOTIFY channel (`events`; none by default).
  */
 import { expect, it } from 'vitest';
+import type { Change } from '../../server/contracts/changes.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../server/errors/catalogue.js';
-import type { Change } from '../../server/manager/change-feed.js';
 import {
   type ApiResponse,
   MANAGER_TABLES,

@@ -4,7 +4,7 @@
  * description alone are not a version), versions, rollback, kind changes and delete.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Change } from '../../server/manager/change-feed.js';
+import type { Change } from '../../server/contracts/changes.js';
 import { encodeCursor } from '../../server/manager/pagination.js';
 import { createManagerTestServer, HELLO_SOURCE, type ManagerTestServer } from '../support/manager-server.js';
 import { count, MISSING_UUID, rows, runScenarios, scenario } from './scenario.js';

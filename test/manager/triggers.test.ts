@@ -6,8 +6,8 @@
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Change } from '../../server/contracts/changes.js';
 import type { Database } from '../../server/db/schema.js';
-import type { Change } from '../../server/manager/change-feed.js';
 import { recordDeadLetter } from '../../server/manager/triggers/dead-letter-store.js';
 import { QueueBroker } from '../../server/manager/triggers/queue-broker.js';
 import { createTestDatabase } from '../support/database.js';

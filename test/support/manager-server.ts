@@ -13,6 +13,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
 import { expect } from 'vitest';
+import { CHANGE_CHANNEL, type Change } from '../../server/contracts/changes.js';
 import { createPool, databaseIsHealthy } from '../../server/db/database.js';
 import { migrate, readMigrations } from '../../server/db/migrator.js';
 import type { Database } from '../../server/db/schema.js';
@@ -21,7 +22,6 @@ import { buildServer, type PicloudServer } from '../../server/http/build-server.
 import { createFirstAdmin } from '../../server/manager/auth/account-store.js';
 import { createToken } from '../../server/manager/auth/token-store.js';
 import { createManager, type Manager, type ManagerOptions } from '../../server/manager/build-manager.js';
-import { CHANGE_CHANNEL, type Change } from '../../server/manager/change-feed.js';
 import { MIGRATIONS_DIR } from '../../server/paths.js';
 import type { Scope } from '../../server/security/scopes.js';
 import { createTestDatabase, type TestDatabase } from './database.js';

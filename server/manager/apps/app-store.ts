@@ -8,7 +8,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AppsTable, Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { MAX_ALLOW_HOSTS, parseHostEntry } from '../../outbound/host-policy.js';
-import { announce } from '../change-feed.js';
+import { announce, writeTransaction } from '../change-feed.js';
 import { isUniqueViolation } from '../db-errors.js';
 import { isUuid } from '../ids.js';
 import { decodeCursor, PAGE_LIMITS, type Page, type PageQuery, toPage } from '../pagination.js';
@@ -300,7 +300,7 @@ export async function createApp(db: Kysely<Database>, input: NewApp): Promise<Ap
   const corsOrigins = normaliseCorsOrigins(input.cors_origins ?? []);
   const allowHosts = normaliseAllowHosts(input.http_allow_hosts ?? []);
   return claimingSlug(db, slug, undefined, () =>
-    db.transaction().execute(async (trx) => {
+    writeTransaction(db, async (trx) => {
       await claimSlug(trx, slug, undefined, input.force ?? false);
       const app = await trx
         .insertInto('apps')
@@ -337,7 +337,7 @@ export async function updateApp(db: Kysely<Database>, id: string, changes: AppCh
   const corsOrigins = changes.cors_origins && normaliseCorsOrigins(changes.cors_origins);
   const allowHosts = changes.http_allow_hosts && normaliseAllowHosts(changes.http_allow_hosts);
   return claimingSlug(db, slug, id, () =>
-    db.transaction().execute(async (trx) => {
+    writeTransaction(db, async (trx) => {
       const app = await requireAppById(trx, id);
       if (slug !== undefined && slug !== app.slug) {
         await claimSlug(trx, slug, app.id, changes.force ?? false);
@@ -364,7 +364,7 @@ export async function updateApp(db: Kysely<Database>, id: string, changes: AppCh
 
 /** Deletes an app and, by cascade, everything it owns. */
 export async function deleteApp(db: Kysely<Database>, id: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await writeTransaction(db, async (trx) => {
     const app = await requireAppById(trx, id);
     await trx.deleteFrom('apps').where('id', '=', app.id).execute();
     await announce(trx, { topic: 'apps', app: app.id });

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { parseHostClaim } from '../../routing/host-claim.js';
-import { announce } from '../change-feed.js';
+import { announce, writeTransaction } from '../change-feed.js';
 import { isUniqueViolation } from '../db-errors.js';
 import { isUuid } from '../ids.js';
 
@@ -57,7 +57,7 @@ export async function addDomain(db: Kysely<Database>, appId: string, input: stri
   if ('error' in claim)
     throw new PicloudError('PICLOUD_ERR_DOMAIN_INVALID', `Invalid host claim "${input}": ${claim.error}`);
   try {
-    return await db.transaction().execute(async (trx) => {
+    return await writeTransaction(db, async (trx) => {
       const holder = await holderOf(trx, claim.shapeKey);
       if (holder) throw taken(claim.pattern, appId, holder);
       const row = await trx
@@ -80,7 +80,7 @@ export async function addDomain(db: Kysely<Database>, appId: string, input: stri
 
 /** Removes a claim, named by id or by pattern. */
 export async function removeDomain(db: Kysely<Database>, appId: string, idOrPattern: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await writeTransaction(db, async (trx) => {
     const claim = parseHostClaim(idOrPattern);
     const key = 'error' in claim ? null : claim.shapeKey;
     const deleted = await trx

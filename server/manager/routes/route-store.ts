@@ -10,7 +10,7 @@ import { PicloudError } from '../../errors/catalogue.js';
 import { claimCovers, parseHostClaim } from '../../routing/host-claim.js';
 import { parseMethods, parsePathPattern } from '../../routing/path-pattern.js';
 import { isScope, SCOPE_NAMES } from '../../security/scopes.js';
-import { announce } from '../change-feed.js';
+import { announce, writeTransaction } from '../change-feed.js';
 import { isUuid } from '../ids.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -191,7 +191,7 @@ export async function createRoute(
   appId: string,
   input: RouteInput,
 ): Promise<RouteView> {
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, async (trx) => {
     const fields = await validate(trx, appId, input);
     const row = await trx
       .insertInto('routes')
@@ -210,7 +210,7 @@ export async function updateRoute(
   id: string,
   changes: Partial<RouteInput>,
 ): Promise<RouteView> {
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, async (trx) => {
     const current = await requireRoute(trx, appId, id);
     const fields = await validate(
       trx,
@@ -238,7 +238,7 @@ export async function updateRoute(
 
 /** Deletes a route. */
 export async function deleteRoute(db: Kysely<Database>, appId: string, id: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await writeTransaction(db, async (trx) => {
     const route = await requireRoute(trx, appId, id);
     await trx.deleteFrom('routes').where('id', '=', route.id).execute();
     await announce(trx, { topic: 'routes', app: appId });

@@ -8,7 +8,7 @@ import type { ScriptImport } from '../../contracts/script-checker.js';
 import type { Database, ScriptKind, ScriptsTable } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { requireAppById } from '../apps/app-store.js';
-import { announce } from '../change-feed.js';
+import { announce, type WriteTransaction, writeTransaction } from '../change-feed.js';
 import { isUniqueViolation } from '../db-errors.js';
 import { isUuid } from '../ids.js';
 import type { ScriptChecker } from '../manager-deps.js';
@@ -135,7 +135,7 @@ export async function createScript(
 ): Promise<ScriptView> {
   const imports = compileOrThrow(checker, input.source, input.kind);
   return guardingName(input.name, () =>
-    db.transaction().execute(async (trx) => {
+    writeTransaction(db, async (trx) => {
       await requireAppById(trx, input.appId);
       await lockAppScripts(trx, input.appId);
       if (await nameTaken(trx, input.appId, input.name)) throw nameTakenError(input.name);
@@ -205,7 +205,7 @@ export async function getScript(db: Db, id: string): Promise<ScriptView> {
 
 /** Appends a version and makes it live; shared by saves and rollbacks. */
 async function appendVersion(
-  trx: Transaction<Database>,
+  trx: WriteTransaction,
   script: Selectable<ScriptsTable>,
   source: string,
   kind: ScriptKind,
@@ -286,7 +286,7 @@ export async function updateScript(
   const codeChanged = source !== current.source || kind !== current.kind;
   const imports = codeChanged ? compileOrThrow(checker, source, kind) : null;
   return guardingName(changes.name, () =>
-    db.transaction().execute(async (trx) => {
+    writeTransaction(db, async (trx) => {
       await lockAppScripts(trx, current.app_id);
       const script = await requireScript(trx, id, true);
       if (
@@ -333,7 +333,7 @@ export async function rollbackScript(
   version: number,
 ): Promise<ScriptView> {
   const { app_id: appId } = await requireScript(db, id);
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, async (trx) => {
     await lockAppScripts(trx, appId);
     const script = await requireScript(trx, id, true);
     const old = await trx
@@ -356,7 +356,7 @@ export async function rollbackScript(
 /** Deletes a script with its versions and routes; a module others import stays (409 naming them). */
 export async function deleteScript(db: Kysely<Database>, id: string): Promise<void> {
   const { app_id: appId } = await requireScript(db, id);
-  await db.transaction().execute(async (trx) => {
+  await writeTransaction(db, async (trx) => {
     await lockAppScripts(trx, appId);
     const script = await requireScript(trx, id, true);
     await refuseIfImported(trx, script, 'change them before deleting it');

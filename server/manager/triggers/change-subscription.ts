@@ -4,7 +4,7 @@
  * the callback then gets `null` ("anything may have changed": notifications may have been missed).
  */
 import pg from 'pg';
-import { CHANGE_CHANNEL, type Change } from '../change-feed.js';
+import { CHANGE_CHANNEL, type Change } from '../../contracts/changes.js';
 
 const RECONNECT_BACKOFF_MS = [250, 1_000, 5_000, 15_000];
 

@@ -8,10 +8,10 @@
  * and pg-boss's schema is installed only when a queue is first used.
  */
 import type { Kysely } from 'kysely';
+import type { Change } from '../../contracts/changes.js';
 import type { Database, JsonValue } from '../../db/schema.js';
 import { unstorable } from '../../db/storable.js';
 import { PicloudError } from '../../errors/catalogue.js';
-import type { Change } from '../change-feed.js';
 import {
   SERVICE_REASONS,
   ServiceError,

@@ -6,7 +6,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, TriggerKind, TriggersTable } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
-import { announce } from '../change-feed.js';
+import { announce, writeTransaction } from '../change-feed.js';
 import { isUniqueViolation } from '../db-errors.js';
 import { isUuid } from '../ids.js';
 import { parseCronSchedule } from './cron-schedule.js';
@@ -246,7 +246,7 @@ export async function createTrigger(
   input: TriggerInput,
 ): Promise<TriggerView> {
   return guarded(input.queue, () =>
-    db.transaction().execute(async (trx) => {
+    writeTransaction(db, async (trx) => {
       const fields = await validate(trx, appId, input);
       const row = await trx
         .insertInto('triggers')
@@ -267,7 +267,7 @@ export async function updateTrigger(
   changes: TriggerChanges,
 ): Promise<{ before: TriggerRow; after: TriggerView }> {
   return guarded(changes.queue, () =>
-    db.transaction().execute(async (trx) => {
+    writeTransaction(db, async (trx) => {
       const current = await requireTrigger(trx, appId, id);
       // Fields of the other kind stay absent so that validation names them when a change sends them.
       const merged: TriggerInput =
@@ -307,7 +307,7 @@ export async function updateTrigger(
 
 /** Deletes a trigger; returns the deleted row. */
 export async function deleteTrigger(db: Kysely<Database>, appId: string, id: string): Promise<TriggerRow> {
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, async (trx) => {
     const trigger = await requireTrigger(trx, appId, id);
     await trx.deleteFrom('triggers').where('id', '=', trigger.id).execute();
     await announce(trx, { topic: 'triggers', app: appId });
