@@ -190,6 +190,10 @@ describe('queues', () => {
     const refused = await pc.api('POST', `/api/v1/execute/${unknown.id}`);
     expect(refused.status).toBe(500);
     expect(JSON.stringify(refused.body)).toContain('QUEUE_NOT_FOUND');
+    // The function is named once, by the SDK: "queue::send failed (QUEUE_NOT_FOUND): no trigger…".
+    expect(refused.body.error.message).toBe(
+      'queue::send failed (QUEUE_NOT_FOUND): no trigger of the app consumes this queue: add a queue trigger for it first',
+    );
   });
 
   it('retries a failing consumer with growing delays, then keeps it as a dead letter to replay once fixed', async () => {

@@ -24,10 +24,9 @@ import { type DeadLetterView, deadLetterView, markReplayed, requireDeadLetter } 
 import { QueueBroker, type RetryPolicy } from './queue-broker.js';
 import { QueueConsumer, type QueueTriggerEntry } from './queue-consumer.js';
 import type { TriggerRunner } from './trigger-runner.js';
-import { findQueueTrigger, QUEUE_NAME, type TriggerRow } from './trigger-store.js';
+import { findQueueTrigger, MAX_PAYLOAD_BYTES, QUEUE_NAME, type TriggerRow } from './trigger-store.js';
 
-/** Largest payload of a message, as JSON text in bytes. */
-export const MAX_PAYLOAD_BYTES = 256 * 1024;
+export { MAX_PAYLOAD_BYTES } from './trigger-store.js';
 
 /** Defaults of the running scheduler. */
 export const SCHEDULER_DEFAULTS = {
@@ -121,7 +120,7 @@ export class TriggerService {
     if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) {
       throw new ServiceError(
         'QUEUE_INVALID',
-        'queue::send: the queue name has letters, digits, "_", "." and "-" (at most 64)',
+        'the queue name has letters, digits, "_", "." and "-" (at most 64)',
       );
     }
     if (unstorable(payload) !== null) {
@@ -137,18 +136,15 @@ export class TriggerService {
       if (error instanceof PicloudError && error.code === 'PICLOUD_ERR_QUEUE_NOT_FOUND') {
         throw new ServiceError(
           'QUEUE_NOT_FOUND',
-          'queue::send: no trigger of the app consumes this queue: add a queue trigger for it first',
+          'no trigger of the app consumes this queue: add a queue trigger for it first',
         );
       }
       if (error instanceof PicloudError && error.code === 'PICLOUD_ERR_QUEUE_PAYLOAD_TOO_LARGE') {
-        throw new ServiceError('QUEUE_PAYLOAD_TOO_LARGE', `queue::send: ${error.message}`);
+        throw new ServiceError('QUEUE_PAYLOAD_TOO_LARGE', error.message);
       }
       // The database or pg-boss failed: logged here, the script learns only that it may retry.
       this.#log('error', `queue::send to "${queue}" of app ${appId} failed: ${(error as Error).message}`);
-      throw new ServiceError(
-        'QUEUE_FAILED',
-        'queue::send: the message could not be stored (see the appliance log)',
-      );
+      throw new ServiceError('QUEUE_FAILED', 'the message could not be stored (see the appliance log)');
     }
   }
 
