@@ -6,8 +6,8 @@
  */
 import pino, { type Logger } from 'pino';
 import { createBackupService, scheduleView, startBackupScheduler } from '../backup/build-backups.js';
+import { executionLimits } from '../config/execution-limits.js';
 import type { Config } from '../config/settings.js';
-import { type ExecutionLimits, RUN_TEXT_MAX_BYTES } from '../contracts/executor.js';
 import { databaseIsHealthy, type OpenDatabase, openDatabase } from '../db/database.js';
 import { StartupError } from '../errors/startup-error.js';
 import { LocalExecutorClient } from '../executor/local-executor.js';
@@ -39,20 +39,6 @@ export interface Appliance {
   setupCode: string | null;
   /** Graceful shutdown; safe to call more than once. */
   stop(): Promise<void>;
-}
-
-/** The per-run sandbox limits from the configuration (sizes are fixed; see docs/configuration.md). */
-export function executionLimits(config: Config): ExecutionLimits {
-  return {
-    maxOperations: config.scriptMaxOperations,
-    timeoutMs: config.scriptTimeoutMs,
-    maxResponseBytes: config.scriptMaxResponseBytes,
-    maxOutputBytes: RUN_TEXT_MAX_BYTES,
-    maxCallLevels: 64,
-    maxStringSize: 4 * 1024 * 1024,
-    maxArraySize: 1_000_000,
-    maxMapSize: 100_000,
-  };
 }
 
 /** Creates the process logger: JSON lines on stdout (pino). */

@@ -27,7 +27,7 @@ import { StartupError } from '../errors/startup-error.js';
 import { AuditLog } from '../manager/auth/audit-store.js';
 import { MIGRATIONS_DIR } from '../paths.js';
 import { processAlive } from '../platform/process-alive.js';
-import { EXIT } from './main.js';
+import { EXIT } from './exit-codes.js';
 
 /** How long to wait for a PiCloud that holds the lock but is still starting (or another CLI command). */
 const BUSY_WAIT_MS = 60_000;

@@ -5,8 +5,9 @@
  * this file only dispatches.
  */
 
-/** Exit codes shared by the commands. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, notRunning: 3 } as const;
+import { EXIT, wantsHelp } from './exit-codes.js';
+
+export { EXIT } from './exit-codes.js';
 
 const USAGE = `Usage: picloud <command> [options]
 
@@ -14,8 +15,10 @@ Commands:
   start             Run the appliance headless: embedded PostgreSQL + server (Ctrl+C stops it)
   status [--json]   Is PiCloud running here? Its URLs, pid and health
   version [--json]  Versions of the product and its surfaces (SDK, API, schema, wire)
-  rhai run FILE     Run a Rhai script with PiCloud's engine (print → stdout, errors with line:column)
-  rhai repl         Interactive Rhai shell
+  rhai run FILE [--method M] [--path P] [--query K=V] [--header K:V] [--body TEXT] [--kv FILE] ...
+                    Run a script as its endpoint would (ctx, kv::, secret::, modules beside it) and
+                    print its response; errors with file:line:column
+  rhai repl         Interactive Rhai shell (Ctrl+C stops a running evaluation)
   admin list [--json]
                     Admin accounts
   admin reset-password [--username NAME] [--password-stdin]
@@ -30,12 +33,30 @@ Commands:
   backup list       The backups, newest first
   backup restore FILE [--passphrase-stdin | --no-secrets] [--yes]
                     Restore a backup into this data folder (PiCloud stopped)
-  help              This text
+  help              This text; \`picloud COMMAND --help\` describes one command
 
 Configuration comes from environment variables (PICLOUD_PORT, PICLOUD_HOST, PICLOUD_DATA_DIR,
 PICLOUD_DATABASE_URL, ...) and an optional JSON file (PICLOUD_CONFIG). See docs/configuration.md.
 \`admin\` and \`token\` work on the configured data folder whether PiCloud is running or not;
 \`picloud admin help\` and \`picloud token help\` say more.`;
+
+/** `--help` of the commands that have no subcommands (the others describe their own). */
+const COMMAND_HELP: Record<string, string> = {
+  start: `Usage: picloud start
+
+Runs the appliance headless: the embedded PostgreSQL (or PICLOUD_DATABASE_URL) and the server. Prints
+the panel's address on this machine and on the LAN; Ctrl+C or SIGTERM stops it gracefully. Settings
+come from PICLOUD_* environment variables and the config file (see docs/configuration.md).`,
+  status: `Usage: picloud status [--json]
+
+Whether PiCloud runs on this machine's data folder: pid, URLs, health and versions.
+Exit code 0 running and healthy, 1 running but unhealthy, 3 not running.
+  --json   machine-readable output`,
+  version: `Usage: picloud version [--json]
+
+The product version and the version of each surface this build speaks (SDK, API, schema, wire).
+  --json   machine-readable output`,
+};
 
 /** Runs one command; resolves with the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -53,6 +74,11 @@ export async function main(argv: string[]): Promise<number> {
 
 async function dispatch(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const alias = command === '--version' || command === '-v' ? 'version' : command;
+  if (alias !== undefined && Object.hasOwn(COMMAND_HELP, alias) && wantsHelp(rest)) {
+    console.log(COMMAND_HELP[alias]);
+    return EXIT.ok;
+  }
   switch (command) {
     case 'start':
       return (await import('./commands/start.js')).runStart(rest);

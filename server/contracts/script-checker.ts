@@ -35,14 +35,20 @@ export interface ScriptAnalysis {
 }
 
 /**
- * Module names a script cannot take: the names of the script services (`kv::get(...)`), `ctx`, and
- * Rhai's own `global` namespace. A module named like one of them would shadow or be shadowed by it.
+ * Module names a script cannot take: the names of the SDK's modules (`kv::get(...)`, `time::now()`),
+ * `ctx`, and Rhai's own `global` namespace. A module named like one of them would shadow or be
+ * shadowed by it.
  */
 export const RESERVED_MODULE_NAMES: ReadonlySet<string> = new Set([
   'kv',
   'secret',
   'http',
   'queue',
+  'time',
+  'crypto',
+  'base64',
+  'hex',
+  'url',
   'ctx',
   'global',
 ]);

@@ -30,7 +30,7 @@ import { secretApi } from './secrets/secret-api.js';
 import { SecretKeyring } from './secrets/secret-key.js';
 import { secretHandler } from './secrets/secret-service.js';
 import { SecretStore } from './secrets/secret-store.js';
-import { httpHandler } from './services/http-service.js';
+import { allowHostsFromDatabase, httpHandler } from './services/http-service.js';
 import { ScriptServiceRegistry, type ServiceErrorReporter } from './services/script-services.js';
 import { statsApi } from './stats/stats-api.js';
 import { triggerApi } from './triggers/trigger-api.js';
@@ -106,7 +106,7 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
   scriptServices.register('queue', triggers.queueService);
   scriptServices.register(
     'http',
-    httpHandler(deps.db, {
+    httpHandler(allowHostsFromDatabase(deps.db), {
       timeoutMs: options.outboundTimeoutMs ?? 10_000,
       maxResponseBytes: options.outboundMaxResponseBytes ?? 1024 * 1024,
     }),

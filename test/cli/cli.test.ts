@@ -38,38 +38,6 @@ describe('picloud version', () => {
   });
 });
 
-describe('picloud rhai', () => {
-  it('run FILE prints output and exits 0', async () => {
-    const file = join(scratch, 'ok.rhai');
-    writeFileSync(file, 'let xs = [1, 2, 3];\nprint(`sum ${xs.reduce(|a, x| a + x, 0)}`);\n');
-    const { code, stdout } = await runCli(['rhai', 'run', file], {});
-    expect(code).toBe(0);
-    expect(stdout).toBe('sum 6\n');
-  });
-
-  it('run FILE reports an error with file:line:column, the line and a caret, and exits 1', async () => {
-    const file = join(scratch, 'broken.rhai');
-    writeFileSync(file, 'let a = 1;\nlet b = a + missing;\n');
-    const { code, stderr } = await runCli(['rhai', 'run', file], {});
-    expect(code).toBe(1);
-    expect(stderr).toContain(`${file}:2:13: error: Variable not found: missing (ErrorVariableNotFound)`);
-    expect(stderr).toContain('    2 | let b = a + missing;');
-    expect(stderr).toMatch(/\|\s{13}\^/);
-  });
-
-  it('run FILE stops a runaway script with --max-operations', async () => {
-    const file = join(scratch, 'loop.rhai');
-    writeFileSync(file, 'loop { }');
-    const { code, stderr } = await runCli(['rhai', 'run', file, '--max-operations', '10000'], {});
-    expect(code).toBe(1);
-    expect(stderr).toContain('ErrorTooManyOperations');
-  });
-
-  it('run without a file is a usage error', async () => {
-    expect((await runCli(['rhai', 'run'], {})).code).toBe(2);
-  });
-});
-
 describe('usage errors', () => {
   it('an unknown command exits 2 with the usage', async () => {
     const { code, stderr } = await runCli(['launch'], {});

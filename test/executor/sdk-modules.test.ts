@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScriptTrigger } from '../../server/contracts/executor.js';
+import { RESERVED_MODULE_NAMES } from '../../server/contracts/script-checker.js';
 import type {
   ServiceCall,
   ServiceOutcome,
@@ -396,6 +397,12 @@ describe('docs/sdk/script-sdk.md', () => {
     const calls = [...doc.matchAll(new RegExp(`\`${name}\\(([^)\`]*)\\)`, 'g'))].map((m) => m[1]);
     const arities = calls.map((args) => (args.trim() === '' ? 0 : args.split(/,(?![^{]*})/).length));
     expect(arities, `${signature} in ${calls.join(' | ')}`).toContain(Number(arity));
+  });
+
+  it('reserves every SDK module name, so no module of an app can shadow one', () => {
+    for (const name of Object.keys(sdkModules(new ServiceBinding()))) {
+      expect(RESERVED_MODULE_NAMES.has(name), name).toBe(true);
+    }
   });
 
   it(`names SDK ${SDK_VERSION}`, () => {

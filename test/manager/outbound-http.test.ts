@@ -14,7 +14,7 @@ import { networkInterfaces } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceOutcome } from '../../server/contracts/script-services.js';
-import { httpHandler } from '../../server/manager/services/http-service.js';
+import { allowHostsFromDatabase, httpHandler } from '../../server/manager/services/http-service.js';
 import { HostPolicy, parseHostEntry } from '../../server/outbound/host-policy.js';
 import { startTestAppliance } from '../support/appliance.js';
 import { requestWithHost } from '../support/http.js';
@@ -276,7 +276,7 @@ describe('the allow-list', () => {
   it('connects to the checked address, not to what DNS says later (rebinding), keeping the name', async () => {
     const [app] = (await t.database.pool.query("SELECT id FROM apps WHERE slug = 'listed'")).rows;
     let lookups = 0;
-    const handler = httpHandler(t.db, {
+    const handler = httpHandler(allowHostsFromDatabase(t.db), {
       timeoutMs: 5_000,
       maxResponseBytes: LIMIT,
       resolve: async () => {
@@ -324,7 +324,7 @@ describe('limits', () => {
 
   it("is cut by the appliance's cap and by the run's deadline", async () => {
     const [app] = (await t.database.pool.query("SELECT id FROM apps WHERE slug = 'listed'")).rows;
-    const capped = httpHandler(t.db, { timeoutMs: 200, maxResponseBytes: LIMIT });
+    const capped = httpHandler(allowHostsFromDatabase(t.db), { timeoutMs: 200, maxResponseBytes: LIMIT });
     const started = Date.now();
     await expect(
       Promise.resolve(

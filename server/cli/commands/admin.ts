@@ -9,8 +9,8 @@ import type { RuntimeInfo } from '../../appliance/runtime-file.js';
 import { listAdmins, resetPassword } from '../../manager/auth/account-store.js';
 import { passwordProblem } from '../../security/password-hash.js';
 import { CliFailure, recordCliAction, withCliDatabase } from '../cli-database.js';
+import { EXIT, wantsHelp } from '../exit-codes.js';
 import { printTable, shortDate } from '../format.js';
-import { EXIT } from '../main.js';
 import { promptHidden, readFirstLine } from '../terminal-input.js';
 
 const ADMIN_USAGE = `Usage: picloud admin <command>
@@ -27,6 +27,10 @@ Works whether PiCloud is running or not, on the data folder of the configuration
 /** Dispatches `picloud admin <command>`. */
 export async function runAdmin(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (wantsHelp(argv)) {
+    console.log(ADMIN_USAGE);
+    return EXIT.ok;
+  }
   switch (command) {
     case 'list':
       return runAdminList(rest);

@@ -9,8 +9,8 @@ import { parseArgs } from 'node:util';
 import type { BackupInfo } from '../../backup/backup-archive.js';
 import { backupDirOf, createBackupService } from '../../backup/build-backups.js';
 import { CliFailure, recordCliAction, withCliDatabase } from '../cli-database.js';
+import { EXIT, wantsHelp } from '../exit-codes.js';
 import { printTable, shortDate } from '../format.js';
-import { EXIT } from '../main.js';
 import { promptHidden, readFirstLine } from '../terminal-input.js';
 
 const BACKUP_USAGE = `Usage: picloud backup <command>
@@ -32,6 +32,10 @@ restores through its panel (Settings → Backups) or POST /api/v1/admin/backups:
 /** Dispatches `picloud backup <command>`. */
 export async function runBackup(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (wantsHelp(argv)) {
+    console.log(BACKUP_USAGE);
+    return EXIT.ok;
+  }
   switch (command) {
     case 'create':
       return runBackupCreate(rest);

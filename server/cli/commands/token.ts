@@ -16,8 +16,8 @@ import {
 } from '../../manager/auth/token-store.js';
 import { isScope, SCOPE_NAMES, SCOPES, type Scope } from '../../security/scopes.js';
 import { cliCreator, recordCliAction, withCliDatabase } from '../cli-database.js';
+import { EXIT, wantsHelp } from '../exit-codes.js';
 import { printTable, shortDate } from '../format.js';
-import { EXIT } from '../main.js';
 
 const SCOPE_LIST = SCOPE_NAMES.map((scope) => `  ${scope.padEnd(17)} ${SCOPES[scope]}`).join('\n');
 
@@ -39,6 +39,10 @@ Works whether PiCloud is running or not, on the data folder of the configuration
 /** Dispatches `picloud token <command>`. */
 export async function runToken(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (wantsHelp(argv)) {
+    console.log(TOKEN_USAGE);
+    return EXIT.ok;
+  }
   switch (command) {
     case 'create':
       return runTokenCreate(rest);

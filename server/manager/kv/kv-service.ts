@@ -6,6 +6,12 @@
 import { ServiceError, type ServiceHandler, serviceOps } from '../services/script-services.js';
 import type { KvStore } from './kv-store.js';
 
+/**
+ * What the handler needs of a store: the appliance's `KvStore` (PostgreSQL), or the in-memory one
+ * `picloud rhai run` uses; both check names, values and TTLs the same way.
+ */
+export type KvOperations = Pick<KvStore, 'get' | 'set' | 'delete' | 'list' | 'incr'>;
+
 /** The options `kv.list` accepts. */
 const LIST_OPTIONS = ['prefix', 'cursor', 'limit'];
 
@@ -36,7 +42,7 @@ function listOptions(options: unknown): { prefix?: string; cursor?: string | nul
  * The handler to register as `kv`.
  * @example services.register('kv', kvHandler(new KvStore(db, { maxValueBytes: 65536 })));
  */
-export function kvHandler(store: KvStore): ServiceHandler {
+export function kvHandler(store: KvOperations): ServiceHandler {
   return serviceOps('kv', {
     get: ({ appId, op, args }) => {
       arity(op, args, 2);

@@ -98,7 +98,7 @@ export interface KvStoreOptions {
 }
 
 /** Largest magnitude `incr` keeps exact (JavaScript's safe integers). */
-const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
+export const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
 
 /** Control characters (C0, DEL, C1) and lone surrogates, which have no UTF-8 form. */
 const FORBIDDEN_IN_NAMES = /[\p{Cc}\p{Cs}]/u;
@@ -131,6 +131,11 @@ export function checkCollection(collection: unknown): string {
 /** Checks a key. */
 export function checkKey(key: unknown): string {
   return checkName('key', key, KV_LIMITS.keyLength);
+}
+
+/** Checks a `list` prefix: a key's rules, but it may be empty. */
+export function checkPrefix(prefix: unknown): string {
+  return checkName('prefix', prefix ?? '', KV_LIMITS.keyLength);
 }
 
 /** Checks a TTL in seconds: null or undefined for none, else a whole number from 1 s to 10 years. */
@@ -224,7 +229,8 @@ export function prefixEnd(prefix: string): string | null {
   return null;
 }
 
-function pageLimit(limit: unknown): number {
+/** Checks a `list` page size: 1–200, 50 when left out. */
+export function pageLimit(limit: unknown): number {
   if (limit === undefined || limit === null) return PAGE_LIMITS.default;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > PAGE_LIMITS.max) {
     throw new ServiceError('BAD_ARGUMENTS', `the limit must be a whole number from 1 to ${PAGE_LIMITS.max}`);
@@ -232,7 +238,8 @@ function pageLimit(limit: unknown): number {
   return limit;
 }
 
-function cursorKey(cursor: unknown): string | null {
+/** The key a `list` cursor continues after (null: from the start); one not made by `list` is refused. */
+export function cursorKey(cursor: unknown): string | null {
   if (cursor === undefined || cursor === null || cursor === '') return null;
   try {
     if (typeof cursor !== 'string') throw new Error('not a string');
@@ -387,7 +394,7 @@ export class KvStore {
    */
   async list(appId: string, collection: unknown, options: KvListOptions = {}): Promise<Page<KvEntry>> {
     const c = checkCollection(collection);
-    const prefix = checkName('prefix', options.prefix ?? '', KV_LIMITS.keyLength);
+    const prefix = checkPrefix(options.prefix);
     const after = cursorKey(options.cursor);
     const limit = pageLimit(options.limit);
     let query = this.#db

@@ -14,7 +14,7 @@ import { isSecretName, type SecretStore } from './secret-store.js';
  * script must not mistake a broken key for a missing secret).
  * @example services.register('secret', secretHandler(new SecretStore(db, new SecretKeyring(dataDir))));
  */
-export function secretHandler(store: SecretStore): ServiceHandler {
+export function secretHandler(store: Pick<SecretStore, 'read'>): ServiceHandler {
   return serviceOps('secret', {
     get: async ({ appId, args }) => {
       const [name] = args;

@@ -81,26 +81,37 @@ function readRequest(arg: unknown): { request: OutboundRequest; timeoutMs: numbe
   };
 }
 
+/** An app's `http_allow_hosts`, or null when the app no longer exists. */
+export type AllowHostsLookup = (appId: string) => Promise<readonly string[] | null>;
+
+/** The allow-lists as the appliance keeps them: `apps.http_allow_hosts`. */
+export function allowHostsFromDatabase(db: Kysely<Database>): AllowHostsLookup {
+  return async (appId) => {
+    const app = await db
+      .selectFrom('apps')
+      .select('http_allow_hosts')
+      .where('id', '=', appId)
+      .executeTakeFirst();
+    return app ? app.http_allow_hosts : null;
+  };
+}
+
 /**
  * The handler to register as `http`: `request [{method, url, headers, body, timeout_ms}]` →
  * `{status, headers, body}` (body as text; non-2xx statuses are answers, not errors).
- * @example services.register('http', httpHandler(db, { timeoutMs: 10_000, maxResponseBytes: 1 << 20 }));
+ * @example services.register('http', httpHandler(allowHostsFromDatabase(db), { timeoutMs: 10_000, maxResponseBytes: 1 << 20 }));
  */
-export function httpHandler(db: Kysely<Database>, options: HttpServiceOptions): ServiceHandler {
+export function httpHandler(allowHosts: AllowHostsLookup, options: HttpServiceOptions): ServiceHandler {
   const userAgent = `PiCloud/${PRODUCT_VERSION}`;
   return serviceOps('http', {
     request: async ({ appId, args, deadline, signal }) => {
       if (args.length !== 1) throw invalid('http.request takes one argument: the request map');
       const { request, timeoutMs } = readRequest(args[0]);
-      const app = await db
-        .selectFrom('apps')
-        .select('http_allow_hosts')
-        .where('id', '=', appId)
-        .executeTakeFirst();
-      if (!app) throw new ServiceError('HTTP_HOST_NOT_ALLOWED', 'the app no longer exists');
+      const allowed = await allowHosts(appId);
+      if (allowed === null) throw new ServiceError('HTTP_HOST_NOT_ALLOWED', 'the app no longer exists');
       try {
         return await sendOutbound(request, {
-          policy: new HostPolicy(app.http_allow_hosts),
+          policy: new HostPolicy(allowed),
           timeoutMs: Math.min(timeoutMs ?? options.timeoutMs, options.timeoutMs, deadline - Date.now()),
           maxResponseBytes: options.maxResponseBytes,
           userAgent,

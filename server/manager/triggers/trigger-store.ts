@@ -16,6 +16,9 @@ type Db = Kysely<Database> | Transaction<Database>;
 /** A queue name: letters, digits, `_`, `.`, `-`; at most 64 characters (mirrors the table's check). */
 export const QUEUE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
+/** Largest payload of a message, as JSON text in bytes. */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+
 /** Defaults and bounds of the retry policy of queue triggers (mirrors the table's checks). */
 export const RETRY_POLICY = {
   maxAttempts: { default: 3, min: 1, max: 25 },

@@ -9,7 +9,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { Engine, type EngineOptions } from '../engine.js';
+import { Engine, type EngineOptions, type RunOptions } from '../engine.js';
 import { RhaiError } from '../errors.js';
 import { Scope } from '../runtime/scope.js';
 import { debugString, typeOf, type Value } from '../runtime/value.js';
@@ -29,6 +29,11 @@ export interface ReplOptions {
   readonly terminal?: boolean;
   /** Skip the greeting line (useful when embedding). */
   readonly quiet?: boolean;
+  /**
+   * Evaluates the inputs elsewhere (then `engine` and `engineOptions` are not used); receives the
+   * REPL's `write`, for results and output.
+   */
+  readonly evaluator?: (write: (s: string) => void) => ReplEvaluator;
 }
 
 const PROMPT = 'rhai> ';
@@ -37,7 +42,7 @@ const SOURCE_NAME = '<repl>';
 
 const HELP = `Commands:
   :help         show this help
-  :quit, :exit  leave the REPL (Ctrl-D works too)
+  :quit, :exit  leave the REPL (Ctrl-D works too; Ctrl-C stops a running input)
   :reset        forget all variables and functions
   :functions    list the functions defined so far
 Anything else is Rhai code. Variables and functions persist between inputs; an input with
@@ -157,66 +162,57 @@ function formatResult(v: Value): string {
 }
 
 /**
- * Start an interactive REPL on the given streams. Resolves when the user quits or the input ends.
+ * Evaluates complete REPL inputs and writes what they show. `startRepl` evaluates in its own thread
+ * with a {@link ReplSession}; a host may evaluate elsewhere (a worker thread, so that Ctrl+C can stop
+ * a runaway input while the prompt stays responsive).
  */
-export function startRepl(options: ReplOptions): Promise<void> {
-  const { input, output } = options;
-  const engine = options.engine ?? new Engine(options.engineOptions);
-  const write = (s: string): void => {
-    output.write(`${s}\n`);
-  };
-  engine.onPrint(write);
-  engine.onDebug((s) => write(`[debug] ${s}`));
+export interface ReplEvaluator {
+  /** Runs one complete input. */
+  evaluate(text: string): void | Promise<void>;
+  /** Forgets all variables and functions. */
+  reset(): void | Promise<void>;
+  /** The functions defined so far, as `name/arity`. */
+  functions(): string[] | Promise<string[]>;
+  /** Ctrl+C while an input runs: stop it (the REPL stays). */
+  interrupt?(): void;
+  /** The REPL ends. */
+  close?(): void | Promise<void>;
+}
 
-  let scope = new Scope();
-  let library = new Map<string, string>();
-  let buffer: string[] = [];
+/**
+ * The state of a REPL — variables in one `Scope`, functions as source compiled before each input —
+ * and the evaluation of one input at a time. Results, output and errors go to `write`.
+ */
+export class ReplSession implements ReplEvaluator {
+  private scope = new Scope();
+  private library = new Map<string, string>();
 
-  const rl = createInterface({ input, output, terminal: options.terminal ?? false, prompt: PROMPT });
+  /** `runOptions` is asked before each input (a deadline, a cancellation check). */
+  constructor(
+    private readonly engine: Engine,
+    private readonly write: (s: string) => void,
+    private readonly runOptions: () => RunOptions | undefined = () => undefined,
+  ) {}
 
-  const command = (line: string): boolean => {
-    const cmd = line.trim();
-    switch (cmd) {
-      case ':help':
-        write(HELP);
-        return true;
-      case ':quit':
-      case ':exit':
-        rl.close();
-        return false;
-      case ':reset':
-        scope = new Scope();
-        library = new Map();
-        write('(state cleared)');
-        return true;
-      case ':functions':
-        write(library.size === 0 ? '(no functions)' : [...library.keys()].join('\n'));
-        return true;
-      default:
-        write(`unknown command ${cmd} (try :help)`);
-        return true;
-    }
-  };
-
-  const run = (text: string): void => {
+  evaluate(text: string): void {
     const { functions } = scanRhai(text);
     const redefined = new Set(functions.map((f) => f.key));
-    const prefix = [...library]
+    const prefix = [...this.library]
       .filter(([k]) => !redefined.has(k))
       .map(([, src]) => `${src}\n`)
       .join('');
     const lineOffset = (prefix.match(/\n/g) ?? []).length;
     try {
-      const ast = engine.compile(prefix + text, { sourceName: SOURCE_NAME });
-      const result = engine.evalRaw(ast, scope);
-      for (const f of functions) library.set(f.key, f.source);
-      if (result !== undefined) write(formatResult(result));
+      const ast = this.engine.compile(prefix + text, { sourceName: SOURCE_NAME });
+      const result = this.engine.evalRaw(ast, this.scope, this.runOptions());
+      for (const f of functions) this.library.set(f.key, f.source);
+      if (result !== undefined) this.write(formatResult(result));
     } catch (e) {
       if (e instanceof RhaiError) {
         // Definitions that compiled are kept even when running the rest failed.
-        if (e.kind !== 'ErrorParsing') for (const f of functions) library.set(f.key, f.source);
+        if (e.kind !== 'ErrorParsing') for (const f of functions) this.library.set(f.key, f.source);
         const sourceName = e.sourceName ?? SOURCE_NAME;
-        write(
+        this.write(
           formatRhaiError(
             e,
             SOURCE_NAME,
@@ -225,32 +221,153 @@ export function startRepl(options: ReplOptions): Promise<void> {
           ),
         );
       } else {
-        write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        this.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       }
+    }
+  }
+
+  reset(): void {
+    this.scope = new Scope();
+    this.library = new Map();
+  }
+
+  functions(): string[] {
+    return [...this.library.keys()];
+  }
+}
+
+/** What Ctrl+C on an empty prompt says; a second one in a row leaves. */
+const EXIT_HINT = '(To exit, press Ctrl+C again or Ctrl+D, or type :quit)';
+
+/**
+ * Start an interactive REPL on the given streams. Resolves when the user quits or the input ends.
+ * Ctrl+C (on a terminal) stops a running input when the evaluator can, else clears the input.
+ */
+export function startRepl(options: ReplOptions): Promise<void> {
+  const { input, output } = options;
+  const write = (s: string): void => {
+    output.write(`${s}\n`);
+  };
+  let evaluator: ReplEvaluator;
+  if (options.evaluator) evaluator = options.evaluator(write);
+  else {
+    const engine = options.engine ?? new Engine(options.engineOptions);
+    engine.onPrint(write);
+    engine.onDebug((s) => write(`[debug] ${s}`));
+    evaluator = new ReplSession(engine, write);
+  }
+
+  let buffer: string[] = [];
+  /** Lines typed while an input runs, handled once it is done. */
+  const queue: string[] = [];
+  let busy = false;
+  let closed = false;
+  let quitting = false;
+  let interruptedIdle = false;
+
+  const rl = createInterface({ input, output, terminal: options.terminal ?? false, prompt: PROMPT });
+
+  const command = async (line: string): Promise<void> => {
+    const cmd = line.trim();
+    switch (cmd) {
+      case ':help':
+        write(HELP);
+        return;
+      case ':quit':
+      case ':exit':
+        quitting = true;
+        queue.length = 0;
+        rl.close();
+        return;
+      case ':reset':
+        await evaluator.reset();
+        write('(state cleared)');
+        return;
+      case ':functions': {
+        const names = await evaluator.functions();
+        write(names.length === 0 ? '(no functions)' : names.join('\n'));
+        return;
+      }
+      default:
+        write(`unknown command ${cmd} (try :help)`);
     }
   };
 
+  /** Handles one line: a command, more of an input, or the end of one (then evaluated). */
+  const handle = async (line: string): Promise<void> => {
+    if (buffer.length === 0 && line.trim().startsWith(':')) {
+      await command(line);
+      return;
+    }
+    buffer.push(line);
+    const text = buffer.join('\n');
+    if (line.trim() !== '' && !scanRhai(text).complete) {
+      rl.setPrompt(CONTINUE_PROMPT);
+      return;
+    }
+    buffer = [];
+    rl.setPrompt(PROMPT);
+    if (text.trim() !== '') await evaluator.evaluate(text);
+  };
+
+  let finished: () => void = () => undefined;
+  const finish = async (): Promise<void> => {
+    if (!quitting && buffer.length > 0 && buffer.join('\n').trim() !== '') {
+      await evaluator.evaluate(buffer.join('\n'));
+    }
+    await evaluator.close?.();
+    finished();
+  };
+
+  /** Works through the queued lines, one input at a time. */
+  const drain = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    try {
+      while (queue.length > 0) {
+        await handle(queue.shift() as string);
+        if (!quitting && !closed) rl.prompt();
+      }
+    } finally {
+      busy = false;
+    }
+    if (closed) await finish();
+  };
+
   return new Promise<void>((done) => {
+    finished = done;
     rl.on('line', (line) => {
-      if (buffer.length === 0 && line.trim().startsWith(':')) {
-        if (command(line)) rl.prompt();
+      interruptedIdle = false;
+      queue.push(line);
+      void drain();
+    });
+    rl.on('SIGINT', () => {
+      if (busy) {
+        queue.length = 0;
+        evaluator.interrupt?.();
         return;
       }
-      buffer.push(line);
-      const text = buffer.join('\n');
-      if (line.trim() !== '' && !scanRhai(text).complete) {
-        rl.setPrompt(CONTINUE_PROMPT);
+      if (buffer.length > 0 || rl.line !== '') {
+        buffer = [];
+        interruptedIdle = false;
+        rl.setPrompt(PROMPT);
+        output.write('\n');
+        rl.write(null, { ctrl: true, name: 'u' });
         rl.prompt();
         return;
       }
-      buffer = [];
-      rl.setPrompt(PROMPT);
-      if (text.trim() !== '') run(text);
+      if (interruptedIdle) {
+        quitting = true;
+        rl.close();
+        return;
+      }
+      interruptedIdle = true;
+      output.write(`\n${EXIT_HINT}\n`);
       rl.prompt();
     });
     rl.on('close', () => {
-      if (buffer.length > 0 && buffer.join('\n').trim() !== '') run(buffer.join('\n'));
-      done();
+      closed = true;
+      if (!busy) void finish();
     });
     if (!options.quiet) write('Rhai REPL - :help for commands, :quit to leave');
     rl.prompt();
