@@ -66,7 +66,7 @@ const CALLS: Call[] = [
   ['get', 'c'],
 ];
 
-/** Runs the calls in order through `services`; their values, or their reasons. */
+/** Runs the calls in order through `services`; their values, or their reasons and messages. */
 async function outcomes(services: { call: ScriptServiceRegistry['call'] }): Promise<unknown[]> {
   const results: unknown[] = [];
   for (const [op, ...args] of CALLS) {
@@ -75,7 +75,9 @@ async function outcomes(services: { call: ScriptServiceRegistry['call'] }): Prom
       { service: 'kv', op, args },
       Date.now() + 10_000,
     );
-    results.push(outcome.ok ? { op, value: outcome.value } : { op, reason: outcome.reason });
+    results.push(
+      outcome.ok ? { op, value: outcome.value } : { op, reason: outcome.reason, message: outcome.message },
+    );
   }
   return results;
 }

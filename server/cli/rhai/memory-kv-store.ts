@@ -12,19 +12,19 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { KvOperations } from '../../manager/kv/kv-service.js';
 import {
   checkCollection,
+  checkIncrement,
   checkKey,
   checkPrefix,
   checkTtl,
   cursorKey,
   encodeValue,
+  incrRefusal,
   type KvEntry,
-  KvError,
   type KvListOptions,
   MAX_COUNTER,
   pageLimit,
 } from '../../manager/kv/kv-store.js';
 import { encodeCursor, type Page } from '../../manager/pagination.js';
-import { ServiceError } from '../../manager/services/script-services.js';
 
 /** One entry: its JSON text (so stored values are copies, as in the database). */
 interface Stored {
@@ -114,18 +114,17 @@ export class MemoryKvStore implements KvOperations {
   async incr(_appId: string, collection: unknown, key: unknown, by: unknown = 1): Promise<number> {
     const c = checkCollection(collection);
     const k = checkKey(key);
-    if (typeof by !== 'number' || !Number.isSafeInteger(by)) {
-      throw new ServiceError('BAD_ARGUMENTS', 'incr adds a whole number (within ±9007199254740991)');
-    }
+    const increment = checkIncrement(by);
     const before = this.#live(c, k);
-    const current = before === null ? 0 : JSON.parse(before.json);
-    if (typeof current !== 'number' || !Number.isInteger(current)) {
-      throw new KvError('KV_NOT_A_NUMBER', `the value under "${k}" is not an integer; incr cannot add to it`);
+    const current: unknown = before === null ? 0 : JSON.parse(before.json);
+    if (
+      typeof current !== 'number' ||
+      !Number.isInteger(current) ||
+      Math.abs(current + increment) > MAX_COUNTER
+    ) {
+      throw incrRefusal(current);
     }
-    const sum = current + by;
-    if (Math.abs(sum) > MAX_COUNTER) {
-      throw new KvError('KV_OUT_OF_RANGE', `incr would take the value beyond ±${MAX_COUNTER}`);
-    }
+    const sum = current + increment;
     const now = Date.now();
     this.#write(c, k, {
       json: JSON.stringify(sum),

@@ -138,6 +138,22 @@ export function checkPrefix(prefix: unknown): string {
   return checkName('prefix', prefix ?? '', KV_LIMITS.keyLength);
 }
 
+/** Checks `incr`'s increment: a whole number within ±9007199254740991. */
+export function checkIncrement(by: unknown): number {
+  if (typeof by !== 'number' || !Number.isSafeInteger(by)) {
+    throw new ServiceError('BAD_ARGUMENTS', 'incr adds a whole number (within ±9007199254740991)');
+  }
+  return by;
+}
+
+/** Why `incr` refused the value `current` of an existing entry. */
+export function incrRefusal(current: unknown): KvError {
+  if (typeof current === 'number' && Number.isInteger(current)) {
+    return new KvError('KV_OUT_OF_RANGE', `incr would take the value beyond ±${MAX_COUNTER}`);
+  }
+  return new KvError('KV_NOT_A_NUMBER', 'the value under this key is not an integer; incr cannot add to it');
+}
+
 /** Checks a TTL in seconds: null or undefined for none, else a whole number from 1 s to 10 years. */
 export function checkTtl(ttlSeconds: unknown): number | null {
   if (ttlSeconds === null || ttlSeconds === undefined) return null;
@@ -355,9 +371,7 @@ export class KvStore {
   async incr(appId: string, collection: unknown, key: unknown, by: unknown = 1): Promise<number> {
     const c = checkCollection(collection);
     const k = checkKey(key);
-    if (typeof by !== 'number' || !Number.isSafeInteger(by)) {
-      throw new ServiceError('BAD_ARGUMENTS', 'incr adds a whole number (within ±9007199254740991)');
-    }
+    checkIncrement(by);
     const expired = sql`e.expires_at <= now()`;
     const isNumber = sql`jsonb_typeof(e.value) = 'number'`;
     const rows = await this.#write(
@@ -381,11 +395,7 @@ export class KvStore {
     );
     if (rows.length === 1) return rows[0].value as number;
     // The entry exists and the guard refused it: tell the script why (this read need not be atomic).
-    const current = await this.get(appId, c, k);
-    if (typeof current === 'number' && Number.isInteger(current)) {
-      throw new KvError('KV_OUT_OF_RANGE', `incr would take the value beyond ±${MAX_COUNTER}`);
-    }
-    throw new KvError('KV_NOT_A_NUMBER', 'the value under this key is not an integer; incr cannot add to it');
+    throw incrRefusal(await this.get(appId, c, k));
   }
 
   /**
