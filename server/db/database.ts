@@ -52,6 +52,11 @@ export function createPool(connectionString: string, log: DbLog): pg.Pool {
   });
   // An idle client losing its server (PostgreSQL restarted) must not crash the process.
   pool.on('error', (error) => log('warn', `database connection lost: ${error.message}`));
+  // The pool listens only while a client is idle in it; one checked out (a transaction between two
+  // queries, pg-boss between two statements) emits 'error' on itself when PostgreSQL goes away, and an
+  // 'error' event nobody listens to kills the process. Its next query fails and reports it; the pool
+  // discards it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

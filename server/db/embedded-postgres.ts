@@ -335,6 +335,8 @@ export class EmbeddedPostgres {
       password: this.password,
       database: 'postgres',
     });
+    // PostgreSQL dying now must fail this start-up step, not crash the process: the query rejects.
+    client.on('error', () => undefined);
     await client.connect();
     try {
       const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
