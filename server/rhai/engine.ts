@@ -159,6 +159,8 @@ export class Engine {
         maxFunctionExprDepth: this.limits.maxFunctionExprDepth,
         maxFunctions: this.limits.maxFunctions,
         maxStringSize: this.limits.maxStringSize,
+        maxArraySize: this.limits.maxArraySize,
+        maxMapSize: this.limits.maxMapSize,
       });
       const ast = new AST(source, script, options.sourceName);
       // Validate now; JavaScript is generated on the first run (see docs/rhai-engine.md).
@@ -223,6 +225,8 @@ export class Engine {
         maxExprDepth: this.limits.maxExprDepth,
         maxFunctionExprDepth: this.limits.maxFunctionExprDepth,
         maxStringSize: this.limits.maxStringSize,
+        maxArraySize: this.limits.maxArraySize,
+        maxMapSize: this.limits.maxMapSize,
         isEval: true,
       });
       unit = this.build(script, 'eval', undefined);

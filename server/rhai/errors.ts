@@ -96,7 +96,8 @@ export type ParseErrorKind =
   | 'ModuleUndefined'
   | 'ExprTooDeep'
   | 'LiteralTooLarge'
-  | 'LoopBreak';
+  | 'LoopBreak'
+  | 'TooManyFunctions';
 
 /** The one error type thrown by the engine and by native functions. */
 export class RhaiError extends Error {

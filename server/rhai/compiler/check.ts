@@ -220,7 +220,8 @@ class Checker {
         }
         if (root.type === 'Variable' && !root.namespace) {
           const constant = this.lookup(root.name);
-          if (constant === true)
+          // Only assigning the constant itself is a parse error (into it is a run-time error).
+          if (constant === true && root === e.target)
             this.fail('AssignmentToConstant', `Cannot modify constant ${root.name}`, e.target.pos);
           if (constant === undefined) this.strict(root.name, root.pos);
         }

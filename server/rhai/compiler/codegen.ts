@@ -1076,17 +1076,23 @@ class Codegen {
   }
 
   /** The root variable of an assignment chain is constant? */
-  private checkNotConstant(target: Expr, pos: SrcPos): void {
+  /**
+   * Assigning a constant is a parse error; assigning into one (`C[0] = 1`, `C.x = 1`) is a run-time
+   * ErrorAssignmentToConstant, as in Rhai. True when the assignment was replaced by that error.
+   */
+  private assignsIntoConstant(target: Expr, pos: SrcPos): boolean {
     let root = target;
     while (root.type === 'Index' || root.type === 'Property') root = root.target;
-    if (root.type === 'Variable' && !root.namespace) {
-      const v = this.scope.lookup(root.name, this.fn);
-      if (v?.constant) this.fail('AssignmentToConstant', `Cannot modify constant ${root.name}`, pos);
-    }
+    if (root.type !== 'Variable' || root.namespace) return false;
+    const v = this.scope.lookup(root.name, this.fn);
+    if (!v?.constant) return false;
+    if (root === target) this.fail('AssignmentToConstant', `Cannot modify constant ${root.name}`, pos);
+    this.emit(`throw rt.constantError(${this.k(root.name)}, ${this.p(pos)});`);
+    return true;
   }
 
   private assign(e: Assign): void {
-    this.checkNotConstant(e.target, e.target.pos);
+    if (this.assignsIntoConstant(e.target, e.target.pos)) return;
     let value = this.expr(e.value);
     if (e.op === '=' && mayAlias(e.value)) value = `CL(${value})`;
     let tv = value;
@@ -1692,8 +1698,8 @@ class Codegen {
     const label = this.label();
     this.emit(`${s} = ${subj}; ${r} = undefined;`);
     this.emit(`${label}: {`);
-    const valueCases = e.cases.filter((c) => c.range === undefined);
-    const rangeCases = e.cases.filter((c) => c.range !== undefined);
+    const valueCases = e.cases.filter((c) => c.values.length > 0);
+    const rangeCases = e.cases.filter((c) => c.ranges.length > 0);
     const caseBody = (c: { guard?: Expr; body: Expr }) => {
       if (c.guard !== undefined) {
         const g = this.capture(() => this.cond(c.guard as Expr));
@@ -1707,20 +1713,41 @@ class Codegen {
       if (c.guard !== undefined) this.emit('}');
     };
     if (valueCases.length > 0) {
-      this.emit(`switch (rt.switchKey(${s})) {`);
+      // One JS case per distinct value, trying that value's cases in order (their conditions).
+      const byLabel = new Map<string, (typeof valueCases)[number][]>();
       for (const c of valueCases) {
-        for (const v of c.values) this.emit(`case ${this.caseLabel(v)}:`);
-        this.emit('{');
-        caseBody(c);
+        for (const v of c.values) {
+          const l = this.caseLabel(v);
+          const list = byLabel.get(l);
+          if (list === undefined) byLabel.set(l, [c]);
+          else if (!list.includes(c)) list.push(c);
+        }
+      }
+      this.emit(`switch (rt.switchKey(${s})) {`);
+      for (const [l, list] of byLabel) {
+        this.emit(`case ${l}: {`);
+        for (const c of list) caseBody(c);
         this.emit('break; }');
       }
       this.emit('}');
     }
     if (rangeCases.length > 0) {
+      // An integer subject falls in a range; a range subject matches an equal range.
       this.emit(`if (typeof ${s} === "number" && Number.isInteger(${s})) {`);
       for (const c of rangeCases) {
-        const rg = c.range!;
-        this.emit(`if (${s} >= ${rg.start} && ${s} ${rg.inclusive ? '<=' : '<'} ${rg.end}) {`);
+        const test = c.ranges
+          .map((rg) => `(${s} >= ${rg.start} && ${s} ${rg.inclusive ? '<=' : '<'} ${rg.end})`)
+          .join(' || ');
+        this.emit(`if (${test}) {`);
+        caseBody(c);
+        this.emit('}');
+      }
+      this.emit(`} else if (rt.typeOf(${s}).startsWith("range")) {`);
+      for (const c of rangeCases) {
+        const test = c.ranges
+          .map((rg) => `rt.eq(${s}, rt.range(${rg.start}, ${rg.end}, ${rg.inclusive}, 0), 0)`)
+          .join(' || ');
+        this.emit(`if (${test}) {`);
         caseBody(c);
         this.emit('}');
       }

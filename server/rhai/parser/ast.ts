@@ -171,7 +171,8 @@ export interface If extends Node {
 /** One `switch` arm: literal values (or a range), optional guard, body. */
 export interface SwitchCase {
   readonly values: readonly Expr[];
-  readonly range?: { readonly start: number; readonly end: number; readonly inclusive: boolean };
+  /** Integer ranges the case also matches (`1 | 5..10 =>`). */
+  readonly ranges: readonly { readonly start: number; readonly end: number; readonly inclusive: boolean }[];
   readonly guard?: Expr;
   readonly body: Expr;
   readonly pos: SrcPos;

@@ -32,8 +32,12 @@ export interface ParseOptions {
   maxFunctions?: number;
   /** Parsing code for `eval`: function definitions are refused. */
   isEval?: boolean;
-  /** Maximum length of a string literal (0 = unlimited). */
+  /** Maximum length of a string literal in UTF-8 bytes, as Rhai measures it (0 = unlimited). */
   maxStringSize?: number;
+  /** Maximum number of items of an array literal (0 = unlimited). */
+  maxArraySize?: number;
+  /** Maximum number of properties of an object map literal (0 = unlimited). */
+  maxMapSize?: number;
 }
 
 const BINARY_PRECEDENCE: Readonly<Record<string, number>> = {
@@ -193,11 +197,16 @@ class Parser {
     return this.fail('MissingToken', `Expecting '${text}' ${context}, found ${describe(this.tok)}`);
   }
 
-  private checkLiteralSize(t: Token): void {
+  private checkLiteralSize(t: Token, text = t.text): void {
     const max = this.opts.maxStringSize ?? 0;
-    if (max > 0 && t.text.length > max && [...t.text].length > max) {
-      this.fail('LiteralTooLarge', 'String literal too large', t.pos);
+    if (max > 0 && text.length * 3 > max && utf8Length(text) > max) {
+      this.fail('LiteralTooLarge', 'Length of string literal too large', t.pos);
     }
+  }
+
+  /** An array or map literal with more entries than the limit allows. */
+  private checkLiteralCount(count: number, max: number | undefined, what: string, pos: SrcPos): void {
+    if (max !== undefined && max > 0 && count > max) this.fail('LiteralTooLarge', `${what} too large`, pos);
   }
 
   private enter(pos: SrcPos): void {
@@ -442,7 +451,7 @@ class Parser {
     this.fnKeys.add(key);
     const max = this.opts.maxFunctions ?? 0;
     if (max > 0 && this.fnKeys.size > max)
-      this.fail('WrongFnDefinition', 'Too many functions defined', start.pos);
+      this.fail('TooManyFunctions', 'Too many functions defined', start.pos);
     const body = this.inFunctionContext(() => this.parseBlock());
     this.functions.push({ type: 'FnDef', name, params, body, isPrivate, pos: start.pos });
   }
@@ -527,11 +536,23 @@ class Parser {
   }
 
   private parseBinary(minPrec: number): Expr {
-    let left = this.parseUnary();
+    const left = this.parseUnary();
+    // Every operator of a chain nests one level deeper, as in Rhai (`a + b + c` is two levels).
+    const depth = this.depth;
+    try {
+      return this.parseOperators(left, minPrec);
+    } finally {
+      this.depth = depth;
+    }
+  }
+
+  private parseOperators(first: Expr, minPrec: number): Expr {
+    let left = first;
     for (;;) {
       const t = this.tok;
       const prec = this.binaryPrecedence(t);
       if (prec === 0 || prec < minPrec) return left;
+      this.enter(t.pos);
       this.next();
       const op = t.text;
       // `a..` / `a..=` with nothing after it: a range open at the end (`s[2..]`).
@@ -594,7 +615,7 @@ class Parser {
         }
         const name = nameTok.text;
         if (this.isOp('!') && this.isOp('(', this.peek())) {
-          this.fail('MalformedCallExpr', "Capturing the caller's scope is not allowed in method-call style");
+          this.fail('MalformedCapture', "Capturing the caller's scope is not allowed in method-call style");
         }
         if (this.isOp('(')) {
           const args = this.parseArgs();
@@ -609,6 +630,7 @@ class Parser {
       if (t.text === '[' || t.text === '?[') {
         this.next();
         const index = this.parseExpr();
+        checkIndexType(e, index);
         this.expectOp(']', 'to close the index');
         e = { type: 'Index', target: e, index, safe: t.text === '?[', pos: t.pos };
         continue;
@@ -772,6 +794,7 @@ class Parser {
           if (!this.eatOp(',')) break;
         }
         this.expectOp(']', 'to close the array literal');
+        this.checkLiteralCount(items.length, this.opts.maxArraySize, 'Size of array literal', t.pos);
         return { type: 'ArrayLit', items, pos: t.pos };
       }
       case '#{':
@@ -830,6 +853,7 @@ class Parser {
     const parts: (string | Block)[] = [];
     for (const part of t.parts ?? []) {
       if ('text' in part) {
+        this.checkLiteralSize(t, part.text);
         parts.push(part.text);
       } else {
         const sub = new Parser(new TokenList(part.tokens), this.opts);
@@ -866,6 +890,12 @@ class Parser {
       if (!this.eatOp(',')) break;
     }
     this.expectOp('}', 'to close the object map');
+    this.checkLiteralCount(
+      entries.length,
+      this.opts.maxMapSize,
+      'Number of properties in object map literal',
+      open.pos,
+    );
     return { type: 'MapLit', entries, pos: open.pos };
   }
 
@@ -932,7 +962,6 @@ class Parser {
     this.expectOp('{', 'to start the switch body');
     const cases: SwitchCase[] = [];
     let defaultCase: Expr | undefined;
-    const seen = new Set<string>();
     let sawRange = false;
     while (!this.isOp('}')) {
       const caseTok = this.tok;
@@ -948,7 +977,7 @@ class Parser {
         defaultCase = this.parseStmtAsExpr();
       } else {
         const values: Expr[] = [];
-        let range: SwitchCase['range'];
+        const ranges: { start: number; end: number; inclusive: boolean }[] = [];
         do {
           const v = this.parseBinary(31); // above `|`, so `1 | 2 =>` lists alternatives
           if (v.type === 'Binary' && (v.op === '..' || v.op === '..=')) {
@@ -956,30 +985,26 @@ class Parser {
             const e = constInt(v.right);
             if (s === undefined || e === undefined)
               this.fail('ExprExpected', 'Expecting a literal range', v.pos);
-            range = { start: s, end: e, inclusive: v.op === '..=' };
+            ranges.push({ start: s, end: e, inclusive: v.op === '..=' });
             sawRange = true;
           } else {
             if (!isConstantExpr(v))
               this.fail('ExprExpected', 'Expecting a literal value for the switch case', v.pos);
-            if (sawRange && v.type === 'IntLit') {
-              this.fail('WrongSwitchIntegerCase', 'Integer cases must come before range cases', v.pos);
+            if (sawRange && (v.type === 'IntLit' || v.type === 'FloatLit')) {
+              this.fail('WrongSwitchIntegerCase', 'Numeric cases must come before range cases', v.pos);
             }
             values.push(v);
           }
-        } while (range === undefined && this.eatOp('|'));
+        } while (this.eatOp('|'));
         let guard: Expr | undefined;
         if (this.isKw('if')) {
           this.next();
           guard = this.parseExpr();
         }
-        for (const v of values) {
-          const key = constKey(v);
-          if (seen.has(key)) this.fail('DuplicatedSwitchCase', 'Duplicated switch case', v.pos);
-          seen.add(key);
-        }
+        // A repeated value is allowed, as in Rhai: the first case whose condition holds wins.
         this.expectOp('=>', 'after the switch case');
         const body = this.parseStmtAsExpr();
-        cases.push({ values, range, guard, body, pos: caseTok.pos });
+        cases.push({ values, ranges, guard, body, pos: caseTok.pos });
       }
       const last = defaultCase ?? cases[cases.length - 1].body;
       if (this.eatOp(',')) continue;
@@ -1151,4 +1176,52 @@ function adjacent(a: SrcPos, b: SrcPos): boolean {
   const pa = toPosition(a);
   const pb = toPosition(b);
   return pa.line === pb.line && pb.column === pa.column + 1;
+}
+
+/**
+ * Indexing a literal with an index that can never work for it is a parse error, as in Rhai: an
+ * array literal takes integers (or ranges), a map literal takes strings.
+ */
+function checkIndexType(target: Expr, index: Expr): void {
+  if (target.type !== 'ArrayLit' && target.type !== 'MapLit') return;
+  const wrong =
+    target.type === 'ArrayLit'
+      ? index.type === 'StringLit' ||
+        index.type === 'CharLit' ||
+        index.type === 'FloatLit' ||
+        index.type === 'UnitLit' ||
+        isBoolValued(index)
+      : index.type === 'IntLit' ||
+        index.type === 'CharLit' ||
+        index.type === 'FloatLit' ||
+        index.type === 'UnitLit' ||
+        isBoolValued(index);
+  if (wrong) {
+    const what =
+      target.type === 'ArrayLit'
+        ? 'Array access expects integer index'
+        : 'Object map access expects string index';
+    throw RhaiError.parse('MalformedIndexExpr', `${what}`, toPosition(index.pos));
+  }
+}
+
+function isBoolValued(e: Expr): boolean {
+  return (
+    e.type === 'BoolLit' || (e.type === 'Logical' && e.op !== '??') || (e.type === 'Unary' && e.op === '!')
+  );
+}
+
+/** Length of a string in UTF-8 bytes. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }

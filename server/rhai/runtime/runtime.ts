@@ -648,6 +648,11 @@ export class Runtime {
     throw new RhaiError('ErrorUnboundThis', "'this' not bound", pos);
   }
 
+  /** Assigning into a constant (`C[0] = 1`). */
+  constantError(name: string, pos: PositionLike): RhaiError {
+    return new RhaiError('ErrorAssignmentToConstant', `Cannot modify constant ${name}`, pos);
+  }
+
   /** The new `this` set by the last call (clears the flag). */
   takeThis(): Value {
     this.dirty = false;

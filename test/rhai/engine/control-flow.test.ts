@@ -17,7 +17,8 @@ describe('variables and blocks', () => {
 
   it('enforces naming and constant rules at compile time', () => {
     expect(fail('const X = 1; X = 2;').parseKind).toBe('AssignmentToConstant');
-    expect(fail('const X = [1]; X[0] = 2;').parseKind).toBe('AssignmentToConstant');
+    // Assigning into a constant is a run-time error, as in Rhai.
+    expect(fail('const X = [1]; X[0] = 2;').kind).toBe('ErrorAssignmentToConstant');
     expect(fail('let _ = 1;').parseKind).toBe('VariableExpected');
     expect(fail('let _1 = 1;').parseKind).toBe('BadInput');
     expect(fail('let let = 1;').kind).toBe('ErrorParsing');
@@ -60,7 +61,6 @@ describe('if and switch', () => {
   });
 
   it('validates switch cases', () => {
-    expect(fail('switch 1 { 1 => 1, 1 => 2 }').parseKind).toBe('DuplicatedSwitchCase');
     expect(fail('switch 1 { _ => 1, 1 => 2 }').parseKind).toBe('WrongSwitchDefaultCase');
     expect(fail('switch 1 { _ if true => 1 }').parseKind).toBe('WrongSwitchCaseCondition');
     expect(fail('switch 1 { 0..5 => 1, 7 => 2 }').parseKind).toBe('WrongSwitchIntegerCase');

@@ -54,7 +54,7 @@ describe('script functions', () => {
     expect(run('fn foo(y) { let z = 0; x + y } let x = 1; foo!(1); is_def_var("z")')).toBe(false);
     expect(run('fn foo(y) { x * y } let x = 2; let f = Fn("foo"); call!(f, 21)')).toBe(42);
     expect(fail('fn foo() { x } let x = 1; foo()').kind).toBe('ErrorVariableNotFound');
-    expect(fail('let x = 1; x.foo!()').parseKind).toBe('MalformedCallExpr');
+    expect(fail('let x = 1; x.foo!()').parseKind).toBe('MalformedCapture');
   });
 
   it('is_def_fn', () => {

@@ -77,7 +77,9 @@ describe('sandbox limits', () => {
     expect(fail('let a = []; loop { a += 1 }', { limits: { maxArraySize: 100 } }).kind).toBe(
       'ErrorDataTooLarge',
     );
-    expect(fail('[1, 2, 3]', { limits: { maxArraySize: 2 } }).kind).toBe('ErrorDataTooLarge');
+    // A literal over the limit is refused when parsing (LiteralTooLarge), as in Rhai.
+    expect(fail('[1, 2, 3]', { limits: { maxArraySize: 2 } }).parseKind).toBe('LiteralTooLarge');
+    expect(fail('let a = [1, 2]; a + [3]', { limits: { maxArraySize: 2 } }).kind).toBe('ErrorDataTooLarge');
     expect(fail('let m = #{}; for i in 0..100 { m["k" + i] = i }', { limits: { maxMapSize: 10 } }).kind).toBe(
       'ErrorDataTooLarge',
     );

@@ -75,7 +75,7 @@ describe('statements and positions', () => {
     expect(sw.type).toBe('Switch');
     if (sw.type === 'Switch') {
       expect(sw.cases[0].values.length).toBe(2);
-      expect(sw.cases[1].range).toEqual({ start: 4, end: 9, inclusive: true });
+      expect(sw.cases[1].ranges).toEqual([{ start: 4, end: 9, inclusive: true }]);
       expect(sw.defaultCase).toBeDefined();
     }
   });

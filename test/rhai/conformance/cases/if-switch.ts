@@ -159,10 +159,26 @@ export const ifSwitchCases: readonly ConformanceCase[] = [
     script: 'switch 1 { 1 => 2, _ => 9, 2 => 3 }',
     parseError: 'WrongSwitchDefaultCase',
   },
+  { name: 'a repeated case value: the first case wins', script: 'switch 1 { 1 => 2, 1 => 3 }', value: 2 },
   {
-    name: 'book: duplicated case is a parse error',
-    script: 'switch 1 { 1 => 2, 1 => 3 }',
-    parseError: 'DuplicatedSwitchCase',
+    name: 'repeated case values are tried in order with their conditions',
+    script: 'let x = 5; switch x { 5 if x < 0 => 1, 5 if x > 0 => 2, _ => 3 }',
+    value: 2,
+  },
+  {
+    name: 'ranges after values in one case',
+    script: 'switch 42 { 1 | 5..50 => "hit", _ => "miss" }',
+    value: 'hit',
+  },
+  {
+    name: 'a range subject matches an equal range case',
+    script: 'let r = 2..8; switch r { 1 => 0, 2..8 => 1 }',
+    value: 1,
+  },
+  {
+    name: 'a float case after a range case',
+    script: 'switch 3 { 1..5 => 1, 3.0 => 2 }',
+    parseError: 'WrongSwitchIntegerCase',
   },
   {
     name: 'book: default case cannot have a condition',
