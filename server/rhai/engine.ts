@@ -168,6 +168,7 @@ export class Engine {
       checkScript(script, {
         strictVariables: strict,
         knownVariables: strict && options.scope ? new Set(options.scope.names()) : undefined,
+        knownModules: strict ? new Set(this.modules.keys()) : undefined,
       });
       return ast;
     } catch (e) {

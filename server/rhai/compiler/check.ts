@@ -19,6 +19,8 @@ import {
 export interface CheckOptions {
   readonly strictVariables?: boolean;
   readonly knownVariables?: ReadonlySet<string>;
+  /** Modules the host registered (`name::f`): in strict mode other unimported names are errors. */
+  readonly knownModules?: ReadonlySet<string>;
 }
 
 interface CheckScope {
@@ -41,11 +43,17 @@ class Checker {
     this.opts = opts;
   }
 
+  /** Aliases of the script's imports. */
+  private modules: ReadonlySet<string> = new Set();
+  /** Constants of the script's top level (visible in functions, see the code generator). */
+  private topConstants: ReadonlySet<string> = new Set();
   /** Names of the script's functions: a bare name of one is a function pointer, not a variable. */
   private fnNames: ReadonlySet<string> = new Set();
 
   script(s: Script): void {
     this.fnNames = new Set(s.functions.map((f) => f.name));
+    this.modules = new Set(s.imports.flatMap((i) => (i.alias === undefined ? [] : [i.alias])));
+    this.topConstants = new Set(s.body.flatMap((st) => (st.type === 'Let' && st.constant ? [st.name] : [])));
     for (const st of s.body) this.stmt(st);
     for (const f of s.functions) {
       this.withScope(true, () => {
@@ -75,7 +83,7 @@ class Checker {
     return undefined;
   }
 
-  private fail(kind: 'AssignmentToConstant' | 'VariableUndefined', msg: string, pos: SrcPos): never {
+  private fail(kind: 'AssignmentToConstant' | 'VariableUndefined' | 'ModuleUndefined', msg: string, pos: SrcPos): never {
     throw RhaiError.parse(kind, msg, toPosition(pos));
   }
 
@@ -148,7 +156,13 @@ class Checker {
         for (const x of e.entries) this.expr(x.value);
         return;
       case 'Variable':
-        if (!e.namespace && this.lookup(e.name) === undefined && !this.fnNames.has(e.name))
+        if (e.namespace !== undefined) this.strictModule(e.namespace[0], e.pos);
+        if (
+          !e.namespace &&
+          this.lookup(e.name) === undefined &&
+          !this.fnNames.has(e.name) &&
+          !this.topConstants.has(e.name)
+        )
           this.strict(e.name, e.pos);
         return;
       case 'Unary':
@@ -167,6 +181,7 @@ class Checker {
         this.expr(e.target);
         return;
       case 'Call':
+        if (e.namespace !== undefined) this.strictModule(e.namespace[0], e.pos);
         this.exprs(e.args);
         return;
       case 'MethodCall':
@@ -230,6 +245,13 @@ class Checker {
       default:
         unreachable(e, 'expression');
     }
+  }
+
+  /** In strict mode a module path must start with an import alias, a host module or `global`. */
+  private strictModule(name: string, pos: SrcPos): void {
+    if (!this.opts.strictVariables || name === 'global' || this.modules.has(name)) return;
+    if (this.opts.knownModules?.has(name)) return;
+    this.fail('ModuleUndefined', `Module not found: ${name}`, pos);
   }
 
   private strict(name: string, pos: SrcPos): void {

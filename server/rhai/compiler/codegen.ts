@@ -159,6 +159,8 @@ class Codegen {
   private asChainTarget = false;
   /** Memo of `safeChain`. */
   private readonly safeChains = new WeakMap<Expr, boolean>();
+  /** Names of the constants declared at the top level of the script. */
+  private topConstants: ReadonlySet<string> = new Set();
   /** Names of the script's functions (any arity). */
   private fnNames: ReadonlySet<string> = new Set();
   /** JS names of loop variables known to hold an INT for their whole scope. */
@@ -250,6 +252,7 @@ class Codegen {
 
   generate(script: Script): GeneratedCode {
     this.fnNames = new Set(script.functions.map((f) => f.name));
+    this.topConstants = new Set(script.body.flatMap((s) => (s.type === 'Let' && s.constant ? [s.name] : [])));
     script.functions.forEach((f, i) => {
       this.fnTable.set(`${f.name}/${f.params.length}`, { js: `f${i}`, def: f });
     });
@@ -388,7 +391,8 @@ class Codegen {
     const hoisted = this.scope.topLevel && !param;
     const info: VarInfo = { name, js, constant, owner: this.fn, captured: false, hoisted };
     const max = this.opts.limits.maxVariables;
-    if (max > 0 && this.scope.countInFunction() + 1 > max) {
+    // Re-declaring a name in the same block reuses its slot, as in Rhai.
+    if (max > 0 && this.scope.countInFunction() + (this.scope.vars.has(name) ? 0 : 1) > max) {
       this.emit(`rt.tooManyVariables(${this.p(pos)});`);
     }
     this.scope.vars.set(name, info);
@@ -755,6 +759,13 @@ class Codegen {
       // host scope (or eval) has a variable of that name.
       this.markDyn();
       return `rt.dynGetOrFn(${this.fn.dfName}, ${this.fn.dsName}, ${this.k(name)})`;
+    }
+    if (this.fn.home.kind === 'fn') {
+      // In a function, Rhai's optimizer has put the script's and the host's constants in place of
+      // their names: look those up when the name is not a variable of the call.
+      if (!this.topConstants.has(name)) this.checkStrict(name, pos);
+      this.markDyn();
+      return `rt.dynGetConst(${this.fn.dfName}, ${this.fn.dsName}, G, ${this.k(name)}, ${this.p(pos)})`;
     }
     this.checkStrict(name, pos);
     this.markDyn();

@@ -14,7 +14,7 @@ import type { NativeCallContext, NativeFnDef } from './native.js';
 import * as ops from './ops.js';
 import { NOT_BUILTIN, type OpResult } from './ops.js';
 import { type FunctionRegistry, resolveCached, signature } from './registry.js';
-import { DynFrame, dynLookup, NOT_FOUND, type ScopeView, StaticView } from './scope-view.js';
+import { DynFrame, dynLookup, HostScopeView, NOT_FOUND, type ScopeView, StaticView } from './scope-view.js';
 import { swKey } from './switch-key.js';
 import {
   cloneValue,
@@ -1170,6 +1170,19 @@ export class Runtime {
   dynGet(DF: DynFrame | null, DS: ScopeView | null, name: string, pos: PositionLike): Value {
     const v = dynLookup(DF, DS, name);
     if (v !== NOT_FOUND) return v;
+    throw this.varNotFound(name, pos);
+  }
+
+  /** A name read in a function: a variable of the call (eval, `!`), else a global or host constant. */
+  dynGetConst(DF: DynFrame | null, DS: ScopeView | null, G: Map<string, Value>, name: string, pos: PositionLike): Value {
+    const v = dynLookup(DF, DS, name);
+    if (v !== NOT_FOUND) return v;
+    if (G.has(name)) return G.get(name);
+    const view = this.hostView;
+    if (view instanceof HostScopeView) {
+      const e = view.hostScope.entry(name);
+      if (e?.constant) return e.value;
+    }
     throw this.varNotFound(name, pos);
   }
 

@@ -81,10 +81,15 @@ export class HostScopeView implements ScopeView {
     e.value = v;
     return true;
   }
+  /** A top-level definition reuses the scope's entry of that name (value and constness), as in Rhai. */
   define(name: string, v: Value, constant: boolean): void {
     const e = this.scope.entry(name);
-    if (e !== undefined && !e.constant && !constant) e.value = v;
-    else this.scope.pushValue(name, v, constant);
+    if (e === undefined) {
+      this.scope.pushValue(name, v, constant);
+      return;
+    }
+    e.value = v;
+    e.constant = constant;
   }
   /** The underlying scope. */
   get hostScope(): Scope {
