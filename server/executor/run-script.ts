@@ -198,7 +198,10 @@ export function describeFailure(error: unknown): ExecutionFailure {
         : 'The script failed unexpectedly';
     return { code: 'PICLOUD_ERR_SCRIPT_RUNTIME', status: 500, message };
   }
-  const rhai = error as RhaiError;
+  // An error inside a script function arrives wrapped (ErrorInFunctionCall, as Rhai reports it):
+  // classify by the error that started it, and keep the wrapper's message, which names the call.
+  const top = error as RhaiError;
+  const rhai = top.rootCause;
   const position = { line: rhai.position?.line ?? null, column: rhai.position?.column ?? null };
   if (rhai.kind === 'ErrorParsing') {
     return {
@@ -243,7 +246,7 @@ export function describeFailure(error: unknown): ExecutionFailure {
     code: 'PICLOUD_ERR_SCRIPT_RUNTIME',
     status: 500,
     kind: rhai.kind,
-    message: rhai.message,
+    message: top.message,
     ...position,
   };
 }

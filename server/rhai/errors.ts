@@ -113,8 +113,18 @@ export class RhaiError extends Error {
   sourceName?: string;
   /** Extra fields (function signature, variable name...) exposed to `catch` as map entries. */
   details?: Record<string, Value>;
-  /** The underlying error, for errors wrapping another (e.g. ErrorInModule). */
+  /** The underlying error, for errors wrapping another (ErrorInFunctionCall, ErrorInModule). */
   inner?: RhaiError;
+
+  /**
+   * The error that started it all: for ErrorInFunctionCall (an error leaving a script function or
+   * `eval`), the innermost error it wraps, which is what to classify a failure by; else this error.
+   */
+  get rootCause(): RhaiError {
+    let e: RhaiError = this;
+    while (e.inner !== undefined && e.kind === 'ErrorInFunctionCall') e = e.inner;
+    return e;
+  }
 
   constructor(kind: ErrorKind, message: string, position?: PositionLike | null, value?: Value) {
     super(message);

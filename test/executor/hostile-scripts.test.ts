@@ -86,6 +86,25 @@ describe('hostile scripts get clear errors', () => {
     ],
     ['a throw', 'throw "no way"', {}, 'PICLOUD_ERR_SCRIPT_THROWN', 'ErrorRuntime', 500],
     ['a runtime error', 'let x = 1 / 0;', {}, 'PICLOUD_ERR_SCRIPT_RUNTIME', 'ErrorArithmetic', 500],
+    // Errors leaving a script function arrive wrapped in ErrorInFunctionCall (as Rhai reports
+    // them) and are classified by the error they wrap.
+    [
+      'a throw in a function',
+      'fn f() { throw "no" } f()',
+      {},
+      'PICLOUD_ERR_SCRIPT_THROWN',
+      'ErrorRuntime',
+      500,
+    ],
+    [
+      'a runtime error in a closure',
+      'let f = || 1 / 0; f.call()',
+      {},
+      'PICLOUD_ERR_SCRIPT_RUNTIME',
+      'ErrorArithmetic',
+      500,
+    ],
+    ['a limit hit in eval', 'eval("loop {}")', {}, 'PICLOUD_ERR_SCRIPT_LIMIT', 'ErrorTooManyOperations', 500],
   ] as const)('%s', async (_label, source, limits, code, kind, status) => {
     const report = await executor.execute(job(source, limits));
     expect(report.result.ok).toBe(false);

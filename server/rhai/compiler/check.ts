@@ -83,7 +83,11 @@ class Checker {
     return undefined;
   }
 
-  private fail(kind: 'AssignmentToConstant' | 'VariableUndefined' | 'ModuleUndefined', msg: string, pos: SrcPos): never {
+  private fail(
+    kind: 'AssignmentToConstant' | 'VariableUndefined' | 'ModuleUndefined',
+    msg: string,
+    pos: SrcPos,
+  ): never {
     throw RhaiError.parse(kind, msg, toPosition(pos));
   }
 

@@ -357,21 +357,28 @@ class Codegen {
     const body = this.out;
     const lines = [`function ${js}(d, th${params.map((p) => `, ${p}`).join('')}) {`];
     lines.push(...this.prologue(ctx, def.pos, def.body.body.length + 1));
-    if (ctx.writesThis) {
-      // Only a replaced `this` is reported (in-place changes to a container need no write-back).
-      lines.push(
-        'const th0 = th;',
-        'try {',
-        ...body,
-        '} finally {',
-        'if (th !== UNBOUND && th !== th0) { rt.dirty = true; rt.newThis = th; }',
-        '}',
-      );
-    } else {
-      lines.push(...body);
-    }
+    lines.push(...this.functionBody(ctx, body, def.name));
     lines.push('}');
     return lines.join('\n');
+  }
+
+  /**
+   * The statements of a function or closure: errors leaving it are reported as errors in the call
+   * to `name` (ErrorInFunctionCall); a replaced `this` is handed back to the caller.
+   */
+  private functionBody(ctx: FnCtx, body: readonly string[], name: string): string[] {
+    const inner = ctx.writesThis
+      ? // Only a replaced `this` is reported (in-place changes to a container need no write-back).
+        [
+          'const th0 = th;',
+          'try {',
+          ...body,
+          '} finally {',
+          'if (th !== UNBOUND && th !== th0) { rt.dirty = true; rt.newThis = th; }',
+          '}',
+        ]
+      : body;
+    return ['try {', ...inner, `} catch (e) { throw rt.inFunction(e, ${this.k(name)}); }`];
   }
 
   private globalScopeCache: Scope | null = null;
@@ -1478,19 +1485,7 @@ class Codegen {
     const name = `anon$${++this.anonCounter}`;
     const lines = [`function (d, th${params.map((p) => `, ${p}`).join('')}) {`];
     lines.push(...this.prologue(ctx, e.pos, 1));
-    if (ctx.writesThis) {
-      // Only a replaced `this` is reported (in-place changes to a container need no write-back).
-      lines.push(
-        'const th0 = th;',
-        'try {',
-        ...body,
-        '} finally {',
-        'if (th !== UNBOUND && th !== th0) { rt.dirty = true; rt.newThis = th; }',
-        '}',
-      );
-    } else {
-      lines.push(...body);
-    }
+    lines.push(...this.functionBody(ctx, body, name));
     lines.push('}');
     return `rt.closure(${this.k(name)}, ${e.params.length}, ${lines.join('\n')}, OWN)`;
   }

@@ -228,9 +228,40 @@ const NON_CATCHABLE = new Set([
   'ErrorParsing',
 ]);
 
-/** True for errors a script `try/catch` may catch. */
+/** True for errors a script `try/catch` may catch (judged by the wrapped error, if any). */
 export function isCatchable(e: RhaiError): boolean {
-  return !NON_CATCHABLE.has(e.kind);
+  return !NON_CATCHABLE.has(e.rootCause.kind);
+}
+
+/**
+ * Errors that leave a script function as they are (Rhai's system exceptions); any other error is
+ * wrapped in ErrorInFunctionCall naming the function.
+ */
+const PASSES_THROUGH_CALLS = new Set([
+  'ErrorTooManyOperations',
+  'ErrorStackOverflow',
+  'ErrorDataTooLarge',
+  'ErrorTerminated',
+  'ErrorParsing',
+]);
+
+/**
+ * An error leaving the script function `name` (or `eval`), as Rhai reports it. JS errors (a stack
+ * overflow, a host bug) pass unchanged: they are converted where the stack has room again.
+ */
+export function inFunctionCall(e: unknown, name: string, wrapAll = false): unknown {
+  if (!(e instanceof RhaiError)) return e;
+  const inner = e;
+  if (!wrapAll && PASSES_THROUGH_CALLS.has(inner.kind)) return inner;
+  const err = new RhaiError(
+    'ErrorInFunctionCall',
+    `Error in call to function '${name}': ${inner.message}`,
+    inner.position,
+  );
+  err.inner = inner;
+  err.details = { function: name };
+  if (inner.sourceName !== undefined) err.sourceName = inner.sourceName;
+  return err;
 }
 
 /** Convert anything thrown during a run into a RhaiError (nothing else may escape). */
@@ -1174,7 +1205,13 @@ export class Runtime {
   }
 
   /** A name read in a function: a variable of the call (eval, `!`), else a global or host constant. */
-  dynGetConst(DF: DynFrame | null, DS: ScopeView | null, G: Map<string, Value>, name: string, pos: PositionLike): Value {
+  dynGetConst(
+    DF: DynFrame | null,
+    DS: ScopeView | null,
+    G: Map<string, Value>,
+    name: string,
+    pos: PositionLike,
+  ): Value {
     const v = dynLookup(DF, DS, name);
     if (v !== NOT_FOUND) return v;
     if (G.has(name)) return G.get(name);
@@ -1250,7 +1287,17 @@ export class Runtime {
     if (this.maxLevels > 0 && d + 1 > this.maxLevels) this.overflow(pos);
     const unit = this.host.compileEval(code);
     const inst = this.instantiateEval(unit, F, G);
-    return inst.main(d + 1, view, null, UNBOUND);
+    try {
+      return inst.main(d + 1, view, null, UNBOUND);
+    } catch (e) {
+      // Whatever fails in the evaluated code is reported as an error in the call to `eval`.
+      throw e instanceof RhaiError && e.kind === 'ErrorParsing' ? e : inFunctionCall(e, 'eval', true);
+    }
+  }
+
+  /** An error leaving the script function `name` (see `inFunctionCall`). */
+  inFunction(e: unknown, name: string): unknown {
+    return inFunctionCall(e, name);
   }
 
   // ---- modules --------------------------------------------------------------------------------
@@ -1357,7 +1404,9 @@ export class Runtime {
   }
 
   /** The value bound by `catch (err)`: the thrown value, or an error map for runtime errors. */
-  errorValue(err: RhaiError): Value {
+  errorValue(wrapped: RhaiError): Value {
+    // An error from inside a function call is caught as the error the function raised.
+    const err = wrapped.rootCause;
     if (err.kind === 'ErrorRuntime' && 'value' in err && !err.message.startsWith('Internal error')) {
       return err.value;
     }

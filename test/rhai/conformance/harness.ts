@@ -25,6 +25,8 @@ export interface ConformanceCase {
   readonly type?: string;
   /** Expected runtime error kind; `'any'` accepts any RhaiError (where Rhai versions disagree). */
   readonly error?: ErrorKind | 'any';
+  /** For ErrorInFunctionCall / ErrorInModule: the kind of the error they wrap (innermost). */
+  readonly cause?: ErrorKind;
   /** Expected parse error kind (the script must fail in `compile`). */
   readonly parseError?: ParseErrorKind;
   /** Expected `[line, column]` of the error (1-based). */
@@ -124,11 +126,12 @@ function checkError(c: ConformanceCase, e: unknown): void {
   } else if (c.error && c.error !== 'any') {
     expect(err.kind, describeError(err)).toBe(c.error);
   }
+  if (c.cause) expect(err.rootCause.kind, describeError(err)).toBe(c.cause);
   if (c.at) {
     expect(err.position, describeError(err)).not.toBeNull();
     expect([err.position?.line, err.position?.column], describeError(err)).toEqual([...c.at]);
   }
-  if ('thrown' in c) expect(toJs(err.value as never), describeError(err)).toEqual(c.thrown);
+  if ('thrown' in c) expect(toJs(err.rootCause.value as never), describeError(err)).toEqual(c.thrown);
 }
 
 /** Run one case and check every promise it states. */

@@ -20,11 +20,11 @@ function run(source: string, options?: EngineOptions): unknown {
   return new Engine(options).eval(source);
 }
 
-function errorKind(source: string, options?: EngineOptions): string | undefined {
+function errorKind(source: string, options?: EngineOptions, root = false): string | undefined {
   try {
     new Engine(options).eval(source);
   } catch (e) {
-    if (e instanceof RhaiError) return e.kind;
+    if (e instanceof RhaiError) return root ? e.rootCause.kind : e.kind;
     throw e;
   }
   return undefined;
@@ -316,7 +316,9 @@ describe.skipIf(!ready)('scripts: errors seen by scripts', () => {
     expect(run('try { parse_int("x") } catch (e) { "caught" }')).toBe('caught');
   });
   it('callback errors propagate', () => {
-    expect(errorKind('[1, 2].map(|v| v / 0)')).toBe('ErrorArithmetic');
+    // As an error in the call to the closure, wrapping the arithmetic error.
+    expect(errorKind('[1, 2].map(|v| v / 0)')).toBe('ErrorInFunctionCall');
+    expect(errorKind('[1, 2].map(|v| v / 0)', undefined, true)).toBe('ErrorArithmetic');
   });
 });
 

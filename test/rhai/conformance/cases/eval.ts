@@ -26,7 +26,12 @@ export const evalCases: readonly ConformanceCase[] = [
   { name: 'eval result keeps its type', script: 'type_of(eval("1.5"))', value: 'f64' },
   { name: 'nested eval', script: 'eval("eval(\\"40 + 2\\")")', value: 42 },
   { name: 'eval with a syntax error fails', script: 'eval("let = ;")', error: 'any' },
-  { name: 'eval runtime errors propagate', script: 'eval("1 / 0")', error: 'ErrorArithmetic' },
+  {
+    name: 'eval runtime errors propagate',
+    script: 'eval("1 / 0")',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorArithmetic',
+  },
   {
     name: 'eval errors can be caught',
     script: 'try { eval("1 / 0"); "no" } catch { "caught" }',
@@ -38,7 +43,8 @@ export const evalCases: readonly ConformanceCase[] = [
   {
     name: 'book: overriding eval with a script function',
     script: 'fn eval(script) { throw "eval is evil! I refuse to run " + script } let x = eval("40 + 2");',
-    error: 'ErrorRuntime',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorRuntime',
     thrown: 'eval is evil! I refuse to run 40 + 2',
   },
   { name: 'eval disabled by the host', script: 'eval("1")', options: { disableEval: true }, error: 'any' },
@@ -57,6 +63,7 @@ export const evalCases: readonly ConformanceCase[] = [
     name: 'eval obeys operation limits',
     script: 'eval("loop { }")',
     options: { limits: { maxOperations: 10_000 } },
-    error: 'ErrorTooManyOperations',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorTooManyOperations',
   },
 ];

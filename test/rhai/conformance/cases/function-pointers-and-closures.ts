@@ -66,7 +66,8 @@ export const functionPointersAndClosuresCases: readonly ConformanceCase[] = [
   {
     name: 'book: calling a this-function without this fails',
     script: 'fn add(x) { this += x; } let func = Fn("add"); func.call(1);',
-    error: 'ErrorUnboundThis',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorUnboundThis',
   },
   {
     name: 'book: passing the object as an argument is not binding',

@@ -37,7 +37,8 @@ export const functionsCases: readonly ConformanceCase[] = [
   {
     name: 'book: no access to external variables',
     script: 'let x = 42; fn foo() { x } foo()',
-    error: 'ErrorVariableNotFound',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorVariableNotFound',
   },
   {
     name: 'book: functions can call other functions',
@@ -58,7 +59,8 @@ export const functionsCases: readonly ConformanceCase[] = [
   {
     name: 'book: unbound this is an error',
     script: 'fn change() { this = 42; } change();',
-    error: 'ErrorUnboundThis',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorUnboundThis',
   },
   {
     name: 'book: is_def_fn with matching arity',
@@ -141,7 +143,8 @@ export const functionsCases: readonly ConformanceCase[] = [
   {
     name: 'book: plain call cannot see the caller scope',
     script: 'fn foo(y) { x += y; x } let x = 1; foo(41)',
-    error: 'ErrorVariableNotFound',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorVariableNotFound',
   },
   {
     name: 'book: caller-scope call does not keep new variables',

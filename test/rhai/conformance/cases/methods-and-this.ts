@@ -8,7 +8,12 @@ export const methodsAndThisCases: readonly ConformanceCase[] = [
     script: 'fn change() { this = 42; } let x = 500; x.change(); x',
     value: 42,
   },
-  { name: 'book: unbound this', script: 'fn change() { this = 42; } change();', error: 'ErrorUnboundThis' },
+  {
+    name: 'book: unbound this',
+    script: 'fn change() { this = 42; } change();',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorUnboundThis',
+  },
   { name: 'reading this', script: 'fn add(y) { this + y } 5.add(3)', value: 8 },
   { name: 'method call on a literal', script: 'fn twice() { this * 2 } 21.twice()', value: 42 },
   { name: 'method call on a string', script: 'fn shout() { this + "!" } "hi".shout()', value: 'hi!' },
@@ -39,7 +44,12 @@ export const methodsAndThisCases: readonly ConformanceCase[] = [
     value: [1, 3],
   },
   { name: 'method chaining returns values', script: 'fn inc() { this + 1 } 1.inc().inc().inc()', value: 4 },
-  { name: 'this is not visible in a normal call', script: 'fn f() { this } f()', error: 'ErrorUnboundThis' },
+  {
+    name: 'this is not visible in a normal call',
+    script: 'fn f() { this } f()',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorUnboundThis',
+  },
   {
     name: 'method and function style of a native are the same',
     script: '[len("abc"), "abc".len()]',

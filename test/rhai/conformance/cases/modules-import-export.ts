@@ -156,7 +156,8 @@ export const modulesImportExportCases: readonly ConformanceCase[] = [
     name: 'module functions cannot see the importer variables',
     script: 'let outside = 1; import "peek" as p; p::look()',
     modules: { peek: 'fn look() { outside }' },
-    error: 'ErrorVariableNotFound',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorVariableNotFound',
   },
   {
     name: 'book: Fn cannot point to module functions',

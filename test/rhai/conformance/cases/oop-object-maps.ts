@@ -69,7 +69,8 @@ export const oopObjectMapsCases: readonly ConformanceCase[] = [
   {
     name: 'this in a fetched closure called plainly is unbound',
     script: 'let o = #{ v: 1, get: || this.v }; let g = o.get; g.call()',
-    error: 'ErrorUnboundThis',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorUnboundThis',
   },
   {
     name: 'constructor function pattern',

@@ -77,7 +77,8 @@ export const statementsAndBlocksCases: readonly ConformanceCase[] = [
   {
     name: 'runtime errors report the line inside a function',
     script: 'fn f(x) {\n  x / 0\n}\nf(1)',
-    error: 'ErrorArithmetic',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorArithmetic',
     at: [2, 5],
   },
   {

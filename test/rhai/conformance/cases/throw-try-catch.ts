@@ -139,7 +139,8 @@ export const throwTryCatchCases: readonly ConformanceCase[] = [
   {
     name: 'uncaught throw from a nested function keeps the value',
     script: 'fn f() { throw #{a: [1]}; } f();',
-    error: 'ErrorRuntime',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorRuntime',
     thrown: { a: [1] },
   },
   { name: 'try requires a block', script: 'try throw 1; catch { }', error: 'ErrorParsing' },

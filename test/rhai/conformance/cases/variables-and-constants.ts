@@ -101,12 +101,14 @@ export const variablesAndConstantsCases: readonly ConformanceCase[] = [
   {
     name: 'book: block constant is not in global',
     script: '{ const INNER = 0; } fn foo() { global::INNER } foo()',
-    error: 'ErrorVariableNotFound',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorVariableNotFound',
   },
   {
     name: 'functions cannot see outer let variables',
     script: 'let x = 42; fn foo() { x } foo()',
-    error: 'ErrorVariableNotFound',
+    error: 'ErrorInFunctionCall',
+    cause: 'ErrorVariableNotFound',
   },
   { name: 'host scope variable is visible', script: 'x + 2', scope: { x: 40 }, value: 42 },
   { name: 'host scope variable can be shadowed', script: 'let x = 1; x', scope: { x: 40 }, value: 1 },
