@@ -80,6 +80,8 @@ export async function startAppliance(
     let listening = { host: config.host, port: config.port };
     // A restore replaced secrets.key: the manager reads it again (bound once the manager exists).
     let secretKeyChanged: () => void = () => undefined;
+    // A deploy waits until the orchestrator serves its versions (bound once the orchestrator exists).
+    let waitUntilLive = async (_versions: Record<string, number>, _timeoutMs: number) => false;
     const backups = createBackupService(config, open, () => secretKeyChanged());
     const backupLog = logger.child({ component: 'backups' });
     const backupScheduler = startBackupScheduler(config, backups, (level, message) =>
@@ -92,6 +94,7 @@ export async function startAppliance(
         scriptChecker: createScriptChecker(),
         listenAddress: () => listening,
         backups: { service: backups, schedule: () => scheduleView(config, backupScheduler) },
+        waitUntilLive: (versions, timeoutMs) => waitUntilLive(versions, timeoutMs),
       },
       {
         logRetentionCount: config.logRetentionCount,
@@ -129,6 +132,14 @@ export async function startAppliance(
       log: (level, message) => orchestratorLog[level](message),
     });
     milestone('orchestrator');
+    waitUntilLive = (versions, timeoutMs) =>
+      orchestrator.routing.waitFor(
+        (snapshot) =>
+          Object.entries(versions).every(([id, version]) =>
+            version === 0 ? !snapshot.scripts.has(id) : (snapshot.scripts.get(id)?.version ?? 0) >= version,
+          ),
+        timeoutMs,
+      );
     undo.push(() => orchestrator.close());
     // A write this node acknowledges is live here first: its changes reach the routing tables before
     // the API answers (other nodes follow through NOTIFY).

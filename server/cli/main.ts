@@ -33,6 +33,12 @@ Commands:
   backup list       The backups, newest first
   backup restore FILE [--passphrase-stdin | --no-secrets] [--yes]
                     Restore a backup into this data folder (PiCloud stopped)
+  login URL [--token-stdin]
+                    Save an API token for the appliance at URL (pull, deploy and app use it)
+  pull SLUG DIR [--url URL]
+                    Write an app as a folder: picloud.toml + scripts/*.rhai
+  deploy [DIR] [--url URL] [--dry-run] [--watch]
+                    Make the app match the folder: compile all, show the plan, apply, wait until live
   help              This text; \`picloud COMMAND --help\` describes one command
 
 Configuration comes from environment variables (PICLOUD_PORT, PICLOUD_HOST, PICLOUD_DATA_DIR,
@@ -92,6 +98,12 @@ async function dispatch(argv: string[]): Promise<number> {
       return (await import('./commands/token.js')).runToken(rest);
     case 'backup':
       return (await import('./commands/backup.js')).runBackup(rest);
+    case 'login':
+      return (await import('./commands/login.js')).runLogin(rest);
+    case 'pull':
+      return (await import('./commands/pull.js')).runPull(rest);
+    case 'deploy':
+      return (await import('./commands/deploy.js')).runDeploy(rest);
     case 'version':
     case '--version':
     case '-v':

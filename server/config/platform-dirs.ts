@@ -22,3 +22,11 @@ export function defaultDataDir(): string {
 export function defaultConfigFile(): string {
   return runningAsLinuxRoot() ? '/etc/picloud/config.json' : join(paths.config, 'config.json');
 }
+
+/**
+ * Where `picloud login` keeps the URL and API token of the appliances this user deploys to: per user,
+ * in the user's config folder (mode 0600), root included.
+ */
+export function defaultCredentialsFile(): string {
+  return join(paths.config, 'credentials.json');
+}

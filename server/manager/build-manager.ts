@@ -5,6 +5,7 @@
  * of running scripts.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { deployApi } from './app-spec/deploy-api.js';
 import { appApi } from './apps/app-api.js';
 import { accessControl } from './auth/access-control.js';
 import { accountApi } from './auth/account-api.js';
@@ -129,6 +130,7 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
       kvApi(context, kv),
       secretApi(context, secrets),
       triggerApi(context, triggers),
+      deployApi(context),
       ...(deps.backups ? [backupApi(deps.backups)] : []),
     ] as FastifyPluginAsync[],
     accessControl: accessControl(auth),

@@ -21,6 +21,11 @@ export interface ManagerDeps {
   listenAddress?: () => ListenAddress;
   /** The appliance's backups (the admin API's `/admin/backups`); absent where there is no backup folder. */
   backups?: ManagerBackups;
+  /**
+   * Resolves true once this process serves each script (by id) at least at the given version (a
+   * version of 0: the script is gone), false after `timeoutMs`. Absent without an orchestrator.
+   */
+  waitUntilLive?: (versions: Record<string, number>, timeoutMs: number) => Promise<boolean>;
 }
 
 /** Backups as the admin API serves them. */

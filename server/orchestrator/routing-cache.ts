@@ -26,6 +26,8 @@ export class RoutingCache implements ChangeFollower {
   private closed = false;
   /** Incremented after every refresh (tests wait on it). */
   generation = 0;
+  /** Checks run after each refresh by {@link waitFor}. */
+  private readonly waiters = new Set<() => void>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -139,6 +141,7 @@ export class RoutingCache implements ChangeFollower {
         this.generation += 1;
         for (const resolve of served) resolve();
         served = [];
+        for (const check of this.waiters) check();
       }
     } catch (error) {
       // The database is unavailable: the next change, or the listener's reconnection, rebuilds it all.
@@ -149,6 +152,26 @@ export class RoutingCache implements ChangeFollower {
       // A write whose reload failed stays committed; its caller is not kept waiting for the database.
       for (const resolve of [...served, ...this.waiting.splice(0)]) resolve();
     }
+  }
+
+  /**
+   * Resolves true once `ready` holds for the snapshot — now, or after a later refresh — and false after
+   * `timeoutMs` (a deploy waits for its versions to be live; the timer bounds that one wait).
+   */
+  waitFor(ready: (snapshot: RoutingSnapshot) => boolean, timeoutMs: number): Promise<boolean> {
+    if (this.current && ready(this.current)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (value: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(value);
+      };
+      const check = () => {
+        if (this.current && ready(this.current)) finish(true);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.waiters.add(check);
+    });
   }
 
   /** Resolves once no refresh is pending (for tests and orderly shutdown). */
