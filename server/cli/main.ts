@@ -33,6 +33,10 @@ Commands:
   backup list       The backups, newest first
   backup restore FILE [--passphrase-stdin | --no-secrets] [--yes]
                     Restore a backup into this data folder (PiCloud stopped)
+  app export SLUG [-o FILE] [--history] [--kv] [--passphrase-stdin]
+                    Write the app as a bundle (.picloud.tgz)
+  app import FILE [--as NEW-SLUG] [--dry-run] [--passphrase-stdin]
+                    Create an app from a bundle, all or nothing
   login URL [--token-stdin]
                     Save an API token for the appliance at URL (pull, deploy and app use it)
   pull SLUG DIR [--url URL]
@@ -98,6 +102,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return (await import('./commands/token.js')).runToken(rest);
     case 'backup':
       return (await import('./commands/backup.js')).runBackup(rest);
+    case 'app':
+      return (await import('./commands/app.js')).runApp(rest);
     case 'login':
       return (await import('./commands/login.js')).runLogin(rest);
     case 'pull':

@@ -15,6 +15,7 @@ import { authApi } from './auth/auth-api.js';
 import { type AuthOptions, AuthService } from './auth/auth-service.js';
 import { tokenApi } from './auth/token-api.js';
 import { backupApi } from './backups/backup-api.js';
+import { bundleApi } from './bundles/bundle-api.js';
 import { domainApi } from './domains/domain-api.js';
 import { kvApi } from './kv/kv-api.js';
 import { kvHandler } from './kv/kv-service.js';
@@ -131,6 +132,7 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
       secretApi(context, secrets),
       triggerApi(context, triggers),
       deployApi(context),
+      bundleApi(context, secrets, keyring),
       ...(deps.backups ? [backupApi(deps.backups)] : []),
     ] as FastifyPluginAsync[],
     accessControl: accessControl(auth),
