@@ -62,6 +62,22 @@ come from PICLOUD_* environment variables and the config file (see docs/configur
 Whether PiCloud runs on this machine's data folder: pid, URLs, health and versions.
 Exit code 0 running and healthy, 1 running but unhealthy, 3 not running.
   --json   machine-readable output`,
+  login: `Usage: picloud login URL [--token-stdin]
+
+Checks an API token against the appliance at URL and saves both (in ~/.config/picloud/credentials.json,
+or PICLOUD_CREDENTIALS) for pull, deploy and app. The token is asked on a terminal, read from standard
+input with --token-stdin, or taken from PICLOUD_TOKEN. See docs/deploy.md.`,
+  pull: `Usage: picloud pull SLUG DIR [--url URL]
+
+Writes the app SLUG as a deploy folder: DIR/picloud.toml and DIR/scripts/NAME.rhai. See docs/deploy.md.`,
+  deploy: `Usage: picloud deploy [DIR] [--url URL] [--dry-run] [--watch]
+
+Makes the app match the folder DIR (default .): the appliance compiles every script first (errors as
+scripts/NAME.rhai:line:column, nothing changed), shows the plan, applies it in one transaction and
+answers once the new versions are live.
+  --dry-run   show the plan only
+  --watch     deploy again whenever a file of the folder is saved (Ctrl+C stops)
+  --url URL   the appliance (default: PICLOUD_URL, the saved login, or the local one)`,
   version: `Usage: picloud version [--json]
 
 The product version and the version of each surface this build speaks (SDK, API, schema, wire).

@@ -6,11 +6,11 @@
  * `picloud deploy` (mode `deploy`: the app may exist) and by bundle imports (mode `import`: the app
  * must be new, and may bring its version history, KV data and secrets through `extra`).
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { normaliseAllowHosts, normaliseCorsOrigins } from '../apps/app-store.js';
-import { announce } from '../change-feed.js';
+import { announce, type WriteTransaction, writeTransaction } from '../change-feed.js';
 import { lockAppScripts, saveImports } from '../scripts/script-imports.js';
 import type { CheckedAppSpec, CheckedRoute, CheckedTrigger } from './app-spec.js';
 
@@ -37,7 +37,7 @@ export interface ApplyOptions {
   /** Leave out host claims another app holds instead of refusing (an import `--as` a new slug). */
   skipConflictingDomains?: boolean;
   /** More writes in the same transaction, after the app exists (bundles: KV data, secrets). */
-  extra?: (trx: Transaction<Database>, appId: string) => Promise<void>;
+  extra?: (trx: WriteTransaction, appId: string) => Promise<void>;
 }
 
 /** The outcome: the plan, and once applied the app and the live version of each script by id. */
@@ -78,7 +78,7 @@ export async function applyAppSpec(
   };
   let result: ApplyResult | null = null;
   try {
-    await db.transaction().execute(async (trx) => {
+    await writeTransaction(db, async (trx) => {
       result = await planAndApply(trx, { ...spec, app }, options);
       if (options.dryRun || !result.applied) throw new DryRun();
     });
@@ -89,7 +89,7 @@ export async function applyAppSpec(
 }
 
 async function planAndApply(
-  trx: Transaction<Database>,
+  trx: WriteTransaction,
   spec: CheckedAppSpec,
   options: ApplyOptions,
 ): Promise<ApplyResult> {
