@@ -55,11 +55,11 @@ export function normaliseUrl(input: string): string {
 /** The URL of the PiCloud running on this machine's data folder, if any. */
 function localApplianceUrl(): string | null {
   const runtime = readRuntimeInfo(loadConfig().dataDir) as
-    | (ReturnType<typeof readRuntimeInfo> & { adminUrl?: string })
+    | (ReturnType<typeof readRuntimeInfo> & { panelUrl?: string })
     | null;
   if (!runtime || !processAlive(runtime.pid)) return null;
   // The admin API's own address when the appliance publishes one; else the server's.
-  return normaliseUrl(runtime.adminUrl ?? runtime.localUrl);
+  return normaliseUrl(runtime.panelUrl ?? runtime.localUrl);
 }
 
 /** Finds the appliance and token (see the file comment). */

@@ -78,6 +78,59 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
   return data as T;
 }
 
+/**
+ * Sends raw bytes (a backup or an app bundle, as application/gzip) or asks for them back: `download`
+ * answers the body as a Blob. Errors are ApiErrors, as with {@link api}.
+ */
+export async function apiBytes<T>(
+  method: Method,
+  path: string,
+  {
+    body,
+    headers = {},
+    download = false,
+  }: { body?: Blob; headers?: Record<string, string>; download?: boolean } = {},
+): Promise<T> {
+  const all: Record<string, string> = { ...headers };
+  if (body !== undefined) all['content-type'] = 'application/gzip';
+  if (csrfToken && method !== 'GET') all['x-csrf-token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(`${API_BASE}${path}`, {
+      method,
+      headers: all,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      body,
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'Cannot reach the PiCloud server. Is it running?');
+  }
+  if (response.ok && download) return (await response.blob()) as T;
+  const text = await response.text();
+  const data = text ? (JSON.parse(text) as unknown) : null;
+  if (!response.ok) {
+    const error = (data as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+    throw new ApiError(
+      response.status,
+      error?.code ?? `HTTP_${response.status}`,
+      error?.message ?? `The server answered ${response.status}`,
+      error?.details,
+    );
+  }
+  return data as T;
+}
+
+/** Saves a Blob as a file the browser downloads. */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** Encodes one path segment (slugs, collection names and keys may hold any character). */
 export function seg(value: string): string {
   return encodeURIComponent(value);

@@ -11,6 +11,7 @@ import { AppsList } from '../apps/apps-list.js';
 import { AccountPage } from '../auth/account-page.js';
 import { LogDetailPage, LogsPage } from '../logs/logs-page.js';
 import { NodePage } from '../node/node-page.js';
+import { BackupsPage } from '../settings/backups-page.js';
 import { ActionButton } from '../ui/components.js';
 import { Logo } from '../ui/logo.js';
 import { LazyScriptEditor } from './lazy-editor.js';
@@ -41,6 +42,7 @@ export function Shell({ username, onSignedOut }: { username: string; onSignedOut
           <NavLink href="/">Apps</NavLink>
           <NavLink href="/logs">Logs</NavLink>
           <NavLink href="/node">Node</NavLink>
+          <NavLink href="/settings">Settings</NavLink>
           <NavLink href="/account">Account</NavLink>
         </nav>
         <div class="topbar-end">
@@ -74,6 +76,9 @@ export function Shell({ username, onSignedOut }: { username: string; onSignedOut
           </Route>
           <Route path="/apps/:app/:tab?">
             {(params) => <AppDetail key={params.app} appRef={params.app} tab={params.tab} />}
+          </Route>
+          <Route path="/settings">
+            <BackupsPage />
           </Route>
           <Route path="/logs/:id">{(params) => <LogDetailPage id={params.id} />}</Route>
           <Route path="/logs">

@@ -5,6 +5,7 @@ import { api } from '../api/client.js';
 import type { App, Page } from '../api/types.js';
 import { ActionForm, Dialog, Empty, Field, formValues, Loaded } from '../ui/components.js';
 import { useAsync } from '../ui/use-async.js';
+import { ImportCard } from './bundle-cards.js';
 
 export function AppsList() {
   const state = useAsync(() => api<Page<App>>('GET', '/admin/apps?limit=200'), []);
@@ -48,6 +49,7 @@ export function AppsList() {
           )
         }
       </Loaded>
+      <ImportCard onImported={() => void state.reload()} />
       <Dialog title="New app" open={creating} onClose={() => setCreating(false)}>
         <ActionForm
           submitLabel="Create app"

@@ -20,6 +20,7 @@ import {
 } from '../../ui/components.js';
 import { useAsync } from '../../ui/use-async.js';
 import type { AppTabProps } from '../app-detail.js';
+import { ExportCard } from '../bundle-cards.js';
 import { linesOf, RelativeTime, useDebounced } from './tab-helpers.js';
 
 /** The API's slug rule (server/manager/schemas.ts): a DNS label, never shaped like a UUID. */
@@ -36,6 +37,7 @@ export function SettingsTab(props: AppTabProps) {
       <CorsCard {...props} />
       <OutboundCard {...props} />
       <SecretsCard app={props.app} />
+      <ExportCard app={props.app} />
       <DangerZone app={props.app} />
     </div>
   );
