@@ -295,6 +295,8 @@ class Codegen {
       lines.push(`if (d > ${maxLevels}) rt.overflow(${this.p(pos)});`);
     lines.push(`if ((rt.ops += ${cost}) > rt.lim) rt.tick(${this.p(pos)});`);
     if (ctx.temps.length > 0) lines.push(`let ${ctx.temps.join(', ')};`);
+    if (ctx.borrowFlags.length > 0)
+      lines.push(`let ${ctx.borrowFlags.map((b) => `${b} = false`).join(', ')};`);
     if (ctx.countsOps) lines.push('let oc = 0;');
     if (ctx.kind !== 'closure') {
       if (ctx.kind === 'fn' && ctx.usesDyn) lines.push(`const ${ctx.dsName} = rt.takeDS();`);
@@ -551,6 +553,28 @@ class Codegen {
     }
   }
 
+  /** The borrow flag of a variable shared with closures (created on first use). */
+  private borrowFlag(v: VarInfo): string {
+    if (v.borrowFlag === undefined) {
+      v.borrowFlag = `b${++this.counter}`;
+      v.owner.borrowFlags.push(v.borrowFlag);
+    }
+    return v.borrowFlag;
+  }
+
+  /**
+   * Code lending the variable `root` (a call's receiver or first argument) to the call `code`: when
+   * closures share it, its flag is raised for the call (see VarInfo.borrowFlag). Statements are
+   * emitted; returns the atom holding the result.
+   */
+  private lend(root: VarInfo | undefined, code: string): string {
+    if (root === undefined || !root.captured || root.owner !== this.fn) return code;
+    const flag = this.borrowFlag(root);
+    const t = this.temp();
+    this.emit(`${flag} = true; try { ${t} = ${code}; } finally { ${flag} = false; }`);
+    return t;
+  }
+
   /** A variable local to the current function and not shared with closures (safe to hand out). */
   private isOwnedLocal(e: Expr): boolean {
     if (e.type !== 'Variable' || e.namespace) return false;
@@ -755,6 +779,8 @@ class Codegen {
     const v = this.scope.lookup(name, this.fn);
     if (v !== undefined) {
       if (v.shadowable) return `rt.dv(${this.fn.dfName}, ${this.k(name)}, ${v.js})`;
+      if (v.owner !== this.fn)
+        return `(${this.borrowFlag(v)} ? rt.dataRace(${this.k(name)}, ${this.p(pos)}) : ${v.js})`;
       return v.js;
     }
     return this.dynamicRead(name, pos);
@@ -1030,6 +1056,11 @@ class Codegen {
             set: (x) => `(${tx} = ${x}, rt.dset(${DF}, ${K}, ${tx}, ${this.p(e.pos)}) || (${v.js} = ${tx}))`,
           };
         }
+        if (v !== undefined && v.owner !== this.fn) {
+          // A closure using a variable it shares with its creator: not while the variable is lent.
+          const check = `(${this.borrowFlag(v)} && rt.dataRace(${this.k(e.name)}, ${this.p(e.pos)}))`;
+          return { pre: [check], get: v.js, set: (x) => `(${v.js} = ${x})` };
+        }
         if (v !== undefined) {
           return { pre: [], get: v.js, set: (x) => `(${v.js} = ${x})` };
         }
@@ -1264,6 +1295,22 @@ class Codegen {
           r,
         );
       }
+      const first = e.args[1];
+      const ref =
+        first?.type === 'Variable' && !first.namespace ? this.scope.lookup(first.name, this.fn) : undefined;
+      if (ref !== undefined && !ref.constant && !ref.shadowable) {
+        // `call(f, x, ...)`: a native `f` gets `x` by reference (as a method receiver would).
+        const byRef = this.atoms(
+          this.operands(e.args).map((c, i) => (i > 1 && mayAlias(e.args[i]) ? `CL(${c})` : c)),
+          e.args,
+        );
+        const r = this.temp();
+        const list = `[${byRef.atoms.slice(1).join(', ')}]`;
+        return this.seq(
+          [...byRef.pre, 'rt.dirty = false', `${r} = rt.callPtrRef(F, ${byRef.atoms[0]}, ${list}, d, ${P})`],
+          `(rt.dirty && (${ref.js} = rt.takeThis()), ${r})`,
+        );
+      }
       return this.seq(pre, `rt.callPtr(F, ${atoms[0]}, ${rest}, d, UNBOUND, ${P})`);
     }
     if (e.name === 'curry' && argc >= 1) {
@@ -1285,7 +1332,10 @@ class Codegen {
     const callCode = `rt.call(${site}, [${args.join(', ')}], F, d)`;
     if (firstVar === undefined || firstVar.constant) return callCode;
     const r = this.temp();
-    return `(rt.dirty = false, ${r} = ${callCode}, rt.dirty && (${firstVar.js} = rt.takeThis()), ${r})`;
+    return this.lend(
+      firstVar,
+      `(rt.dirty = false, ${r} = ${callCode}, rt.dirty && (${firstVar.js} = rt.takeThis()), ${r})`,
+    );
   }
 
   private intrinsic(e: Call): string {
@@ -1425,6 +1475,10 @@ class Codegen {
       writeBack = 'rt.dirty = false';
     }
     const call = this.seq([...argAtoms.pre, 'rt.dirty = false', `${r} = ${callCode}`, writeBack], r);
+    const root = lvalue ? this.rootVar(e.target) : undefined;
+    if (root !== undefined && root.captured && root.owner === this.fn && !e.safe) {
+      return this.lend(root, this.seq(recvPre, call));
+    }
     return this.seq(recvPre, this.chainLink(e, recv, call));
   }
 
@@ -1451,6 +1505,13 @@ class Codegen {
       return `rt.std && ${recv} instanceof Array && typeof ${x} !== "object" && ${recv}.length < ${cap} ? (${count}, ${recv}.push(${x}), undefined)`;
     }
     return null;
+  }
+
+  /** The variable an index/property chain is rooted at, if it is a local variable. */
+  private rootVar(e: Expr): VarInfo | undefined {
+    let root = e;
+    while (root.type === 'Index' || root.type === 'Property') root = root.target;
+    return root.type === 'Variable' && !root.namespace ? this.scope.lookup(root.name, this.fn) : undefined;
   }
 
   private isConstRoot(e: Expr): boolean {

@@ -19,6 +19,11 @@ export interface VarInfo {
   readonly hoisted: boolean;
   /** An `eval` ran in its scope after it was declared: a variable `eval` created may shadow it. */
   shadowable?: boolean;
+  /**
+   * JS name of the flag that is true while the variable is lent to a call (as its receiver or
+   * first argument); closures sharing the variable check it (ErrorDataRace, as in Rhai).
+   */
+  borrowFlag?: string;
 }
 
 /** A loop being compiled: its JS label and the temp receiving `break value`. */
@@ -49,6 +54,8 @@ export class FnCtx {
   countsOps = false;
   /** Variables hoisted to the top of the main function. */
   readonly hoisted: VarInfo[] = [];
+  /** Borrow flags of this function's variables that closures share (declared in its prologue). */
+  readonly borrowFlags: string[] = [];
 
   constructor(id: number, kind: 'main' | 'fn' | 'closure', parent: FnCtx | null) {
     this.id = id;

@@ -912,7 +912,8 @@ class Parser {
       }
       this.expectOp('|', 'to close the closure parameters');
     }
-    const body = this.inFunctionContext(() => this.parseStmtAsExpr());
+    // A block body ends the closure: `|x| { ... }.curry(1)` calls `curry` on the closure.
+    const body = this.inFunctionContext(() => (this.isOp('{') ? this.parseBlock() : this.parseStmtAsExpr()));
     return { type: 'Closure', params, body, pos: open.pos };
   }
 

@@ -14,7 +14,7 @@ function intIndex(idx: Value): number | undefined {
   return undefined;
 }
 
-function arrayBounds(len: number, idx: number): RhaiError {
+function arrayBounds(len: number, idx: Value): RhaiError {
   const what =
     len === 0 ? 'array is empty' : len === 1 ? 'only 1 element in array' : `only ${len} elements in array`;
   const e = new RhaiError('ErrorArrayBounds', `Array index ${idx} out of bounds: ${what}`);
@@ -22,7 +22,7 @@ function arrayBounds(len: number, idx: number): RhaiError {
   return e;
 }
 
-function stringBounds(len: number, idx: number): RhaiError {
+function stringBounds(len: number, idx: Value): RhaiError {
   const what =
     len === 0
       ? 'string is empty'
@@ -112,7 +112,7 @@ export function indexGet(c: Value, idx: Value): OpResult {
     const n = intIndex(idx);
     if (n === undefined) throw wrongIndexType(c, idx, 'i64');
     const i = normalize(n, c.length);
-    if (i < 0) throw arrayBounds(c.length, n);
+    if (i < 0) throw arrayBounds(c.length, idx);
     return c[i];
   }
   if (c instanceof Map) {
@@ -129,7 +129,7 @@ export function indexGet(c: Value, idx: Value): OpResult {
     const n = intIndex(idx);
     if (n === undefined) throw wrongIndexType(c, idx, 'i64');
     const ch = charAt(c, n);
-    if (ch === undefined) throw stringBounds(charCount(c), n);
+    if (ch === undefined) throw stringBounds(charCount(c), idx);
     return RChar.fromString(ch);
   }
   if (typeof c === 'number' || typeof c === 'bigint') {
@@ -151,7 +151,7 @@ export function indexGet(c: Value, idx: Value): OpResult {
     const n = intIndex(idx);
     if (n === undefined) throw wrongIndexType(c, idx, 'i64');
     const i = normalize(n, c.length);
-    if (i < 0) throw arrayBounds(c.length, n);
+    if (i < 0) throw arrayBounds(c.length, idx);
     return c.bytes[i];
   }
   return NOT_BUILTIN;
@@ -163,7 +163,7 @@ export function indexSet(c: Value, idx: Value, v: Value, maxMapSize: number): Op
     const n = intIndex(idx);
     if (n === undefined) throw wrongIndexType(c, idx, 'i64');
     const i = normalize(n, c.length);
-    if (i < 0) throw arrayBounds(c.length, n);
+    if (i < 0) throw arrayBounds(c.length, idx);
     c[i] = v;
     return c;
   }
@@ -192,7 +192,7 @@ export function indexSet(c: Value, idx: Value, v: Value, maxMapSize: number): Op
     }
     const chars = [...c];
     const i = normalize(n, chars.length);
-    if (i < 0) throw stringBounds(chars.length, n);
+    if (i < 0) throw stringBounds(chars.length, idx);
     chars[i] = v.str;
     return chars.join('');
   }
@@ -221,7 +221,7 @@ export function indexSet(c: Value, idx: Value, v: Value, maxMapSize: number): Op
     const n = intIndex(idx);
     if (n === undefined) throw wrongIndexType(c, idx, 'i64');
     const i = normalize(n, c.length);
-    if (i < 0) throw arrayBounds(c.length, n);
+    if (i < 0) throw arrayBounds(c.length, idx);
     const b = intIndex(v);
     if (b === undefined)
       throw new RhaiError('ErrorMismatchDataType', `Data type incorrect: ${typeOf(v)} (expecting i64)`);

@@ -238,6 +238,8 @@ export function isCatchable(e: RhaiError): boolean {
  * wrapped in ErrorInFunctionCall naming the function.
  */
 const PASSES_THROUGH_CALLS = new Set([
+  // Rhai finds a data race when it lends the shared variable, outside the function.
+  'ErrorDataRace',
   'ErrorTooManyOperations',
   'ErrorStackOverflow',
   'ErrorDataTooLarge',
@@ -679,6 +681,11 @@ export class Runtime {
     throw new RhaiError('ErrorUnboundThis', "'this' not bound", pos);
   }
 
+  /** A closure used a variable while it was lent to a call (`a.retain(|x| a.len() > 0)`). */
+  dataRace(name: string, pos: PositionLike): never {
+    throw new RhaiError('ErrorDataRace', `Data race detected when accessing variable: ${name}`, pos);
+  }
+
   /** Assigning into a constant (`C[0] = 1`). */
   constantError(name: string, pos: PositionLike): RhaiError {
     return new RhaiError('ErrorAssignmentToConstant', `Cannot modify constant ${name}`, pos);
@@ -899,11 +906,6 @@ export class Runtime {
     return this.add(a, b, pos);
   }
 
-  forBound(v: Value, pos: PositionLike): number {
-    if (typeof v === 'bigint') return Number(v);
-    throw new RhaiError('ErrorMismatchDataType', `Data type incorrect: ${typeOf(v)} (expecting i64)`, pos);
-  }
-
   iterate(v: Value, snapshot: boolean, pos: PositionLike): Cursor {
     try {
       return iterate(v, snapshot);
@@ -1098,6 +1100,18 @@ export class Runtime {
     const def = this.reg.resolve(fp.name, withThis);
     if (def !== undefined) return this.invoke(def, withThis, pos, F, d);
     throw notFound(signature(fp.name, withThis), pos);
+  }
+
+  /**
+   * `call(f, x, ...)` with `x` a variable: a native gets `x` by reference (its changes are written
+   * back through `dirty`); a script function gets a copy, as every script argument.
+   */
+  callPtrRef(F: Map<string, ScriptFn>, fp: Value, args: Value[], d: number, pos: PositionLike): Value {
+    const curried = fp instanceof FnPtr ? fp.curried.length : 0;
+    const scripted =
+      fp instanceof FnPtr && (fp.target !== undefined || F.has(`${fp.name}/${curried + args.length}`));
+    if (scripted && typeof args[0] === 'object') args[0] = cloneValue(args[0]);
+    return this.callPtr(F, fp, args, d, UNBOUND, pos);
   }
 
   /** For natives: like `callPtr`, but trailing arguments the function does not take are dropped. */

@@ -345,7 +345,8 @@ interface Frame {
  * Append the JSON of a leaf value, or open an array/object and return its frame (null for leaves
  * and empty containers). Types JSON lacks are written as their display string.
  */
-function addJsonOrOpen(out: StringBuilder, v: Value): Frame | null {
+function addJsonOrOpen(out: StringBuilder, value: Value): Frame | null {
+  const v = jsonShape(value);
   switch (typeof v) {
     case 'undefined':
       out.add('null');
@@ -387,6 +388,11 @@ function addJsonOrOpen(out: StringBuilder, v: Value): Frame | null {
   return null;
 }
 
+/** A function pointer with curried arguments is written as `[name, arg...]`, as in Rhai. */
+function jsonShape(v: Value): Value {
+  return v instanceof FnPtr && v.curried.length > 0 ? [v.name, ...v.curried] : v;
+}
+
 /** The JSON of a leaf (not an array or map) small enough to be written in one piece. */
 function smallJsonLeaf(v: Value): string {
   switch (typeof v) {
@@ -413,7 +419,8 @@ function smallJsonLeaf(v: Value): string {
  * Direct (recursive) writer for small, shallow values — the common case, without the builder's
  * bookkeeping. Only called for values `isSmall` accepts, so the recursion is bounded.
  */
-function writeSmallJson(v: Value, parts: string[]): void {
+function writeSmallJson(value: Value, parts: string[]): void {
+  const v = jsonShape(value);
   if (Array.isArray(v)) {
     parts.push('[');
     for (let i = 0; i < v.length; i++) {

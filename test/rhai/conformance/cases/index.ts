@@ -6,6 +6,7 @@ import { bitFieldsCases } from './bit-fields.js';
 import { blobsCases } from './blobs.js';
 import { coalesceControlFlowCases } from './coalesce-control-flow.js';
 import { commentsCases } from './comments.js';
+import { errorsAndExactIntsCases } from './errors-and-exact-ints.js';
 import { evalCases } from './eval.js';
 import { evalScopingCases } from './eval-scoping.js';
 import { floatComparisonCases } from './float-comparison.js';
@@ -40,6 +41,7 @@ import { variablesAndConstantsCases } from './variables-and-constants.js';
 /** All chapters, keyed by file name. */
 export const allConformanceCases: Readonly<Record<string, readonly ConformanceCase[]>> = {
   arrays: arraysCases,
+  'errors-and-exact-ints': errorsAndExactIntsCases,
   'float-comparison': floatComparisonCases,
   'function-names-and-callbacks': functionNamesAndCallbacksCases,
   'optional-chaining': optionalChainingCases,
