@@ -64,18 +64,23 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
     }
   }
   if (!response.ok) {
-    const error = (data as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
     if (response.status === 401 && !path.startsWith('/auth/')) {
       for (const listener of unauthorizedListeners) listener();
     }
-    throw new ApiError(
-      response.status,
-      error?.code ?? `HTTP_${response.status}`,
-      error?.message ?? `The server answered ${response.status}`,
-      error?.details,
-    );
+    throw apiError(response.status, data);
   }
   return data as T;
+}
+
+/** The ApiError of an error answer's decoded body. */
+function apiError(status: number, data: unknown): ApiError {
+  const error = (data as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+  return new ApiError(
+    status,
+    error?.code ?? `HTTP_${status}`,
+    error?.message ?? `The server answered ${status}`,
+    error?.details,
+  );
 }
 
 /**
@@ -109,15 +114,7 @@ export async function apiBytes<T>(
   if (response.ok && download) return (await response.blob()) as T;
   const text = await response.text();
   const data = text ? (JSON.parse(text) as unknown) : null;
-  if (!response.ok) {
-    const error = (data as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
-    throw new ApiError(
-      response.status,
-      error?.code ?? `HTTP_${response.status}`,
-      error?.message ?? `The server answered ${response.status}`,
-      error?.details,
-    );
-  }
+  if (!response.ok) throw apiError(response.status, data);
   return data as T;
 }
 

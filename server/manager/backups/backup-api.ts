@@ -6,13 +6,12 @@
  * PICLOUD_BACKUP_MAX_MB; a restore over existing data needs `confirm: "replace"`.
  */
 import { createReadStream } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { PicloudError } from '../../errors/catalogue.js';
 import { MAX_PASSPHRASE_LENGTH } from '../../security/passphrase-seal.js';
 import type { ManagerBackups } from '../manager-deps.js';
 import { ErrorSchema } from '../schemas.js';
+import { acceptArchiveUploads, withArchiveUpload } from '../uploads.js';
 
 const tags = ['backups'];
 const access = { scope: 'admin' } as const;
@@ -56,10 +55,7 @@ const PASSPHRASE_HEADER = 'x-picloud-passphrase';
 /** Registers the backup routes. */
 export function backupApi({ service, schedule }: ManagerBackups): FastifyPluginAsyncTypebox {
   return async (app) => {
-    // An uploaded archive reaches the handler as the raw request stream: never buffered in memory.
-    app.addContentTypeParser(['application/gzip', 'application/octet-stream'], (_request, payload, done) =>
-      done(null, payload),
-    );
+    acceptArchiveUploads(app);
 
     app.get(
       '/admin/backups',
@@ -180,36 +176,19 @@ export function backupApi({ service, schedule }: ManagerBackups): FastifyPluginA
           },
         },
       },
-      async (request, reply) => {
-        const body = request.body as IncomingMessage | undefined;
-        if (!body || typeof (body as { pipe?: unknown }).pipe !== 'function') {
-          throw new PicloudError(
-            'PICLOUD_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE',
-            'Send the backup as application/gzip',
-          );
-        }
-        const declared = Number(request.headers['content-length'] ?? 0);
-        if (declared > service.limits.maxCompressedBytes) {
-          body.resume();
-          throw new PicloudError(
-            'PICLOUD_ERR_HTTP_BODY_TOO_LARGE',
-            `The upload is ${declared} bytes; a backup may have at most ${service.limits.maxCompressedBytes} (PICLOUD_BACKUP_MAX_MB)`,
-          );
-        }
-        const passphrase = request.headers[PASSPHRASE_HEADER];
-        try {
-          return await service.restore(() => body, {
-            passphrase: typeof passphrase === 'string' ? passphrase : null,
-            confirmReplace: request.query.confirm === 'replace',
-          });
-        } catch (error) {
-          // A refused upload may still be arriving: answer, then close the connection rather than
-          // read the rest of it.
-          reply.header('connection', 'close');
-          body.resume();
-          throw error;
-        }
-      },
+      async (request, reply) =>
+        withArchiveUpload(
+          request,
+          reply,
+          { what: 'backup (PICLOUD_BACKUP_MAX_MB)', maxBytes: service.limits.maxCompressedBytes },
+          (body) => {
+            const passphrase = request.headers[PASSPHRASE_HEADER];
+            return service.restore(() => body, {
+              passphrase: typeof passphrase === 'string' ? passphrase : null,
+              confirmReplace: request.query.confirm === 'replace',
+            });
+          },
+        ),
     );
   };
 }

@@ -5,10 +5,8 @@
  * plan with `?dry_run=true`, and with `?as=SLUG` imports under another slug.
  */
 import { createReadStream } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { PicloudError } from '../../errors/catalogue.js';
 import { MAX_PASSPHRASE_LENGTH } from '../../security/passphrase-seal.js';
 import { appFromParam } from '../app-param.js';
 import { PlanSchema } from '../app-spec/deploy-api.js';
@@ -16,6 +14,7 @@ import type { ManagerContext } from '../manager-deps.js';
 import { AppParam, ErrorSchema, Slug } from '../schemas.js';
 import type { SecretKeyring } from '../secrets/secret-key.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import { acceptArchiveUploads, withArchiveUpload } from '../uploads.js';
 import { BUNDLE_LIMITS, exportAppBundle, importAppBundle } from './app-bundle.js';
 
 const tags = ['bundles'];
@@ -31,10 +30,7 @@ export function bundleApi(
   keyring: SecretKeyring,
 ): FastifyPluginAsyncTypebox {
   return async (app) => {
-    // An uploaded bundle reaches the handler as the raw request stream: never buffered in memory.
-    app.addContentTypeParser(['application/gzip', 'application/octet-stream'], (_request, payload, done) =>
-      done(null, payload),
-    );
+    acceptArchiveUploads(app);
 
     app.get(
       '/admin/apps/:app/export',
@@ -94,35 +90,20 @@ export function bundleApi(
           },
         },
       },
-      async (request, reply) => {
-        const body = request.body as IncomingMessage | undefined;
-        if (!body || typeof (body as { pipe?: unknown }).pipe !== 'function') {
-          throw new PicloudError(
-            'PICLOUD_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE',
-            'Send the bundle as application/gzip',
-          );
-        }
-        if (Number(request.headers['content-length'] ?? 0) > BUNDLE_LIMITS.maxCompressedBytes) {
-          reply.header('connection', 'close');
-          throw new PicloudError(
-            'PICLOUD_ERR_HTTP_BODY_TOO_LARGE',
-            `A bundle may have at most ${BUNDLE_LIMITS.maxCompressedBytes} bytes`,
-          );
-        }
-        const passphrase = request.headers[PASSPHRASE_HEADER];
-        try {
-          return await importAppBundle(db, scriptChecker, keyring, body, {
-            as: request.query.as?.toLowerCase() ?? null,
-            dryRun: request.query.dry_run ?? false,
-            passphrase: typeof passphrase === 'string' ? passphrase : null,
-          });
-        } catch (error) {
-          // A refused upload may still be arriving: answer, then close rather than read the rest.
-          reply.header('connection', 'close');
-          body.resume();
-          throw error;
-        }
-      },
+      async (request, reply) =>
+        withArchiveUpload(
+          request,
+          reply,
+          { what: 'bundle', maxBytes: BUNDLE_LIMITS.maxCompressedBytes },
+          (body) => {
+            const passphrase = request.headers[PASSPHRASE_HEADER];
+            return importAppBundle(db, scriptChecker, keyring, body, {
+              as: request.query.as?.toLowerCase() ?? null,
+              dryRun: request.query.dry_run ?? false,
+              passphrase: typeof passphrase === 'string' ? passphrase : null,
+            });
+          },
+        ),
     );
   };
 }
