@@ -68,6 +68,19 @@ export async function databaseHoldsData(pool: pg.Pool): Promise<boolean> {
   return rows[0].data;
 }
 
+/** The backups in `backupDir`, newest first (files that are not readable backups are left out). */
+export async function listBackupFolder(backupDir: string): Promise<BackupInfo[]> {
+  if (!existsSync(backupDir)) return [];
+  const infos: BackupInfo[] = [];
+  for (const name of readdirSync(backupDir)) {
+    if (!BACKUP_FILE_NAME.test(name)) continue;
+    const path = join(backupDir, name);
+    const manifest = await readBackupManifest(path);
+    if (manifest) infos.push(backupInfo(name, statSync(path).size, manifest));
+  }
+  return infos.sort((a, b) => b.created_at.localeCompare(a.created_at) || b.name.localeCompare(a.name));
+}
+
 /** The backups and restores of one appliance. */
 export class BackupService {
   #busy: string | null = null;
@@ -129,17 +142,8 @@ export class BackupService {
   }
 
   /** The backups in the folder, newest first (files that are not readable backups are left out). */
-  async list(): Promise<BackupInfo[]> {
-    const { backupDir } = this.options;
-    if (!existsSync(backupDir)) return [];
-    const infos: BackupInfo[] = [];
-    for (const name of readdirSync(backupDir)) {
-      if (!BACKUP_FILE_NAME.test(name)) continue;
-      const path = join(backupDir, name);
-      const manifest = await readBackupManifest(path);
-      if (manifest) infos.push(backupInfo(name, statSync(path).size, manifest));
-    }
-    return infos.sort((a, b) => b.created_at.localeCompare(a.created_at) || b.name.localeCompare(a.name));
+  list(): Promise<BackupInfo[]> {
+    return listBackupFolder(this.options.backupDir);
   }
 
   /** The path of a backup of the folder; PICLOUD_ERR_BACKUP_NOT_FOUND for any other name. */

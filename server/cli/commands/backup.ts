@@ -7,7 +7,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import type { BackupInfo } from '../../backup/backup-archive.js';
+import { listBackupFolder } from '../../backup/backup-service.js';
 import { backupDirOf, createBackupService } from '../../backup/build-backups.js';
+import { loadConfig } from '../../config/load-config.js';
 import { CliFailure, recordCliAction, withCliDatabase } from '../cli-database.js';
 import { EXIT, wantsHelp } from '../exit-codes.js';
 import { printTable, shortDate } from '../format.js';
@@ -104,22 +106,22 @@ async function runBackupCreate(argv: string[]): Promise<number> {
 
 async function runBackupList(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } } });
-  return withCliDatabase(async (_db, { config, cli }) => {
-    const items = await createBackupService(config, cli).list();
-    if (values.json) {
-      console.log(JSON.stringify({ folder: backupDirOf(config), items }, null, 2));
-      return EXIT.ok;
-    }
-    if (items.length === 0) {
-      console.log(`No backups in ${backupDirOf(config)}.`);
-      return EXIT.ok;
-    }
-    printTable([
-      ['NAME', 'CREATED', 'KIND', 'SIZE', 'SECRETS'],
-      ...items.map((b) => [b.name, shortDate(b.created_at), b.kind, String(b.size), b.secrets]),
-    ]);
+  // Only the backup folder is read: no database needed, whether PiCloud runs or not.
+  const folder = backupDirOf(loadConfig());
+  const items = await listBackupFolder(folder);
+  if (values.json) {
+    console.log(JSON.stringify({ folder, items }, null, 2));
     return EXIT.ok;
-  });
+  }
+  if (items.length === 0) {
+    console.log(`No backups in ${folder}.`);
+    return EXIT.ok;
+  }
+  printTable([
+    ['NAME', 'CREATED', 'KIND', 'SIZE', 'SECRETS'],
+    ...items.map((b) => [b.name, shortDate(b.created_at), b.kind, String(b.size), b.secrets]),
+  ]);
+  return EXIT.ok;
 }
 
 async function confirmReplace(): Promise<boolean> {
