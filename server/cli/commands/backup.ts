@@ -10,6 +10,7 @@ import type { BackupInfo } from '../../backup/backup-archive.js';
 import { listBackupFolder } from '../../backup/backup-service.js';
 import { backupDirOf, createBackupService } from '../../backup/build-backups.js';
 import { loadConfig } from '../../config/load-config.js';
+import { ConfigError } from '../../config/settings.js';
 import { CliFailure, recordCliAction, withCliDatabase } from '../cli-database.js';
 import { EXIT, wantsHelp } from '../exit-codes.js';
 import { printTable, shortDate } from '../format.js';
@@ -107,7 +108,14 @@ async function runBackupCreate(argv: string[]): Promise<number> {
 async function runBackupList(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } } });
   // Only the backup folder is read: no database needed, whether PiCloud runs or not.
-  const folder = backupDirOf(loadConfig());
+  let folder: string;
+  try {
+    folder = backupDirOf(loadConfig());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`picloud: ${error.message}`);
+    return EXIT.failure;
+  }
   const items = await listBackupFolder(folder);
   if (values.json) {
     console.log(JSON.stringify({ folder, items }, null, 2));
