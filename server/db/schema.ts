@@ -170,7 +170,8 @@ export interface KvEntriesTable {
 
 /**
  * `execution_logs`: one row per script invocation. Indexed by app and by script (each with
- * `started_at`), and by `started_at` alone for time windows across every app (0007).
+ * `started_at`), and by `started_at` alone for time windows across every app (0007). The request a run
+ * answered — method, path, host, response size — since 0008 (NULL for cron and queue runs).
  */
 export interface ExecutionLogsTable {
   id: Generated<string>;
@@ -186,6 +187,12 @@ export interface ExecutionLogsTable {
   error: Json | null;
   output: Generated<string>;
   started_at: CreatedAt;
+  method: string | null;
+  /** Without the query string. */
+  path: string | null;
+  host: string | null;
+  /** Bytes of the response body. */
+  response_bytes: string | null;
 }
 
 /** Trigger kinds: a cron schedule, or the messages of a named queue. */
@@ -381,6 +388,10 @@ export const SCHEMA_COLUMNS: ColumnsOf<Database> = {
     error: { type: 'jsonb', nullable: true },
     output: { type: 'text', nullable: false },
     started_at: { type: 'timestamp with time zone', nullable: false },
+    method: { type: 'text', nullable: true },
+    path: { type: 'text', nullable: true },
+    host: { type: 'text', nullable: true },
+    response_bytes: { type: 'bigint', nullable: true },
   },
   triggers: {
     id: { type: 'uuid', nullable: false },

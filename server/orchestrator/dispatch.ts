@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {
+  ExecutionFailure,
   ExecutionJob,
   ExecutionLimits,
   ExecutionReport,
@@ -112,6 +113,7 @@ export async function runAndRecord(deps: DispatchDeps, run: ScriptRun): Promise<
   };
   const report = await deps.executor.execute(job);
   const { result } = report;
+  const answered = run.trigger === 'cron' || run.trigger === 'queue' ? null : run.request;
   deps.logSink.record({
     app_id: run.app.id,
     script_id: script.id,
@@ -125,8 +127,39 @@ export async function runAndRecord(deps: DispatchDeps, run: ScriptRun): Promise<
     error: runError(result),
     output: report.output,
     started_at: startedAt,
+    request: answered && {
+      method: answered.method,
+      path: answered.path.slice(0, LOGGED_PATH_LENGTH),
+      host: answered.headers.host?.slice(0, LOGGED_HOST_LENGTH) ?? null,
+      response_bytes: answered.method === 'HEAD' ? 0 : responseBytes(result),
+    },
   });
   return report;
+}
+
+/** Longest path and Host the execution log keeps (they come from callers, who may send anything). */
+const LOGGED_PATH_LENGTH = 2048;
+const LOGGED_HOST_LENGTH = 255;
+
+/** Bytes of the body a run's response carries: the script's, or PiCloud's JSON error. */
+function responseBytes(result: ExecutionResult): number {
+  if (!result.ok) return Buffer.byteLength(JSON.stringify(errorBody(result.error)));
+  const { body } = result.response;
+  if (body === null) return 0;
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+}
+
+/** The JSON error PiCloud answers for a failed run: code, message, and the position in `details`. */
+function errorBody(error: ExecutionFailure) {
+  const { code, message, kind, line, column, details } = error;
+  const errorDetails = {
+    ...(details ?? {}),
+    ...(kind ? { kind } : {}),
+    ...(line != null ? { line, column } : {}),
+  };
+  return {
+    error: { code, message, ...(Object.keys(errorDetails).length > 0 ? { details: errorDetails } : {}) },
+  };
 }
 
 /** Milliseconds to the microsecond, as logged. */
@@ -178,16 +211,8 @@ export async function dispatchToScript(
     if (response.body === null || request.method === 'HEAD') return reply.send();
     return reply.send(typeof response.body === 'string' ? response.body : Buffer.from(response.body));
   }
-  const { code, message, kind, line, column, details } = result.error;
-  const errorDetails = {
-    ...(details ?? {}),
-    ...(kind ? { kind } : {}),
-    ...(line != null ? { line, column } : {}),
-  };
   return reply
     .code(result.error.status)
     .type('application/json; charset=utf-8')
-    .send({
-      error: { code, message, ...(Object.keys(errorDetails).length > 0 ? { details: errorDetails } : {}) },
-    });
+    .send(errorBody(result.error));
 }

@@ -45,7 +45,7 @@ describe('a script becomes an endpoint', () => {
 
   it('2. the route answers for a host the app claims, with the script output', async () => {
     await sleep(PROPAGATION_MS);
-    const response = await requestWithHost(`${pc.baseUrl}/greet/Pi`, 'lights.home.lan');
+    const response = await requestWithHost(`${pc.baseUrl}/greet/Pi?token=not-for-the-log`, 'lights.home.lan');
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(response.json()).toEqual({ hello: 'Pi', version: 1, app: 'home' });
@@ -92,6 +92,42 @@ describe('a script becomes an endpoint', () => {
       output: 'greeting Pi',
     });
     expect(logs.body.items[2].operations).toBeGreaterThan(0);
+    // The request it answered: method, path without the query, host, size of the body sent.
+    expect(logs.body.items[2].request).toEqual({
+      method: 'GET',
+      path: '/greet/Pi',
+      host: 'lights.home.lan',
+      response_bytes: Buffer.byteLength(JSON.stringify({ app: 'home', hello: 'Pi', version: 1 })),
+    });
+    expect(JSON.stringify(logs.body)).not.toContain('not-for-the-log');
+  });
+
+  it('6b. a failed run logs the size of the error it answered; HEAD sends no body', async () => {
+    const broken = await pc.api('POST', '/api/v1/admin/scripts', {
+      app: 'home',
+      name: 'broken',
+      source: 'x',
+    });
+    await pc.api('POST', '/api/v1/admin/apps/home/routes', {
+      script: 'broken',
+      methods: ['GET'],
+      path: '/broken',
+    });
+    await sleep(PROPAGATION_MS);
+    const failed = await requestWithHost(`${pc.baseUrl}/broken`, 'lights.home.lan');
+    expect(failed.status).toBe(500);
+    await requestWithHost(`${pc.baseUrl}/broken`, 'lights.home.lan', { method: 'HEAD' });
+    await sleep(400);
+    const logs = await pc.api('GET', `/api/v1/admin/logs?script=${broken.body.id}`);
+    expect(logs.body.items.map((item: { request: unknown }) => item.request)).toEqual([
+      { method: 'HEAD', path: '/broken', host: 'lights.home.lan', response_bytes: 0 },
+      {
+        method: 'GET',
+        path: '/broken',
+        host: 'lights.home.lan',
+        response_bytes: Buffer.byteLength(failed.text),
+      },
+    ]);
   });
 
   it('7. /api/v1/execute/{id} runs a script by id whatever the host', async () => {

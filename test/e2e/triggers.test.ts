@@ -19,6 +19,7 @@ interface Run {
   status: string;
   started_at: string;
   error: { code: string; message: string } | null;
+  request: { method: string; path: string } | null;
   printed: any[];
 }
 
@@ -184,6 +185,10 @@ describe('queues', () => {
       'the consumer of a script-sent message',
     );
     expect(run.printed).toEqual([{ from: 'script' }]);
+    // A queue run answers no HTTP request; the producer, run by /execute, did.
+    expect(run.request).toBeNull();
+    const [produced] = await runsOf('work', producer.id);
+    expect(produced.request).toMatchObject({ method: 'POST', path: `/api/v1/execute/${producer.id}` });
 
     const unknown = await createScript('work', 'lost', 'queue::send("nobody-consumes-this", 1)');
     await sleep(200);

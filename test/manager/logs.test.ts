@@ -82,6 +82,7 @@ async function logs() {
       error,
       output: 'line one\nline two',
       started_at: at(1),
+      request: { method: 'POST', path: '/orders/7', host: 'shop.lan', response_bytes: 120 },
     }),
     record({ app_id: shop.id, script_id: bye.id, script_version: 1, request_id: 'r3', started_at: at(2) }),
     record({
@@ -143,7 +144,10 @@ describe('list', () => {
           error: f.error,
           output: 'line one\nline two',
           started_at: at(1).toISOString(),
+          request: { method: 'POST', path: '/orders/7', host: 'shop.lan', response_bytes: 120 },
         });
+        // A run that answered no request (cron, queue) has none.
+        expect(response.body.items[5].request).toBeNull();
         expect(response.body.items[1]).toMatchObject({ operations: 5_000_001, error: null });
         expect(response.body.items[0]).toMatchObject({ script_id: null, script_version: null });
       },

@@ -27,6 +27,19 @@ export interface ExecutionRecord {
   /** Captured print/debug output, already size-capped. */
   output: string;
   started_at: Date;
+  /** The request the run answered (never its body or headers); absent or null for cron and queue runs. */
+  request?: ExecutionRequestInfo | null;
+}
+
+/** What the log keeps of the request a run answered. */
+export interface ExecutionRequestInfo {
+  method: string;
+  /** The path, without the query string (which may carry credentials), at most 2048 characters. */
+  path: string;
+  /** The Host header, at most 255 characters; null without one. */
+  host: string | null;
+  /** Bytes of the response body sent (0 for none, or for HEAD). */
+  response_bytes: number;
 }
 
 /** Receives records; implemented by the manager's batching writer. */

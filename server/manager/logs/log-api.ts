@@ -30,6 +30,21 @@ const LogSchema = Type.Object({
   error: Type.Union([Type.Object(RunErrorFields), Type.Null()]),
   output: Type.String(),
   started_at: Type.String({ format: 'date-time' }),
+  request: Type.Union(
+    [
+      Type.Object({
+        method: Type.String(),
+        path: Type.String({ description: 'without the query string' }),
+        host: Type.Union([Type.String(), Type.Null()]),
+        response_bytes: Type.Integer({ minimum: 0, description: 'bytes of the response body' }),
+      }),
+      Type.Null(),
+    ],
+    {
+      description:
+        'the HTTP request the run answered (never its body or headers); null for cron and queue runs',
+    },
+  ),
 });
 const Filters = Type.Object({
   app: Type.Optional(Type.String({ maxLength: 64, description: 'app id or slug' })),

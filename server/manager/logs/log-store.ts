@@ -35,6 +35,10 @@ function boundedRecords(db: Kysely<Database>) {
     'duration_ms',
     'operations',
     'started_at',
+    'method',
+    'path',
+    'host',
+    'response_bytes',
     sql<string>`left(output, ${RUN_TEXT_MAX_BYTES})`.as('output'),
     sql<JsonValue | null>`CASE WHEN error->>'message' IS NULL THEN error
         ELSE jsonb_set(error, '{message}', to_jsonb(left(error->>'message', ${RUN_TEXT_MAX_BYTES}))) END`.as(
@@ -58,6 +62,15 @@ function view(row: Selectable<ExecutionLogsTable>): ExecutionLogView {
     error: row.error as ExecutionError | null,
     output: row.output,
     started_at: row.started_at.toISOString(),
+    request:
+      row.method === null
+        ? null
+        : {
+            method: row.method,
+            path: row.path ?? '',
+            host: row.host,
+            response_bytes: Number(row.response_bytes ?? 0),
+          },
   };
 }
 

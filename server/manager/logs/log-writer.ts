@@ -11,12 +11,13 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { storableText } from '../../db/storable.js';
-import type { ExecutionLogSink, ExecutionRecord } from './execution-record.js';
+import type { ExecutionLogSink, ExecutionRecord, ExecutionRequestInfo } from './execution-record.js';
 
 /** A stored record, as the API and the live tail show it. */
-export interface ExecutionLogView extends Omit<ExecutionRecord, 'started_at'> {
+export interface ExecutionLogView extends Omit<ExecutionRecord, 'started_at' | 'request'> {
   id: string;
   started_at: string;
+  request: ExecutionRequestInfo | null;
 }
 
 /** Tuning of the writer. */
@@ -45,8 +46,14 @@ const PRUNE_INTERVAL_MS = 60_000;
  * caller's) text, and U+0000 in it would make PostgreSQL refuse the whole batch.
  */
 function storable(record: ExecutionRecord): ExecutionRecord {
+  const { request } = record;
   return {
     ...record,
+    request: request && {
+      ...request,
+      path: storableText(request.path),
+      host: request.host === null ? null : storableText(request.host),
+    },
     output: storableText(record.output),
     error: record.error && {
       ...record.error,
@@ -105,16 +112,21 @@ export class ExecutionLogWriter implements ExecutionLogSink {
       const rows = await this.db
         .insertInto('execution_logs')
         .values(
-          batch.map((entry) => ({
+          batch.map(({ request, ...entry }) => ({
             ...entry,
             operations: String(entry.operations),
             error: entry.error === null ? null : JSON.stringify(entry.error),
+            method: request?.method ?? null,
+            path: request?.path ?? null,
+            host: request?.host ?? null,
+            response_bytes: request ? String(request.response_bytes) : null,
           })),
         )
         .returning(['id'])
         .execute();
       const views = batch.map((entry, index) => ({
         ...entry,
+        request: entry.request ?? null,
         id: rows[index].id,
         started_at: entry.started_at.toISOString(),
       }));
