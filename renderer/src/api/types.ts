@@ -116,7 +116,8 @@ export interface RunResult {
     body: string;
     body_encoding: 'utf8' | 'base64';
   } | null;
-  error: RunError | null;
+  /** A failed run's error, with the HTTP status the endpoint answers it with. */
+  error: (RunError & { http_status: number }) | null;
   output: string;
   duration_ms: number;
   operations: number;
@@ -137,6 +138,8 @@ export interface LogRecord {
   error: RunError | null;
   output: string;
   started_at: string;
+  /** The HTTP request the run answered; null for cron and queue runs. */
+  request: { method: string; path: string; host: string | null; response_bytes: number } | null;
 }
 
 export interface KvCollection {
@@ -198,6 +201,8 @@ export interface NodeInfo {
   distro: string | null;
   release: string | null;
   version: string;
+  listen_host: string;
+  lan_reachable: boolean;
   port: number;
   urls: string[];
   addresses: { interface: string; address: string; family: 'IPv4' | 'IPv6'; internal: boolean }[];

@@ -66,9 +66,25 @@ export function Shell({ username, onSignedOut }: { username: string; onSignedOut
           <Route path="/">
             <AppsList />
           </Route>
-          <Route path="/apps/:app/scripts/:id/line/:line">
+          <Route path="/apps">
+            <AppsList />
+          </Route>
+          <Route path="/apps/:app/new-script/:kind/:name">
             {(params) => (
-              <LazyScriptEditor appRef={params.app} scriptId={params.id} line={Number(params.line)} />
+              <LazyScriptEditor
+                appRef={params.app}
+                newScript={{ kind: params.kind === 'module' ? 'module' : 'endpoint', name: params.name }}
+              />
+            )}
+          </Route>
+          <Route path="/apps/:app/scripts/:id/line/:line/:column?">
+            {(params) => (
+              <LazyScriptEditor
+                appRef={params.app}
+                scriptId={params.id}
+                line={Number(params.line)}
+                column={params.column === undefined ? undefined : Number(params.column)}
+              />
             )}
           </Route>
           <Route path="/apps/:app/scripts/:id">

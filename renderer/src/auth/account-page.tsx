@@ -5,7 +5,7 @@
  */
 import { useEffect, useId, useState } from 'preact/hooks';
 import { api, query, seg } from '../api/client.js';
-import { SCOPE_NAMES, SCOPES } from '../api/scopes.js';
+import { OFFERED_SCOPES, SCOPES } from '../api/scopes.js';
 import type { App, AuthStatus, Page, Versions } from '../api/types.js';
 import { RelativeTime } from '../apps/tabs/tab-helpers.js';
 import { ActionButton, ActionForm, Dialog, Empty, Field, formValues, Loaded } from '../ui/components.js';
@@ -300,7 +300,7 @@ function TokenForm({
       <fieldset>
         <legend>Scopes</legend>
         <div class="scope-list">
-          {SCOPE_NAMES.map((scope) => (
+          {OFFERED_SCOPES.map((scope) => (
             <label key={scope}>
               <input type="checkbox" name="scopes" value={scope} />
               <span>
@@ -397,6 +397,7 @@ function CreatedToken({ token, onDone }: { token: ApiToken & { token: string }; 
 
 function AccountsCard({ myId }: { myId: string | undefined }) {
   const accounts = useAsync(() => api<{ items: Account[] }>('GET', '/admin/accounts'), []);
+  const [adding, setAdding] = useState(false);
   return (
     <section class="card" aria-labelledby="account-accounts">
       <h2 id="account-accounts">Admin accounts</h2>
@@ -440,6 +441,51 @@ function AccountsCard({ myId }: { myId: string | undefined }) {
           </div>
         )}
       </Loaded>
+      <button type="button" onClick={() => setAdding(true)}>
+        Add an admin
+      </button>
+      <Dialog title="Add an admin account" open={adding} onClose={() => setAdding(false)}>
+        <ActionForm
+          submitLabel="Add the account"
+          onSubmit={async (form) => {
+            const values = formValues(form);
+            if (values.password !== values.repeat) throw new Error('The two passwords differ');
+            await api('POST', '/admin/accounts', { username: values.username, password: values.password });
+            setAdding(false);
+            accounts.reload();
+          }}
+        >
+          <p class="small muted">
+            The new account can do everything this one can; tell its owner its password.
+          </p>
+          <Field
+            label="User name"
+            name="username"
+            autoComplete="off"
+            required
+            autoFocus
+            pattern="[a-z0-9][a-z0-9._\-]{0,63}"
+            hint="Lower-case letters, digits, dot, dash or underscore."
+          />
+          <Field
+            label="Password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            minLength={10}
+            required
+            hint="At least 10 characters."
+          />
+          <Field
+            label="Password again"
+            name="repeat"
+            type="password"
+            autoComplete="new-password"
+            minLength={10}
+            required
+          />
+        </ActionForm>
+      </Dialog>
     </section>
   );
 }

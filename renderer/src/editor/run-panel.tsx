@@ -161,7 +161,7 @@ function RunResultView({
   return (
     <section class="stack run-result" aria-live="polite" aria-label="Run result">
       <div class="row">
-        <StatusBadge status={result.status} http={response?.status} />
+        <StatusBadge status={result.status} http={response?.status ?? result.error?.http_status} />
         <span class="small">
           <span class="run-duration">{formatDuration(result.duration_ms)}</span> ·{' '}
           <span class="run-operations">{result.operations.toLocaleString()} operations</span> · v

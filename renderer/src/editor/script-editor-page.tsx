@@ -5,20 +5,49 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
 import { ApiError, api, query } from '../api/client.js';
-import type { App, Diagnostic, Page, RouteInfo, Script, ScriptCheck, ScriptSummary } from '../api/types.js';
+import type {
+  App,
+  Diagnostic,
+  Page,
+  RouteInfo,
+  Script,
+  ScriptCheck,
+  ScriptKind,
+  ScriptSummary,
+} from '../api/types.js';
 import { ActionButton, Loaded, Notice } from '../ui/components.js';
+import { formatRelative } from '../ui/format.js';
 import { useAsync } from '../ui/use-async.js';
 import { type CodeEditor, createCodeEditor } from './code-editor.js';
+import { clearDraft, type Draft, draftKey, readDraft, writeDraft } from './drafts.js';
 import { RunPanel } from './run-panel.js';
 import { VersionHistory } from './version-history.js';
 import './editor.css';
 
 export interface ScriptEditorProps {
   appRef: string;
-  scriptId: string;
-  /** Open with the cursor on this 1-based line (from a log entry's error). */
+  /** The script to edit; absent for a new one. */
+  scriptId?: string;
+  /** A script not created yet: it is created by its first save (as version 1). */
+  newScript?: { kind: ScriptKind; name: string };
+  /** Open with the cursor on this 1-based line (from a log entry's error)… */
   line?: number;
+  /** …and column. */
+  column?: number;
 }
+
+/** What a new script starts with. */
+const TEMPLATES: Record<ScriptKind, string> = {
+  endpoint: `// Runs for each request routed here: ctx holds the request, the last value is the response.
+let name = ctx.query.name ?? "world";
+#{ message: \`Hello, \${name}!\` }
+`,
+  module: `// A module: functions and constants other scripts use with  import "name" as m;
+fn greet(name) {
+    \`Hello, \${name}!\`
+}
+`,
+};
 
 interface EditorData {
   app: App;
@@ -27,14 +56,21 @@ interface EditorData {
   routes: RouteInfo[];
 }
 
-async function load(appRef: string, scriptId: string): Promise<EditorData> {
-  const [app, script] = await Promise.all([
-    api<App>('GET', `/admin/apps/${encodeURIComponent(appRef)}`),
-    api<Script>('GET', `/admin/scripts/${encodeURIComponent(scriptId)}`),
-  ]);
+async function load(
+  appRef: string,
+  scriptId: string | undefined,
+  newScript: ScriptEditorProps['newScript'],
+): Promise<EditorData> {
+  const app = await api<App>('GET', `/admin/apps/${encodeURIComponent(appRef)}`);
+  const script =
+    scriptId !== undefined
+      ? await api<Script>('GET', `/admin/scripts/${encodeURIComponent(scriptId)}`)
+      : unsavedScript(app, newScript ?? { kind: 'endpoint', name: 'script' });
   const [modules, routes] = await Promise.all([
     api<Page<ScriptSummary>>('GET', `/admin/scripts${query({ app: app.id, kind: 'module', limit: 200 })}`),
-    api<{ items: RouteInfo[] }>('GET', `/admin/apps/${app.id}/routes`),
+    script.id === ''
+      ? Promise.resolve({ items: [] as RouteInfo[] })
+      : api<{ items: RouteInfo[] }>('GET', `/admin/apps/${app.id}/routes`),
   ]);
   return {
     app,
@@ -44,14 +80,44 @@ async function load(appRef: string, scriptId: string): Promise<EditorData> {
   };
 }
 
-export function ScriptEditorPage({ appRef, scriptId, line }: ScriptEditorProps) {
-  const state = useAsync(() => load(appRef, scriptId), [appRef, scriptId]);
-  return <Loaded state={state}>{(data) => <Editor key={data.script.id} {...data} line={line} />}</Loaded>;
+/** A script that exists only in the editor until its first save (id ''; version 0). */
+function unsavedScript(app: App, { kind, name }: { kind: ScriptKind; name: string }): Script {
+  const now = new Date().toISOString();
+  return {
+    id: '',
+    app_id: app.id,
+    name,
+    kind,
+    description: '',
+    version: 0,
+    created_at: now,
+    updated_at: now,
+    source: TEMPLATES[kind],
+  };
+}
+
+export function ScriptEditorPage({ appRef, scriptId, newScript, line, column }: ScriptEditorProps) {
+  const state = useAsync(
+    () => load(appRef, scriptId, newScript),
+    [appRef, scriptId, newScript?.kind, newScript?.name],
+  );
+  return (
+    <Loaded state={state}>
+      {(data) => <Editor key={draftKey(data.script)} {...data} line={line} column={column} />}
+    </Loaded>
+  );
 }
 
 type Panel = 'run' | 'versions' | 'details';
 
-function Editor({ app, script: initial, modules, routes, line }: EditorData & { line?: number }) {
+function Editor({
+  app,
+  script: initial,
+  modules,
+  routes,
+  line,
+  column,
+}: EditorData & { line?: number; column?: number }) {
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<CodeEditor | null>(null);
   const [script, setScript] = useState(initial);
@@ -63,24 +129,43 @@ function Editor({ app, script: initial, modules, routes, line }: EditorData & { 
   const [message, setMessage] = useState('');
   const [panel, setPanel] = useState<Panel>('run');
   const [, navigate] = useLocation();
-  const dirty = draft !== script.source;
+  const isNew = script.id === '';
+  const key = draftKey(initial);
+  // A draft left by an earlier visit, offered back until restored or discarded.
+  const [offered, setOffered] = useState<Draft | null>(() => {
+    const kept = readDraft(key);
+    return kept !== null && kept.source !== initial.source ? kept : null;
+  });
+  const dirty = isNew || draft !== script.source;
   // The CodeMirror callbacks are created once; they read the current state through this ref.
-  const live = useRef({ save: () => {}, dirty: false });
+  const live = useRef({ save: () => {}, dirty: false, version: initial.version, source: initial.source });
 
   async function save(): Promise<Script | null> {
     const source = editor.current?.view.state.doc.toString() ?? draft;
-    if (source === script.source || saving) return null;
+    if ((!isNew && source === script.source) || saving) return null;
     setSaving(true);
     setSaveError(undefined);
     setSaved(undefined);
     try {
-      const next = await api<Script>('PATCH', `/admin/scripts/${script.id}`, {
-        source,
-        message: message.trim() || undefined,
-      });
+      const next = isNew
+        ? await api<Script>('POST', '/admin/scripts', {
+            app: app.id,
+            name: script.name,
+            kind: script.kind,
+            source,
+            message: message.trim() || 'Created in the panel',
+          })
+        : await api<Script>('PATCH', `/admin/scripts/${script.id}`, {
+            source,
+            message: message.trim() || undefined,
+          });
+      clearDraft(key);
+      setOffered(null);
       setScript(next);
       setMessage('');
-      setSaved(`Saved as version ${next.version}.`);
+      setSaved(isNew ? `Created as version ${next.version}.` : `Saved as version ${next.version}.`);
+      // The new script has an address of its own now (replacing the new-script one in the history).
+      if (isNew) navigate(`/apps/${app.slug}/scripts/${next.id}`, { replace: true });
       return next;
     } catch (error) {
       setSaveError(error);
@@ -92,7 +177,7 @@ function Editor({ app, script: initial, modules, routes, line }: EditorData & { 
       setSaving(false);
     }
   }
-  live.current = { save: () => void save(), dirty };
+  live.current = { save: () => void save(), dirty, version: script.version, source: script.source };
 
   useEffect(() => {
     if (!host.current) return;
@@ -100,7 +185,12 @@ function Editor({ app, script: initial, modules, routes, line }: EditorData & { 
       parent: host.current,
       doc: initial.source,
       label: `Source of ${initial.name}`,
-      onChange: setDraft,
+      onChange: (source) => {
+        setDraft(source);
+        // Kept as it is typed: navigating away by any means loses nothing.
+        if (source === live.current.source && live.current.version > 0) clearDraft(key);
+        else writeDraft(key, source, live.current.version);
+      },
       check: async (source) =>
         (
           await api<ScriptCheck>('POST', '/admin/scripts:check', {
@@ -111,12 +201,16 @@ function Editor({ app, script: initial, modules, routes, line }: EditorData & { 
           })
         ).diagnostics,
       moduleNames: () => modules,
-      onDiagnostics: setDiagnostics,
+      onDiagnostics: (found) => {
+        setDiagnostics(found);
+        // A refused save's "does not compile" ends once the text compiles again.
+        if (found.length === 0) setSaveError((error: unknown) => (isCompileError(error) ? undefined : error));
+      },
     });
     editor.current = created;
-    if (line) created.goTo(line);
+    if (line) created.goTo(line, column ?? 1);
     return () => created.destroy();
-  }, [initial, modules, line]);
+  }, [initial, modules, line, column, key]);
 
   useEffect(() => {
     document.title = `${script.name}${dirty ? ' •' : ''} · PiCloud`;
@@ -140,6 +234,8 @@ function Editor({ app, script: initial, modules, routes, line }: EditorData & { 
   }, [script.name, dirty]);
 
   const reloadFrom = (next: Script) => {
+    clearDraft(key);
+    setOffered(null);
     setScript(next);
     setDraft(next.source);
     editor.current?.setDoc(next.source);
@@ -154,9 +250,15 @@ function Editor({ app, script: initial, modules, routes, line }: EditorData & { 
       <div class="row spread editor-toolbar">
         <h1 class="row">
           {script.name} <span class={`badge badge-${script.kind}`}>{script.kind}</span>
-          <span class="badge" title="The live version">
-            v{script.version}
-          </span>
+          {isNew ? (
+            <span class="badge" title="Created by the first save">
+              new
+            </span>
+          ) : (
+            <span class="badge" title="The live version">
+              v{script.version}
+            </span>
+          )}
           {dirty && (
             <span class="badge badge-unsaved" role="status">
               unsaved
@@ -184,10 +286,26 @@ function Editor({ app, script: initial, modules, routes, line }: EditorData & { 
             aria-keyshortcuts="Control+S"
             title="Save (Ctrl+S / ⌘S)"
           >
-            {saving ? 'Saving…' : 'Save'}
+            {saving ? 'Saving…' : isNew ? 'Create' : 'Save'}
           </button>
         </div>
       </div>
+      {offered && (
+        <DraftOffer
+          draft={offered}
+          version={script.version}
+          onRestore={() => {
+            editor.current?.setDoc(offered.source);
+            setDraft(offered.source);
+            writeDraft(key, offered.source, offered.baseVersion);
+            setOffered(null);
+          }}
+          onDiscard={() => {
+            clearDraft(key);
+            setOffered(null);
+          }}
+        />
+      )}
       <Notice error={saveError}>{saved}</Notice>
       <div class="editor-layout">
         <div class="editor-main">
@@ -221,7 +339,14 @@ function Editor({ app, script: initial, modules, routes, line }: EditorData & { 
             ))}
           </div>
           <div role="tabpanel" id={`panel-${panel}`} aria-labelledby={`tab-${panel}`}>
-            {panel === 'run' &&
+            {isNew ? (
+              <p class="muted">
+                Save creates the script as version 1; then you can run it, see its versions and edit its
+                details.
+              </p>
+            ) : null}
+            {!isNew &&
+              panel === 'run' &&
               (script.kind === 'endpoint' ? (
                 <RunPanel
                   script={script}
@@ -233,10 +358,10 @@ function Editor({ app, script: initial, modules, routes, line }: EditorData & { 
               ) : (
                 <p class="muted">A module does not run by itself: run an endpoint that imports it.</p>
               ))}
-            {panel === 'versions' && (
+            {!isNew && panel === 'versions' && (
               <VersionHistory script={script} draft={draft} onRolledBack={reloadFrom} />
             )}
-            {panel === 'details' && (
+            {!isNew && panel === 'details' && (
               <Details
                 script={script}
                 routes={routes}
@@ -248,6 +373,44 @@ function Editor({ app, script: initial, modules, routes, line }: EditorData & { 
         </aside>
       </div>
     </section>
+  );
+}
+
+/** A refused save because the script did not compile. */
+function isCompileError(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'PICLOUD_ERR_SCRIPT_COMPILE';
+}
+
+/** Offers back the text left unsaved on an earlier visit. */
+function DraftOffer({
+  draft,
+  version,
+  onRestore,
+  onDiscard,
+}: {
+  draft: Draft;
+  version: number;
+  onRestore: () => void;
+  onDiscard: () => void;
+}) {
+  return (
+    <div class="notice notice-warn row spread" role="status" aria-label="Unsaved draft">
+      <span>
+        You left unsaved changes here {formatRelative(draft.savedAt)}
+        {draft.baseVersion > 0 && draft.baseVersion !== version
+          ? ` (made on version ${draft.baseVersion}; the script is now at version ${version})`
+          : ''}
+        .
+      </span>
+      <span class="row">
+        <button type="button" class="primary" onClick={onRestore}>
+          Restore them
+        </button>
+        <button type="button" onClick={onDiscard}>
+          Discard
+        </button>
+      </span>
+    </div>
   );
 }
 

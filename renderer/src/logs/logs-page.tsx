@@ -7,7 +7,7 @@ import { Link } from 'wouter-preact';
 import { api, query } from '../api/client.js';
 import type { App, LogRecord, Page, ScriptSummary } from '../api/types.js';
 import { Empty, Loaded, Notice, StatusBadge } from '../ui/components.js';
-import { formatDuration, formatTime } from '../ui/format.js';
+import { formatBytes, formatDuration, formatTime } from '../ui/format.js';
 import { useAsync } from '../ui/use-async.js';
 import { useLogTail } from './log-tail.js';
 
@@ -64,7 +64,15 @@ export function LogsView({ app }: { app?: App }) {
   const needle = search.trim().toLowerCase();
   const shown = needle
     ? tail.records.filter((record) =>
-        [record.output, record.error?.message ?? '', record.request_id, record.error?.code ?? '']
+        [
+          record.output,
+          record.error?.message ?? '',
+          record.request_id,
+          record.error?.code ?? '',
+          record.request
+            ? `${record.request.method} ${record.request.path} ${record.request.host ?? ''}`
+            : '',
+        ]
           .join('\n')
           .toLowerCase()
           .includes(needle),
@@ -123,7 +131,7 @@ export function LogsView({ app }: { app?: App }) {
           <input
             id="log-search"
             type="search"
-            placeholder="Output, error, request id"
+            placeholder="Output, error, path, request id"
             value={search}
             onInput={(event) => setSearch(event.currentTarget.value)}
           />
@@ -154,7 +162,8 @@ export function LogsView({ app }: { app?: App }) {
                 <th scope="col">Status</th>
                 {!app && <th scope="col">App</th>}
                 <th scope="col">Script</th>
-                <th scope="col">Trigger</th>
+                <th scope="col">Request</th>
+                <th scope="col">Size</th>
                 <th scope="col">Duration</th>
                 <th scope="col">Message</th>
               </tr>
@@ -177,7 +186,12 @@ export function LogsView({ app }: { app?: App }) {
                       : '—'}
                     {record.script_version !== null && <span class="muted"> v{record.script_version}</span>}
                   </td>
-                  <td>{record.trigger}</td>
+                  <td class="mono small request">
+                    {record.request ? `${record.request.method} ${record.request.path}` : record.trigger}
+                  </td>
+                  <td class="nowrap small">
+                    {record.request ? formatBytes(record.request.response_bytes) : '—'}
+                  </td>
                   <td class="nowrap">{formatDuration(record.duration_ms)}</td>
                   <td class="small message">{record.error?.message ?? firstLine(record.output)}</td>
                 </tr>
@@ -199,8 +213,13 @@ function firstLine(text: string): string {
 export function LogDetailPage({ id }: { id: string }) {
   const state = useAsync(async () => {
     const record = await api<LogRecord>('GET', `/admin/logs/${encodeURIComponent(id)}`);
-    const app = await api<App>('GET', `/admin/apps/${record.app_id}`).catch(() => null);
-    return { record, app };
+    const [app, script] = await Promise.all([
+      api<App>('GET', `/admin/apps/${record.app_id}`).catch(() => null),
+      record.script_id === null
+        ? Promise.resolve(null)
+        : api<ScriptSummary>('GET', `/admin/scripts/${record.script_id}`).catch(() => null),
+    ]);
+    return { record, app, script };
   }, [id]);
   return (
     <section>
@@ -208,14 +227,24 @@ export function LogDetailPage({ id }: { id: string }) {
         <Link href="/logs">Logs</Link> / {id.slice(0, 8)}
       </p>
       <h1>Run</h1>
-      <Loaded state={state}>{({ record, app }) => <LogDetail record={record} app={app} />}</Loaded>
+      <Loaded state={state}>{(data) => <LogDetail {...data} />}</Loaded>
     </section>
   );
 }
 
-function LogDetail({ record, app }: { record: LogRecord; app: App | null }) {
-  const scriptLink = app && record.script_id ? `/apps/${app.slug}/scripts/${record.script_id}` : null;
+function LogDetail({
+  record,
+  app,
+  script,
+}: {
+  record: LogRecord;
+  app: App | null;
+  script: ScriptSummary | null;
+}) {
+  const scriptLink = app && script ? `/apps/${app.slug}/scripts/${script.id}` : null;
   const line = record.error?.line ?? null;
+  const column = record.error?.column ?? null;
+  const request = record.request;
   return (
     <div class="stack">
       <dl class="facts">
@@ -229,11 +258,31 @@ function LogDetail({ record, app }: { record: LogRecord; app: App | null }) {
         <dd>{app ? <Link href={`/apps/${app.slug}`}>{app.slug}</Link> : record.app_id}</dd>
         <dt>Script</dt>
         <dd>
-          {scriptLink ? <Link href={scriptLink}>open in the editor</Link> : '—'}
+          {scriptLink && script ? (
+            <Link href={scriptLink}>{script.name}</Link>
+          ) : record.script_id ? (
+            <span class="muted">a deleted script</span>
+          ) : (
+            '—'
+          )}
           {record.script_version !== null && ` (version ${record.script_version})`}
         </dd>
         <dt>Trigger</dt>
         <dd>{record.trigger}</dd>
+        {request && (
+          <>
+            <dt>Request</dt>
+            <dd class="mono request">
+              {request.method} {request.path}
+            </dd>
+            <dt>Host</dt>
+            <dd class="mono">{request.host ?? '—'}</dd>
+            <dt>Response</dt>
+            <dd>
+              {record.http_status ?? '—'} · {formatBytes(request.response_bytes)}
+            </dd>
+          </>
+        )}
         <dt>Duration</dt>
         <dd>{formatDuration(record.duration_ms)}</dd>
         <dt>Operations</dt>
@@ -250,13 +299,13 @@ function LogDetail({ record, app }: { record: LogRecord; app: App | null }) {
           <p>{record.error.message}</p>
           {line !== null && (
             <p>
-              {scriptLink ? (
-                <Link href={`${scriptLink}/line/${line}`}>
-                  Line {line}
-                  {record.error.column ? `, column ${record.error.column}` : ''}: open in the editor
+              {scriptLink && script ? (
+                <Link href={`${scriptLink}/line/${line}${column !== null ? `/${column}` : ''}`}>
+                  Open {script.name} at line {line}
+                  {column !== null ? `, column ${column}` : ''}
                 </Link>
               ) : (
-                `Line ${line}`
+                `Line ${line}${column !== null ? `, column ${column}` : ''}`
               )}
             </p>
           )}

@@ -8,7 +8,7 @@ import { api } from '../api/client.js';
 import type { NodeInfo, RequestStats } from '../api/types.js';
 import { Notice } from '../ui/components.js';
 import { CopyButton } from '../ui/copy-button.js';
-import { formatBytes, formatUptime } from '../ui/format.js';
+import { formatBytes, formatUptime, plural } from '../ui/format.js';
 import { Sparkline } from '../ui/sparkline.js';
 
 /** How often the screen samples the node while someone looks at it. */
@@ -162,7 +162,20 @@ export function NodePage() {
           </ul>
 
           <h2>Addresses</h2>
-          <p class="small muted">Other devices on the network reach this machine's endpoints at:</p>
+          {node.lan_reachable ? (
+            <p class="small muted">Other devices on the network reach this machine's endpoints at:</p>
+          ) : (
+            <div class="notice notice-warn" role="note">
+              <p>
+                PiCloud listens on <span class="mono">{node.listen_host}</span> only:{' '}
+                <strong>only this machine can reach it</strong>, other devices on the network cannot.
+              </p>
+              <p class="small">
+                To open it to the LAN, set <span class="mono">PICLOUD_HOST=0.0.0.0</span> (or{' '}
+                <span class="mono">"host": "0.0.0.0"</span> in the config file) and restart PiCloud.
+              </p>
+            </div>
+          )}
           <ul class="plain stack">
             {node.urls.map((url) => (
               <li key={url} class="row">
@@ -186,12 +199,12 @@ export function NodePage() {
                   <Link href={`/apps/${entry.slug}`}>{entry.slug}</Link>
                 </h3>
                 <p class="small">
-                  {entry.requests} requests · {entry.errors} errors
+                  {plural(entry.requests, 'request')} · {plural(entry.errors, 'error')}
                 </p>
                 <Sparkline
                   values={entry.buckets.map((bucket) => bucket.requests)}
                   second={entry.buckets.map((bucket) => bucket.errors)}
-                  label={`${entry.slug}: ${entry.requests} requests and ${entry.errors} errors in the last hour`}
+                  label={`${entry.slug}: ${plural(entry.requests, 'request')} and ${plural(entry.errors, 'error')} in the last hour`}
                 />
               </div>
             ))}

@@ -51,3 +51,8 @@ export function prettyJson(text: string): string {
     return text;
   }
 }
+
+/** "1 request", "3 requests" (`many` for irregular plurals). */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count.toLocaleString()} ${count === 1 ? one : many}`;
+}

@@ -16,6 +16,10 @@ const NodeInfoSchema = Type.Object({
   distro: NullableString,
   release: NullableString,
   version: Type.String({ description: "PiCloud's product version" }),
+  listen_host: Type.String({ description: 'the address the server is bound to (PICLOUD_HOST)' }),
+  lan_reachable: Type.Boolean({
+    description: 'false when bound to a loopback address: only this machine can reach it',
+  }),
   port: Type.Integer({ description: 'the port the server listens on' }),
   urls: Type.Array(Type.String(), {
     description: 'base URLs on the LAN (IPv4 first), or http://localhost:<port>/ when there is none',

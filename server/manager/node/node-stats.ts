@@ -46,6 +46,10 @@ export interface NodeInfo {
   release: string | null;
   /** PiCloud's product version. */
   version: string;
+  /** The address the HTTP server is bound to (`PICLOUD_HOST`). */
+  listen_host: string;
+  /** False when it is bound to a loopback address: then only this machine can reach it. */
+  lan_reachable: boolean;
   /** The port the HTTP server listens on. */
   port: number;
   /** Base URLs that reach this server: LAN addresses, or `http://localhost:<port>/` when there is none. */
@@ -147,6 +151,11 @@ const PSEUDO_FS = new Set([
 /** Bind addresses that reach only this machine. */
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
+/** True for a bind address only this machine can reach (`127.0.0.1`, any `127.x`, `::1`, `localhost`). */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** Every address of every interface. */
 export function interfaceAddresses(): NodeAddress[] {
   const addresses: NodeAddress[] = [];
@@ -170,7 +179,7 @@ export function interfaceAddresses(): NodeAddress[] {
 export function lanUrls(addresses: readonly NodeAddress[], listen: ListenAddress): string[] {
   const { host, port } = listen;
   const local = [`http://localhost:${port}/`];
-  if (LOOPBACK.has(host)) return local;
+  if (isLoopback(host)) return local;
   const everyInterface = host === '0.0.0.0' || host === '::';
   const candidates = addresses.filter(
     (a) =>
@@ -306,6 +315,8 @@ export class NodeStats {
       distro: fixed.distro,
       release: fixed.release,
       version: PRODUCT_VERSION,
+      listen_host: listen.host,
+      lan_reachable: !isLoopback(listen.host),
       port: listen.port,
       urls: lanUrls(addresses, listen),
       addresses,

@@ -3,7 +3,7 @@ import { Link } from 'wouter-preact';
 import { api, query, seg } from '../../api/client.js';
 import type { LogRecord, Page, RequestStats, RouteInfo } from '../../api/types.js';
 import { Empty, Loaded, StatusBadge } from '../../ui/components.js';
-import { formatRelative } from '../../ui/format.js';
+import { formatRelative, plural } from '../../ui/format.js';
 import { Sparkline } from '../../ui/sparkline.js';
 import { useAsync } from '../../ui/use-async.js';
 import type { AppTabProps } from '../app-detail.js';
@@ -36,16 +36,15 @@ export function OverviewTab({ app }: AppTabProps) {
               const mine = data.apps.find((entry) => entry.app_id === app.id);
               const requests = mine?.buckets.map((bucket) => bucket.requests) ?? [];
               const errors = mine?.buckets.map((bucket) => bucket.errors) ?? [];
+              const totals = `${plural(mine?.requests ?? 0, 'request')} · ${plural(mine?.errors ?? 0, 'error')}`;
+              const minutes = data.bucket_s / 60;
               return (
                 <>
-                  <p>
-                    <strong>{mine?.requests ?? 0}</strong> requests · <strong>{mine?.errors ?? 0}</strong>{' '}
-                    errors
-                  </p>
+                  <p class="request-totals">{totals}</p>
                   <Sparkline
                     values={requests}
                     second={errors}
-                    label={`Requests per ${data.bucket_s / 60} minute over the last hour: ${mine?.requests ?? 0} requests, ${mine?.errors ?? 0} errors`}
+                    label={`Requests per ${minutes === 1 ? 'minute' : plural(minutes, 'minute')} over the last hour: ${totals}`}
                   />
                 </>
               );

@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api, seg } from '../../api/client.js';
-import { SCOPE_NAMES } from '../../api/scopes.js';
+import { OFFERED_SCOPES } from '../../api/scopes.js';
 import type { NodeInfo, RouteInfo, ScriptSummary } from '../../api/types.js';
 import { ActionButton, ActionForm, Dialog, Empty, Field, formValues, Loaded } from '../../ui/components.js';
 import { useAsync } from '../../ui/use-async.js';
@@ -187,7 +187,7 @@ function RouteForm({
         <label for="route-scope">Who may call</label>
         <select id="route-scope" name="required_scope">
           <option value="">Anyone on the network</option>
-          {SCOPE_NAMES.map((scope) => (
+          {OFFERED_SCOPES.map((scope) => (
             <option key={scope} value={scope} selected={scope === route?.required_scope}>
               Callers with an API token holding {scope}
             </option>

@@ -1,24 +1,15 @@
-/** The app's scripts (endpoints and modules): open one in the editor, or create one from a template. */
+/**
+ * The app's scripts (endpoints and modules): open one in the editor, or start a new one there — it is
+ * created by its first save, so that save is version 1.
+ */
 import { useState } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
 import { api, query } from '../../api/client.js';
-import type { Page, Script, ScriptKind, ScriptSummary } from '../../api/types.js';
+import type { Page, ScriptSummary } from '../../api/types.js';
 import { ActionForm, Dialog, Empty, Field, formValues, Loaded } from '../../ui/components.js';
 import { formatRelative } from '../../ui/format.js';
 import { useAsync } from '../../ui/use-async.js';
 import type { AppTabProps } from '../app-detail.js';
-
-const TEMPLATES: Record<ScriptKind, string> = {
-  endpoint: `// Runs for each request routed here: ctx holds the request, the last value is the response.
-let name = ctx.query.name ?? "world";
-#{ message: \`Hello, \${name}!\` }
-`,
-  module: `// A module: functions and constants other scripts use with  import "name" as m;
-fn greet(name) {
-    \`Hello, \${name}!\`
-}
-`,
-};
 
 /** Lists an app's scripts, endpoints first. */
 export function useAppScripts(appId: string) {
@@ -79,20 +70,17 @@ export function ScriptsTab({ app }: AppTabProps) {
       </Loaded>
       <Dialog title="New script" open={creating} onClose={() => setCreating(false)}>
         <ActionForm
-          submitLabel="Create and edit"
+          submitLabel="Open in the editor"
           onSubmit={async (form) => {
             const values = formValues(form);
-            const kind = values.kind as ScriptKind;
-            const script = await api<Script>('POST', '/admin/scripts', {
-              app: app.id,
-              name: values.name.trim(),
-              kind,
-              source: TEMPLATES[kind],
-              description: values.description.trim() || undefined,
-              message: 'Created in the panel',
-            });
+            const name = values.name.trim();
+            if (state.data?.items.some((script) => script.name === name)) {
+              throw new Error(`The app already has a script named "${name}"`);
+            }
             setCreating(false);
-            navigate(`/apps/${app.slug}/scripts/${script.id}`);
+            navigate(
+              `/apps/${app.slug}/new-script/${values.kind === 'module' ? 'module' : 'endpoint'}/${name}`,
+            );
           }}
         >
           <Field
@@ -112,7 +100,7 @@ export function ScriptsTab({ app }: AppTabProps) {
               <input type="radio" name="kind" value="module" /> Module (imported by other scripts)
             </label>
           </fieldset>
-          <Field label="Description" name="description" />
+          <p class="small muted">It is created when you first save it.</p>
         </ActionForm>
       </Dialog>
     </section>
