@@ -146,7 +146,21 @@ describe('the sampler', () => {
       memory: { total_bytes: 8_000, used_bytes: 2_000, available_bytes: 6_000 },
       disks: [{ mount: '/', fs: 'ext4', size_bytes: 1000, used_bytes: 400 }],
       port: 8080,
+      listen_host: '0.0.0.0',
+      lan_reachable: true,
     });
+  });
+
+  it.each([
+    ['127.0.0.1', false],
+    ['127.1.2.3', false],
+    ['::1', false],
+    ['localhost', false],
+    ['0.0.0.0', true],
+    ['192.168.1.20', true],
+  ])('bound to %s, says whether the LAN can reach it (%s)', async (host, reachable) => {
+    const stats = new NodeStats({ listenAddress: () => ({ host, port: 8080 }), probes: probes().probes });
+    expect(await stats.sample()).toMatchObject({ listen_host: host, lan_reachable: reachable });
   });
 
   it('leaves only the failing probes’ fields empty', async () => {
