@@ -73,7 +73,7 @@ describe('control panel journey (Chromium)', () => {
 
   it('creates an app and a script, shows a syntax error at its line, then saves the fix', async () => {
     await page.getByRole('button', { name: 'New app' }).click();
-    await page.getByLabel('Slug').fill('e2e-shop');
+    await page.getByLabel('Slug', { exact: true }).fill('e2e-shop');
     await page.getByLabel('Name', { exact: true }).fill('E2E shop');
     await page.getByRole('button', { name: 'Create app' }).click();
     await page.getByRole('heading', { name: 'E2E shop' }).waitFor();
