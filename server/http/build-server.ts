@@ -23,6 +23,7 @@ import { API_VERSION, PRODUCT_VERSION } from '../version.js';
 import { answerClientError } from './client-error.js';
 import { installErrorHandler } from './error-handler.js';
 import { installJsonBodyParser } from './json-body.js';
+import { installClientAddress } from './peer-address.js';
 import { generateRequestId, REQUEST_ID_HEADER } from './request-id.js';
 import { type ApiRouteInfo, apiV1 } from './routes/api-v1.js';
 import { type CustomRouteHandler, catchAllRoute, panelFiles } from './routes/catch-all.js';
@@ -136,6 +137,7 @@ export async function buildServer(deps: ServerDeps): Promise<PicloudServer> {
   // JSON.stringify is enough and spares compiling a serializer per route at every start.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
+  installClientAddress(app);
   installErrorHandler(app);
   installNotFoundHandler(app);
   installJsonBodyParser(app);

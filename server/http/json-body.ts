@@ -56,12 +56,16 @@ export function jsonBodyParser(app: FastifyInstance): JsonBodyParser {
 
 /**
  * Replaces the instance's `application/json` parser (inherited by every scope that does not install
- * its own) with Fastify's default one followed by the depth check.
+ * its own) with Fastify's default one followed by the depth check. An empty body on a route that
+ * declares none (a DELETE, a rollback-like POST) is no body at all: clients and libraries send
+ * `Content-Type: application/json` with every request, and refusing those would refuse the change.
+ * A route that takes a body still gets `400 PICLOUD_ERR_HTTP_BAD_BODY` for an empty one.
  */
 export function installJsonBodyParser(app: FastifyInstance): void {
   const parse = jsonBodyParser(app);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    parse(request, body as string, done);
+    if (body === '' && request.routeOptions.schema?.body === undefined) done(null, undefined);
+    else parse(request, body as string, done);
   });
 }

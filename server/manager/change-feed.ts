@@ -10,10 +10,14 @@
  * (this node's routing cache) apply its changes before the write returns — before the API answers.
  * Other nodes follow through NOTIFY; this node also gets its own notifications, which reload again
  * what is already current.
+ *
+ * A write made for an API request also holds that request's audit entry, written in the same
+ * transaction (see change-witness.ts): a change never commits without its record.
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { CHANGE_CHANNEL, type Change, type ChangeFollower } from '../contracts/changes.js';
 import type { Database } from '../db/schema.js';
+import { witnessIn, witnessWaiting } from './change-witness.js';
 
 declare const writeTransactionBrand: unique symbol;
 
@@ -52,15 +56,31 @@ export async function writeTransaction<T>(
   write: (trx: WriteTransaction) => Promise<T>,
 ): Promise<T> {
   const changes: Change[] = [];
-  const result = await db.transaction().execute((trx) => {
+  let committed: (() => void) | null = null;
+  const result = await db.transaction().execute(async (trx) => {
     announced.set(trx, changes);
-    return write(trx as WriteTransaction);
+    const value = await write(trx as WriteTransaction);
+    committed = await witnessIn(trx);
+    return value;
   });
+  (committed as (() => void) | null)?.();
   const followers = followersOf.get(db);
   if (changes.length > 0 && followers !== undefined && followers.size > 0) {
     await Promise.all([...followers].map((follower) => follower.applyCommitted(changes)));
   }
   return result;
+}
+
+/**
+ * A write of one statement that announces nothing: run as it is outside a request (one statement is
+ * atomic already, and the data plane's writes stay one round trip), in a {@link writeTransaction} when
+ * a request's audit entry must commit with it.
+ */
+export function writeStatement<T>(
+  db: Kysely<Database>,
+  write: (writer: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  return witnessWaiting() ? writeTransaction(db, write) : write(db);
 }
 
 /** Announces a change of the current write transaction (a NOTIFY queued until its commit). */

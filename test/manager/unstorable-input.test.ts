@@ -80,6 +80,16 @@ const BODIES: Record<string, unknown> = {
   },
   'patch /api/v1/admin/apps/{app}/triggers/{trigger}': { schedule: '*/5 * * * *', timezone: 'UTC' },
   'post /api/v1/admin/apps/{app}/queues/{queue}/messages': { payload: { text: 'hi', nested: { k: 'v' } } },
+  'post /api/v1/admin/deploy': {
+    app: 'shop',
+    spec: {
+      app: { slug: 'shop', name: 'Shop', description: 'd', cors_origins: [], http_allow_hosts: [] },
+      domains: [],
+      scripts: [],
+      routes: [],
+      triggers: [],
+    },
+  },
 };
 
 /** A valid value for a path parameter of `path`. */

@@ -83,6 +83,8 @@ export interface ManagerTestServer extends PicloudServer {
   dataDir: string;
   /** Kysely over the server's own pool (what the manager writes with). */
   db: Kysely<Database>;
+  /** The server's own pool, for tests that watch what the manager sends on each connection. */
+  serverPool: pg.Pool;
   manager: Manager;
   changes: ChangeListener;
   /**
@@ -272,6 +274,7 @@ export async function createManagerTestServer({
     database,
     dataDir,
     db,
+    serverPool: pool,
     manager,
     changes,
     request,

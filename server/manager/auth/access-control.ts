@@ -3,15 +3,20 @@
  *  1. onRequest, before the body is read: who is calling (token or session), set-up still pending,
  *     credentials present, scope held, cross-site and CSRF checks for browser sessions;
  *  2. preHandler, once parameters and body are parsed: a token limited to one app acts on that app;
- *  3. onResponse: changes (and refused attempts by known callers) go to the audit log.
+ *  3. around the handler of a change by a known caller: its audit entry (request-audit.ts) is written
+ *     in the transaction of the change, or when the handler ends — before the answer, so a reset
+ *     connection cannot leave a change unaudited;
+ *  4. onSend: attempts refused before the handler ran, by known callers, are recorded too, also before
+ *     the answer is sent.
  */
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal, RouteAccess } from '../../contracts/route-access.js';
-import type { JsonValue } from '../../db/schema.js';
+import type { RouteAccess } from '../../contracts/route-access.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { sameSecret } from '../../security/secret-token.js';
+import { witnessing } from '../change-witness.js';
 import { type AuthService, CSRF_HEADER, requireScope } from './auth-service.js';
+import { RequestAudit } from './request-audit.js';
 
 /** Methods that change nothing: no CSRF token needed, no audit entry. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -57,12 +62,20 @@ function accessOf(request: FastifyRequest): RouteAccess {
   return access;
 }
 
-/** How the audit log names a caller. */
-export function auditActor(principal: Principal | null) {
-  if (!principal) return { actorKind: 'anonymous' as const, actorId: null, actorName: '' };
-  return principal.kind === 'admin'
-    ? { actorKind: 'admin' as const, actorId: principal.adminId, actorName: principal.username }
-    : { actorKind: 'token' as const, actorId: principal.tokenId, actorName: principal.name };
+/** Records how a change ended; a failed audit write is logged, never made the request's failure. */
+async function settle(request: FastifyRequest, status: number): Promise<void> {
+  try {
+    await request.audit?.settle(status);
+  } catch (error) {
+    request.log.error({ err: error }, 'audit log write failed');
+  }
+}
+
+/** The status a handler's failure is answered with (the error handler's mapping, in short). */
+function failureStatus(error: unknown): number {
+  if (error instanceof PicloudError) return error.status;
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
 
 /** Installs cookie parsing and the three hooks on the API scope. */
@@ -72,6 +85,27 @@ export function accessControl(auth: AuthService) {
     await scope.register(fastifyCookie);
     scope.decorateRequest('principal', null);
     scope.decorateRequest('targetAppId', null);
+    scope.decorateRequest('audit', null);
+
+    // Every change's handler runs with its audit entry as the witness of its change transactions.
+    scope.addHook('onRoute', (route) => {
+      const handler = route.handler;
+      route.handler = function audited(this: FastifyInstance, request, reply) {
+        const audit = request.audit;
+        if (audit === null) return handler.call(this, request, reply);
+        return witnessing(audit, async () => {
+          let result: unknown;
+          try {
+            result = await handler.call(this, request, reply);
+          } catch (error) {
+            await settle(request, failureStatus(error));
+            throw error;
+          }
+          await settle(request, reply.statusCode);
+          return result;
+        });
+      };
+    });
 
     scope.addHook('onRequest', async (request, reply) => {
       const access = accessOf(request);
@@ -89,6 +123,7 @@ export function accessControl(auth: AuthService) {
         throw new PicloudError('PICLOUD_ERR_AUTH_REQUIRED');
       }
       request.principal = principal;
+      if (changes(request, access)) request.audit = new RequestAudit(auth.audit, request);
       if ('session' in access) {
         if (principal.kind !== 'admin') throw new PicloudError('PICLOUD_ERR_AUTH_SESSION_REQUIRED');
       } else {
@@ -122,27 +157,16 @@ export function accessControl(auth: AuthService) {
       if (appId !== null && appId !== limitedTo) throw new PicloudError('PICLOUD_ERR_AUTH_APP_FORBIDDEN');
     });
 
-    scope.addHook('onResponse', async (request, reply) => {
+    // Before the answer goes out, as for the handler's own: a reset connection cannot skip it.
+    scope.addHook('onSend', async (request, reply, payload) => {
       const access = accessOf(request);
-      if ('public' in access || !changes(request, access) || !request.principal) return;
-      const status = reply.statusCode;
-      try {
-        // Refused before preHandler: name the app from what was parsed (path, query), best effort.
-        if (request.targetAppId === null && 'scope' in access && access.app) {
-          request.targetAppId = (await access.app(request).catch(() => null)) ?? null;
-        }
-        await auth.audit.record({
-          ...auditActor(request.principal),
-          action: `${request.method} ${request.routeOptions.url}`,
-          target: { ...(request.params as Record<string, JsonValue>) },
-          appId: request.targetAppId,
-          outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'refused' : 'failed',
-          status,
-          ip: request.ip,
-        });
-      } catch (error) {
-        request.log.error({ err: error }, 'audit log write failed');
+      if (!request.audit || request.audit.settled) return payload;
+      // Refused before preHandler: name the app from what was parsed (path, query), best effort.
+      if (request.targetAppId === null && 'scope' in access && access.app) {
+        request.targetAppId = (await access.app(request).catch(() => null)) ?? null;
       }
+      await settle(request, reply.statusCode);
+      return payload;
     });
   };
 }

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { PicloudError } from '../../errors/catalogue.js';
 import { MAX_PASSWORD_LENGTH } from '../../security/password-hash.js';
+import { writeTransaction } from '../change-feed.js';
 import { isUuid } from '../ids.js';
 import { ErrorSchema } from '../schemas.js';
 import { createAdmin, listAdmins, USERNAME_PATTERN } from './account-store.js';
@@ -73,9 +74,11 @@ export function accountApi(auth: AuthService): FastifyPluginAsyncTypebox {
         if (principal?.kind === 'admin' && principal.adminId === id) {
           throw new PicloudError('PICLOUD_ERR_AUTH_ACCOUNT_IN_USE', 'You cannot delete your own account');
         }
-        const deleted = await db.transaction().execute(async (trx) => {
+        await writeTransaction(db, async (trx) => {
           const all = await trx.selectFrom('admins').select('id').forUpdate().execute();
-          if (!isUuid(id) || !all.some((row) => row.id === id)) return false;
+          if (!isUuid(id) || !all.some((row) => row.id === id)) {
+            throw new PicloudError('PICLOUD_ERR_AUTH_ADMIN_NOT_FOUND', `No admin account with id ${id}`);
+          }
           if (all.length === 1) {
             throw new PicloudError(
               'PICLOUD_ERR_AUTH_ACCOUNT_IN_USE',
@@ -83,10 +86,7 @@ export function accountApi(auth: AuthService): FastifyPluginAsyncTypebox {
             );
           }
           await trx.deleteFrom('admins').where('id', '=', id).execute();
-          return true;
         });
-        if (!deleted)
-          throw new PicloudError('PICLOUD_ERR_AUTH_ADMIN_NOT_FOUND', `No admin account with id ${id}`);
         return reply.code(204).send(null);
       },
     );

@@ -6,6 +6,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { decoyHash, hashPassword, passwordProblem, verifyPassword } from '../../security/password-hash.js';
+import { writeStatement } from '../change-feed.js';
 
 /** An account as the API shows it. */
 export interface AdminView {
@@ -60,14 +61,16 @@ export async function createAdmin(
 ): Promise<AdminView> {
   checkPassword(input.password);
   const passwordHash = await hashPassword(input.password);
-  const row = await db
-    .insertInto('admins')
-    .values({ username: input.username, password_hash: passwordHash })
-    .onConflict((conflict) => conflict.column('username').doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new PicloudError('PICLOUD_ERR_AUTH_USERNAME_TAKEN');
-  return viewAdmin(row);
+  return writeStatement(db, async (writer) => {
+    const row = await writer
+      .insertInto('admins')
+      .values({ username: input.username, password_hash: passwordHash })
+      .onConflict((conflict) => conflict.column('username').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new PicloudError('PICLOUD_ERR_AUTH_USERNAME_TAKEN');
+    return viewAdmin(row);
+  });
 }
 
 /** Every admin, oldest first. */

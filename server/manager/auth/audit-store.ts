@@ -3,7 +3,7 @@
  * token's name, the admin's user name), so they survive the actor's deletion. Old entries are pruned
  * as new ones arrive (no timer).
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AuditLogTable, Database, JsonValue } from '../../db/schema.js';
 import { storableText } from '../../db/storable.js';
 import { PicloudError } from '../../errors/catalogue.js';
@@ -57,9 +57,12 @@ export class AuditLog {
     private readonly retentionDays: number,
   ) {}
 
-  /** Records one entry. */
-  async record(entry: AuditEntry): Promise<void> {
-    await this.db
+  /**
+   * Records one entry and returns its id; `db` is the transaction of the change it records, when
+   * there is one (see ../change-witness.ts).
+   */
+  async record(entry: AuditEntry, db: Kysely<Database> | Transaction<Database> = this.db): Promise<string> {
+    const { id } = await db
       .insertInto('audit_log')
       .values({
         actor_kind: entry.actorKind,
@@ -75,12 +78,19 @@ export class AuditLog {
         status: entry.status,
         ip: storableText((entry.ip ?? '').slice(0, 64)),
       })
-      .execute();
+      .returning('id')
+      .executeTakeFirstOrThrow();
     // One delete per hundred writes keeps the table bounded without a timer.
     if (++this.writes % 100 === 1) {
       const cutoff = new Date(Date.now() - this.retentionDays * 86_400_000);
-      await this.db.deleteFrom('audit_log').where('at', '<', cutoff).execute();
+      await db.deleteFrom('audit_log').where('at', '<', cutoff).execute();
     }
+    return String(id);
+  }
+
+  /** Sets the status and outcome of an entry written before the answer was known. */
+  async correct(id: string, status: number, outcome: AuditEntry['outcome']): Promise<void> {
+    await this.db.updateTable('audit_log').set({ status, outcome }).where('id', '=', id).execute();
   }
 
   /** Entries, newest first. */

@@ -10,8 +10,8 @@ import { PicloudError } from '../../errors/catalogue.js';
 import { isLocalRequest } from '../../security/client-address.js';
 import { MAX_PASSWORD_LENGTH } from '../../security/password-hash.js';
 import { SCOPE_NAMES } from '../../security/scopes.js';
+import { writeTransaction } from '../change-feed.js';
 import { ErrorSchema } from '../schemas.js';
-import { auditActor } from './access-control.js';
 import {
   type AdminView,
   changePassword,
@@ -20,6 +20,7 @@ import {
   USERNAME_PATTERN,
 } from './account-store.js';
 import { type AuthService, SESSION_COOKIE } from './auth-service.js';
+import { auditActor } from './request-audit.js';
 import { createSession, deleteOtherSessions, deleteSession, pruneSessions } from './session-store.js';
 
 const Username = Type.String({
@@ -47,7 +48,7 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
   async function signIn(request: FastifyRequest, reply: FastifyReply, admin: AdminView) {
     await pruneSessions(db);
     const session = await createSession(db, admin.id, auth.lifetime, {
-      ip: request.ip,
+      ip: request.clientAddress,
       userAgent: request.headers['user-agent'] ?? '',
     });
     reply.setCookie(SESSION_COOKIE, session.secret, {
@@ -97,7 +98,7 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
         appId: null,
         outcome,
         status,
-        ip: request.ip,
+        ip: request.clientAddress,
       });
     } catch (error) {
       request.log.error({ err: error }, 'audit log write failed');
@@ -167,7 +168,7 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
         if (!(await auth.needsSetup())) throw new PicloudError('PICLOUD_ERR_AUTH_SETUP_DONE');
         const { username, password, setup_code: code } = request.body;
         if (!isLocalRequest(request)) {
-          const keys = [`setup:${request.ip}`];
+          const keys = [`setup:${request.clientAddress}`];
           reserveOrThrow(reply, keys);
           if (code === undefined || !auth.checkSetupCode(code)) {
             await record(request, null, 'auth.setup', 'refused', 403, { username });
@@ -204,7 +205,7 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const username = request.body.username.toLowerCase();
-        const keys = [`login-ip:${request.ip}`, `login-user:${username}`];
+        const keys = [`login-ip:${request.clientAddress}`, `login-user:${username}`];
         try {
           reserveOrThrow(reply, keys);
         } catch (error) {
@@ -263,21 +264,21 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
         if (principal?.kind !== 'admin') throw new PicloudError('PICLOUD_ERR_AUTH_SESSION_REQUIRED');
         const keys = [`password:${principal.adminId}`];
         reserveOrThrow(reply, keys);
-        const changed = await changePassword(
-          db,
-          principal.adminId,
-          request.body.current_password,
-          request.body.new_password,
-        ).catch((error: unknown) => {
+        // The new password, the other sessions' end and the audit entry commit together.
+        await writeTransaction(db, async (trx) => {
+          const { current_password: current, new_password: next } = request.body;
+          if (!(await changePassword(trx, principal.adminId, current, next))) {
+            throw new PicloudError('PICLOUD_ERR_AUTH_WRONG_PASSWORD');
+          }
+          await deleteOtherSessions(trx, principal.adminId, principal.sessionId);
+        }).catch((error: unknown) => {
           // A weak new password is refused after the current one was verified: not a guess.
           if (error instanceof PicloudError && error.code === 'PICLOUD_ERR_AUTH_WEAK_PASSWORD') {
             throttle.succeed(keys);
           }
           throw error;
         });
-        if (!changed) throw new PicloudError('PICLOUD_ERR_AUTH_WRONG_PASSWORD');
         throttle.succeed(keys);
-        await deleteOtherSessions(db, principal.adminId, principal.sessionId);
         return reply.code(204).send(null);
       },
     );

@@ -8,8 +8,8 @@ import { PicloudError } from '../../errors/catalogue.js';
 import { SCOPE_NAMES, SCOPES, type Scope } from '../../security/scopes.js';
 import { resolveAppId } from '../apps/app-store.js';
 import { ErrorSchema } from '../schemas.js';
-import { auditActor } from './access-control.js';
 import type { AuthService } from './auth-service.js';
+import { auditActor } from './request-audit.js';
 import { createToken, getToken, listTokens, revokeToken } from './token-store.js';
 
 const ScopeSchema = Type.Union(

@@ -8,6 +8,7 @@ import type { ApiTokensTable, Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import type { Scope } from '../../security/scopes.js';
 import { digest, looksLikeApiToken, newApiToken } from '../../security/secret-token.js';
+import { writeStatement } from '../change-feed.js';
 import { isUuid } from '../ids.js';
 
 /** A token as lists show it (never the token itself). */
@@ -55,19 +56,21 @@ const LAST_USED_INTERVAL_MS = 60_000;
 /** Creates a token. */
 export async function createToken(db: Kysely<Database>, input: NewToken): Promise<CreatedToken> {
   const token = newApiToken();
-  const row = await db
-    .insertInto('api_tokens')
-    .values({
-      name: input.name,
-      token_hash: digest(token),
-      prefix: token.slice(0, 10),
-      scopes: [...new Set(input.scopes)],
-      app_id: input.appId,
-      created_by: input.createdBy,
-      expires_at: input.expiresAt,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = await writeStatement(db, (writer) =>
+    writer
+      .insertInto('api_tokens')
+      .values({
+        name: input.name,
+        token_hash: digest(token),
+        prefix: token.slice(0, 10),
+        scopes: [...new Set(input.scopes)],
+        app_id: input.appId,
+        created_by: input.createdBy,
+        expires_at: input.expiresAt,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
   return { ...viewToken(row), token };
 }
 
@@ -94,13 +97,15 @@ export async function getToken(db: Kysely<Database>, id: string): Promise<TokenV
 /** Revokes a token (idempotent); returns it. */
 export async function revokeToken(db: Kysely<Database>, id: string): Promise<TokenView> {
   await getToken(db, id);
-  const row = await db
-    .updateTable('api_tokens')
-    .set({ revoked_at: new Date() })
-    .where('id', '=', id)
-    .where('revoked_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst();
+  const row = await writeStatement(db, (writer) =>
+    writer
+      .updateTable('api_tokens')
+      .set({ revoked_at: new Date() })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst(),
+  );
   return row ? viewToken(row) : getToken(db, id);
 }
 

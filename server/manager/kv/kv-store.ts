@@ -15,6 +15,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { unstorableText } from '../../db/storable.js';
+import { writeStatement } from '../change-feed.js';
 import { decodeCursor, encodeCursor, PAGE_LIMITS, type Page } from '../pagination.js';
 import { ServiceError } from '../services/script-services.js';
 
@@ -487,7 +488,8 @@ export class KvStore {
   async #write<Row>(statement: RawBuilder<Row>): Promise<Row[]> {
     let rows: Row[];
     try {
-      rows = (await statement.execute(this.#db)).rows;
+      // With the audit entry of the admin API's request, when there is one.
+      rows = (await writeStatement(this.#db, (writer) => statement.execute(writer))).rows;
     } catch (error) {
       if (isForeignKeyViolation(error)) throw new KvError('KV_APP_NOT_FOUND', 'the app no longer exists');
       throw error;

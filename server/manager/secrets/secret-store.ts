@@ -6,6 +6,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
+import { writeStatement } from '../change-feed.js';
 import { openSecret, SecretUnreadableError, sealSecret } from './secret-cipher.js';
 import { SecretKeyError, type SecretKeyring } from './secret-key.js';
 
@@ -76,32 +77,36 @@ export class SecretStore {
       throw error;
     }
     const sealed = sealSecret(key, appId, name, value);
-    const row = await this.db
-      .insertInto('app_secrets')
-      .values({ app_id: appId, name, ...sealed })
-      .onConflict((conflict) =>
-        conflict.columns(['app_id', 'name']).doUpdateSet({
-          ...sealed,
-          version: sql<number>`app_secrets.version + 1`,
-          updated_at: sql<Date>`now()`,
-        }),
-      )
-      // xmax is 0 for a freshly inserted row, the updating transaction's id for an upsert's update.
-      .returning(['name', 'version', 'created_at', 'updated_at', sql<boolean>`xmax = 0`.as('created')])
-      .executeTakeFirstOrThrow();
+    const row = await writeStatement(this.db, (writer) =>
+      writer
+        .insertInto('app_secrets')
+        .values({ app_id: appId, name, ...sealed })
+        .onConflict((conflict) =>
+          conflict.columns(['app_id', 'name']).doUpdateSet({
+            ...sealed,
+            version: sql<number>`app_secrets.version + 1`,
+            updated_at: sql<Date>`now()`,
+          }),
+        )
+        // xmax is 0 for a freshly inserted row, the updating transaction's id for an upsert's update.
+        .returning(['name', 'version', 'created_at', 'updated_at', sql<boolean>`xmax = 0`.as('created')])
+        .executeTakeFirstOrThrow(),
+    );
     return { secret: view(row), created: row.created };
   }
 
   /** Deletes a secret, or throws PICLOUD_ERR_SECRET_NOT_FOUND. */
   async remove(appId: string, name: string): Promise<void> {
-    const result = await this.db
-      .deleteFrom('app_secrets')
-      .where('app_id', '=', appId)
-      .where('name', '=', name)
-      .executeTakeFirst();
-    if (result.numDeletedRows === 0n) {
-      throw new PicloudError('PICLOUD_ERR_SECRET_NOT_FOUND', `The app has no secret "${name}"`);
-    }
+    await writeStatement(this.db, async (writer) => {
+      const result = await writer
+        .deleteFrom('app_secrets')
+        .where('app_id', '=', appId)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (result.numDeletedRows === 0n) {
+        throw new PicloudError('PICLOUD_ERR_SECRET_NOT_FOUND', `The app has no secret "${name}"`);
+      }
+    });
   }
 
   /**

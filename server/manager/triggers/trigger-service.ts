@@ -7,11 +7,12 @@
  * Nothing runs until a trigger exists: with no trigger configured there is no timer and no polling,
  * and pg-boss's schema is installed only when a queue is first used.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Change } from '../../contracts/changes.js';
 import type { Database, JsonValue } from '../../db/schema.js';
 import { unstorable } from '../../db/storable.js';
 import { PicloudError } from '../../errors/catalogue.js';
+import { writeStatement, writeTransaction } from '../change-feed.js';
 import {
   SERVICE_REASONS,
   ServiceError,
@@ -107,7 +108,16 @@ export class TriggerService {
         `No trigger of the app consumes the queue "${queue}": add a queue trigger for it first`,
       );
     }
-    const id = await this.broker.send(appId, queue, JSON.parse(json) as JsonValue | null, policyOf(trigger));
+    // Sent from the admin API, the message commits with the request's audit entry.
+    const id = await writeStatement(this.#db, (writer) =>
+      this.broker.send(
+        appId,
+        queue,
+        JSON.parse(json) as JsonValue | null,
+        policyOf(trigger),
+        writer.isTransaction ? (writer as Transaction<Database>) : undefined,
+      ),
+    );
     this.#consumer?.wake(appId, queue);
     return { message_id: id, queue };
   }
@@ -153,7 +163,7 @@ export class TriggerService {
    * is refused). The message and the mark commit together.
    */
   async replayDeadLetter(appId: string, id: string): Promise<SentMessage & { dead_letter: DeadLetterView }> {
-    const { messageId, row } = await this.#db.transaction().execute(async (trx) => {
+    const { messageId, row } = await writeTransaction(this.#db, async (trx) => {
       const letter = await requireDeadLetter(trx, appId, id, true);
       if (letter.replayed_at !== null) {
         throw new PicloudError(
