@@ -6,7 +6,10 @@
  * runs, deep values a script builds fail as that script's error, and the process and its workers keep
  * serving.
  */
+import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +28,15 @@ let appliance: ApplianceProcess;
 let baseUrl: string;
 let api: ApiClient;
 
+/** An outside server answering JSON nested 100,000 deep (what `http::get` hands back to the worker). */
+const outside = createServer((_request, response) => {
+  response.setHeader('content-type', 'application/json');
+  response.end(nestedArrays(100_000));
+});
+
 beforeAll(async () => {
+  outside.listen(0, '127.0.0.1');
+  await once(outside, 'listening');
   database = await createTestDatabase();
   appliance = await startApplianceProcess({
     PICLOUD_DATA_DIR: scratch,
@@ -35,7 +46,11 @@ beforeAll(async () => {
   });
   baseUrl = `http://127.0.0.1:${appliance.port}`;
   api = apiClient(baseUrl, await ownerTokenAt(database.url));
-  for (const [name, source] of Object.entries(SCRIPTS)) {
+  const { port } = outside.address() as AddressInfo;
+  const scripts = { ...SCRIPTS, 'fetches-deep': `http::get("http://127.0.0.1:${port}/")` };
+  const allow = await api('PATCH', '/api/v1/admin/apps/default', { http_allow_hosts: ['127.0.0.1'] });
+  expect(allow.status).toBe(200);
+  for (const [name, source] of Object.entries(scripts)) {
     expect((await api('POST', '/api/v1/admin/scripts', { app: 'default', name, source })).status).toBe(201);
     const route = { script: name, methods: ['POST'], path: `/${name}` };
     expect((await api('POST', '/api/v1/admin/apps/default/routes', route)).status).toBe(201);
@@ -43,6 +58,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  outside.close();
   await appliance?.stop();
   await killLeftoverApplianceProcesses();
   await database?.drop();
@@ -163,6 +179,7 @@ describe('deep values a script builds', () => {
       500,
       'PICLOUD_ERR_SCRIPT_THROWN',
     ],
+    ['is answered one by http::get: a service error', '/fetches-deep', 500, 'PICLOUD_ERR_SCRIPT_RUNTIME'],
   ])('a script that %s; the appliance keeps serving', async (_what, path, status, code) => {
     const response = await post(path, '', 'text/plain');
     const text = await response.text();
