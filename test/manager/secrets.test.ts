@@ -16,11 +16,11 @@ import type { ServiceOutcome } from '../../server/contracts/script-services.js';
 import { PicloudError } from '../../server/errors/catalogue.js';
 import { StartupError } from '../../server/errors/startup-error.js';
 import { LocalExecutorClient } from '../../server/executor/local-executor.js';
-import type { ExecutionRecord } from '../../server/manager/logs/execution-record.js';
 import { redactText, secretMask } from '../../server/manager/secrets/redact-secrets.js';
 import { loadSecretKey, SECRET_KEY_FILE, SecretKeyring } from '../../server/manager/secrets/secret-key.js';
 import { SecretStore } from '../../server/manager/secrets/secret-store.js';
 import { createManagerTestServer, type ManagerTestServer } from '../support/manager-server.js';
+import { testRunRecord } from '../support/shop-fixture.js';
 import { expectError, rows, runScenarios, scenario } from './scenario.js';
 
 let t: ManagerTestServer;
@@ -421,20 +421,7 @@ describe('the secret script service', () => {
 });
 
 describe('the execution log', () => {
-  const record = (appId: string, output: string, message?: string): ExecutionRecord => ({
-    app_id: appId,
-    script_id: null,
-    script_version: null,
-    request_id: `req-${Math.random()}`,
-    trigger: 'test',
-    status: message ? 'error' : 'ok',
-    http_status: message ? 500 : 200,
-    duration_ms: 1,
-    operations: 1,
-    error: message ? { code: 'PICLOUD_ERR_SCRIPT_THROWN', message } : null,
-    output,
-    started_at: new Date(),
-  });
+  const record = (appId: string, output: string, message?: string) => testRunRecord(appId, output, message);
 
   it("masks the app's secret values in output and error messages, in the table and the live tail", async () => {
     await t.reset();

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE } from '../../server/errors/catalogue.js';
 import { createManagerTestServer, type ManagerTestServer, type Method } from '../support/manager-server.js';
+import { createShop, testRunRecord } from '../support/shop-fixture.js';
 
 let t: ManagerTestServer;
 /** Ids of the fixtures the operations address. */
@@ -127,19 +128,7 @@ let operations: Operation[] = [];
 
 beforeAll(async () => {
   t = await createManagerTestServer();
-  await t.createApp('shop');
-  await t.addDomain('shop', 'shop.lan');
-  ids.script = (await t.createScript('shop', 'hello')).id;
-  ids.route = (await t.createRoute('shop', { script: 'hello', methods: ['GET'], path: '/hello' })).id;
-  const trigger = await t.request('POST', '/admin/apps/shop/triggers', {
-    script: 'hello',
-    kind: 'queue',
-    queue: 'jobs',
-  });
-  expect(trigger.status, trigger.text).toBe(201);
-  ids.trigger = trigger.body.id;
-  expect((await t.request('PUT', '/admin/apps/shop/kv/c/k', { value: 1 })).status).toBe(201);
-  expect((await t.request('PUT', '/admin/apps/shop/secrets/API_KEY', { value: 'v' })).status).toBe(201);
+  Object.assign(ids, await createShop(t));
   const account = await t.request('POST', '/admin/accounts', {
     username: 'helper',
     password: 'correct horse battery staple',
@@ -289,23 +278,9 @@ describe('beyond the HTTP layer', () => {
   });
 
   it('logs a run that printed or threw NUL, and the other runs of its batch', async () => {
-    const record = (request_id: string, output: string, message?: string) => ({
-      app_id: ids.app,
-      script_id: null,
-      script_version: null,
-      request_id,
-      trigger: 'test' as const,
-      status: message ? ('error' as const) : ('ok' as const),
-      http_status: message ? 500 : 200,
-      duration_ms: 1,
-      operations: 1,
-      error: message ? { code: 'PICLOUD_ERR_SCRIPT_THROWN', message } : null,
-      output,
-      started_at: new Date(),
-    });
-    t.manager.logWriter.record(record('nul-output', 'before\u0000after\ud800'));
-    t.manager.logWriter.record(record('nul-error', '', 'thrown \u0000'));
-    t.manager.logWriter.record(record('plain', 'fine'));
+    t.manager.logWriter.record(testRunRecord(ids.app, 'before\u0000after\ud800', undefined, 'nul-output'));
+    t.manager.logWriter.record(testRunRecord(ids.app, '', 'thrown \u0000', 'nul-error'));
+    t.manager.logWriter.record(testRunRecord(ids.app, 'fine', undefined, 'plain'));
     await t.manager.logWriter.flush();
     const { rows } = await t.database.pool.query(
       "SELECT request_id, output, error->>'message' AS message FROM execution_logs WHERE request_id IN ('nul-output', 'nul-error', 'plain') ORDER BY request_id",

@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createManagerTestServer, type ManagerTestServer, type Method } from '../support/manager-server.js';
+import { createShop } from '../support/shop-fixture.js';
 
 let t: ManagerTestServer;
 let port = 0;
@@ -274,21 +275,9 @@ describe('every change of the admin API', () => {
   const f: Record<string, string> = {};
   let browser: Record<string, string> = {};
   async function fixtures(): Promise<void> {
-    await t.createApp('shop');
-    f.app = (await t.request('GET', '/admin/apps/shop')).body.id;
-    await t.addDomain('shop', 'shop.lan');
-    f.script = (await t.createScript('shop', 'hello')).id;
+    Object.assign(f, await createShop(t));
     expect((await t.request('PATCH', `/admin/scripts/${f.script}`, { source: '"v2"' })).status).toBe(200);
     f.spare = (await t.createScript('shop', 'spare')).id;
-    f.route = (await t.createRoute('shop', { script: 'hello', methods: ['GET'], path: '/hello' })).id;
-    const trigger = await t.request('POST', '/admin/apps/shop/triggers', {
-      script: 'hello',
-      kind: 'queue',
-      queue: 'jobs',
-    });
-    f.trigger = trigger.body.id;
-    expect((await t.request('PUT', '/admin/apps/shop/kv/c/k', { value: 1 })).status).toBe(201);
-    expect((await t.request('PUT', '/admin/apps/shop/secrets/API_KEY', { value: 'v' })).status).toBe(201);
     f.deadLetter = '00000000-0000-4000-8000-0000000000d1';
     await rows(
       `INSERT INTO dead_letters (id, app_id, queue, payload, error, attempts, first_failed_at, last_failed_at)
