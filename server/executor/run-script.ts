@@ -11,7 +11,7 @@ import {
   MAX_VALUE_DEPTH,
 } from '../contracts/executor.js';
 import type { SyncServiceClient } from '../contracts/script-services.js';
-import { type AST, Engine, isRhaiError, type RhaiError, Scope } from '../rhai/index.js';
+import { type AST, Engine, isRhaiError, type Limits, type RhaiError, Scope } from '../rhai/index.js';
 import { SDK_VERSION } from '../version.js';
 import { ModuleCache } from './module-resolver.js';
 import { bodyBytes, ResponseShapeError, toScriptResponse } from './script-response.js';
@@ -29,6 +29,17 @@ const LIMIT_KINDS = new Set([
   'ErrorTooManyVariables',
   'ErrorTooManyModules',
 ]);
+
+/** The engine's share of a run's limits (the rest — time, response and output sizes — are the runner's). */
+export function engineLimits(limits: ExecutionLimits): Partial<Limits> {
+  return {
+    maxOperations: limits.maxOperations,
+    maxCallLevels: limits.maxCallLevels,
+    maxStringSize: limits.maxStringSize,
+    maxArraySize: limits.maxArraySize,
+    maxMapSize: limits.maxMapSize,
+  };
+}
 
 /** Keeps compiled scripts (by id and version) and one engine per distinct set of limits. */
 export class ScriptRunner {
@@ -53,13 +64,7 @@ export class ScriptRunner {
     if (!entry) {
       const output = new OutputBuffer();
       const engine = new Engine({
-        limits: {
-          maxOperations: limits.maxOperations,
-          maxCallLevels: limits.maxCallLevels,
-          maxStringSize: limits.maxStringSize,
-          maxArraySize: limits.maxArraySize,
-          maxMapSize: limits.maxMapSize,
-        },
+        limits: engineLimits(limits),
         onPrint: (text) => output.write(text),
         onDebug: (text) => output.write(text),
       });

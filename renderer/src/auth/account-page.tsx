@@ -11,6 +11,7 @@ import { RelativeTime } from '../apps/tabs/tab-helpers.js';
 import { ActionButton, ActionForm, Dialog, Empty, Field, formValues, Loaded } from '../ui/components.js';
 import { CopyButton } from '../ui/copy-button.js';
 import { useAsync } from '../ui/use-async.js';
+import { AccountFields } from './account-fields.js';
 
 /** server/security/password-hash.ts MIN_PASSWORD_LENGTH. */
 const MIN_PASSWORD_LENGTH = 10;
@@ -458,24 +459,7 @@ function AccountsCard({ myId }: { myId: string | undefined }) {
           <p class="small muted">
             The new account can do everything this one can; tell its owner its password.
           </p>
-          <Field
-            label="User name"
-            name="username"
-            autoComplete="off"
-            required
-            autoFocus
-            pattern="[a-z0-9][a-z0-9._\-]{0,63}"
-            hint="Lower-case letters, digits, dot, dash or underscore."
-          />
-          <Field
-            label="Password"
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            minLength={10}
-            required
-            hint="At least 10 characters."
-          />
+          <AccountFields />
           <Field
             label="Password again"
             name="repeat"

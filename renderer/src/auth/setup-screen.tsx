@@ -2,6 +2,7 @@
 import { api } from '../api/client.js';
 import type { SignedIn } from '../api/types.js';
 import { ActionForm, Field, formValues } from '../ui/components.js';
+import { AccountFields } from './account-fields.js';
 import { AuthFrame } from './auth-frame.js';
 
 export function SetupScreen({
@@ -27,24 +28,7 @@ export function SetupScreen({
           onDone(await api<SignedIn>('POST', '/auth/setup', body));
         }}
       >
-        <Field
-          label="User name"
-          name="username"
-          autoComplete="username"
-          required
-          pattern="[a-z0-9][a-z0-9._\-]{0,63}"
-          value="admin"
-          hint="Lower-case letters, digits, dot, dash or underscore."
-        />
-        <Field
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          minLength={10}
-          required
-          hint="At least 10 characters."
-        />
+        <AccountFields username="admin" />
         {codeRequired && (
           <Field
             label="Set-up code"

@@ -12,6 +12,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { KvOperations } from '../../manager/kv/kv-service.js';
 import {
   checkCollection,
+  checkEntry,
   checkIncrement,
   checkKey,
   checkPrefix,
@@ -83,10 +84,12 @@ export class MemoryKvStore implements KvOperations {
     value: unknown,
     ttlSeconds: unknown = null,
   ): Promise<KvEntry & { created: boolean }> {
-    const c = checkCollection(collection);
-    const k = checkKey(key);
-    const ttl = checkTtl(ttlSeconds);
-    const json = encodeValue(value, this.#maxValueBytes);
+    const {
+      collection: c,
+      key: k,
+      ttl,
+      json,
+    } = checkEntry(collection, key, value, ttlSeconds, this.#maxValueBytes);
     const now = Date.now();
     const before = this.#live(c, k);
     const stored: Stored = {

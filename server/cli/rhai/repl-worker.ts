@@ -5,6 +5,7 @@
  * check reads every few thousand operations and answers by stopping the input (ErrorTerminated).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { engineLimits } from '../../executor/run-script.js';
 import { registerSdkModules, ServiceBinding } from '../../executor/sdk/index.js';
 import { BridgeClient } from '../../executor/service-bridge.js';
 import { Engine } from '../../rhai/index.js';
@@ -21,13 +22,7 @@ const post = (message: FromReplWorker) => port.postMessage(message);
 const write = (text: string) => post({ type: 'output', text });
 
 const engine = new Engine({
-  limits: {
-    maxOperations: limits.maxOperations,
-    maxCallLevels: limits.maxCallLevels,
-    maxStringSize: limits.maxStringSize,
-    maxArraySize: limits.maxArraySize,
-    maxMapSize: limits.maxMapSize,
-  },
+  limits: engineLimits(limits),
   onProgress: () => Atomics.load(interrupt, 0) === 1,
   onPrint: write,
   onDebug: (text) => write(`[debug] ${text}`),

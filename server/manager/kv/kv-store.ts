@@ -229,6 +229,22 @@ export function encodeValue(value: unknown, maxBytes: number): string {
   return text;
 }
 
+/** The checked parts of a `set`: names, TTL (null: none) and the value's JSON text. */
+export function checkEntry(
+  collection: unknown,
+  key: unknown,
+  value: unknown,
+  ttlSeconds: unknown,
+  maxValueBytes: number,
+): { collection: string; key: string; ttl: number | null; json: string } {
+  return {
+    collection: checkCollection(collection),
+    key: checkKey(key),
+    ttl: checkTtl(ttlSeconds),
+    json: encodeValue(value, maxValueBytes),
+  };
+}
+
 /**
  * The smallest string greater than every string that starts with `prefix` (code point order), or
  * null when there is none (a prefix of U+10FFFF only).
@@ -331,10 +347,12 @@ export class KvStore {
     value: unknown,
     ttlSeconds: unknown = null,
   ): Promise<KvEntry & { created: boolean }> {
-    const c = checkCollection(collection);
-    const k = checkKey(key);
-    const ttl = checkTtl(ttlSeconds);
-    const text = encodeValue(value, this.#maxValueBytes);
+    const {
+      collection: c,
+      key: k,
+      ttl,
+      json: text,
+    } = checkEntry(collection, key, value, ttlSeconds, this.#maxValueBytes);
     const result = await this.#write(
       sql<RawEntry & { created: boolean }>`
         WITH ${this.#purge(appId, c, k)}
