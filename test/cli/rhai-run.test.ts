@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../server/paths.js';
 import { SDK_VERSION } from '../../server/version.js';
 import { runCli } from '../support/appliance-process.js';
 
@@ -23,19 +24,16 @@ function script(name: string, source: string): string {
   return file;
 }
 
-/** The README's Hello World (also the seed script of a fresh install). */
-const HELLO = script(
-  'hello.rhai',
-  `// GET /hello?name=Pi  →  {"message": "Hello, Pi!", "sdk": "${SDK_VERSION}"}
-let name = ctx.query.name ?? "world";
-#{ message: \`Hello, \${name}!\`, sdk: ctx.sdk_version }
-`,
-);
+/** The README's Hello World: its first Rhai example, as it stands there. */
+const README_HELLO =
+  /```rhai\n([\s\S]*?)```/.exec(readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8'))?.[1] ?? '';
+const HELLO = script('hello.rhai', README_HELLO);
 
 const rhai = (...args: string[]) => runCli(['rhai', 'run', ...args], {});
 
 describe('an endpoint script', () => {
   it("runs the README's Hello World with --query and prints its response", async () => {
+    expect(README_HELLO).toContain('Hello, ${name}!');
     const { code, stdout, stderr } = await rhai(HELLO, '--query', 'name=Pi');
     expect(stderr).toBe('');
     expect(code).toBe(0);
