@@ -134,6 +134,19 @@ function isLiteralCode(code: string): boolean {
   return /^(?:\(-?[0-9][0-9.e+-]*\)|[0-9][0-9.e+-]*|K\[\d+\]|undefined|true|false)$/.test(code);
 }
 
+/** The value of a numeric literal atom (`42`, `(-1)`, `1.5`), else undefined. */
+function literalNumber(code: string): number | undefined {
+  const c = code.charCodeAt(0);
+  if (!(c >= 48 && c <= 57) && !(c === 40 && code.charCodeAt(1) === 45)) return undefined;
+  if (!/^(?:\(-[0-9][0-9.e+-]*\)|[0-9][0-9.e+-]*)$/.test(code)) return undefined;
+  const v = Number(code.charCodeAt(0) === 40 ? code.slice(1, -1) : code);
+  return Number.isFinite(v) ? v : undefined;
+}
+
+function isInt32(v: number): boolean {
+  return (v | 0) === v && !Object.is(v, -0);
+}
+
 function isIdentCode(code: string): boolean {
   return /^(?:[vt]\d+|th)$/.test(code);
 }
@@ -218,6 +231,12 @@ class Codegen {
     this.out.push(line);
   }
 
+  /** Emit many lines (no spread: a huge block must not overflow the JS stack). */
+  private append(lines: readonly string[]): void {
+    const out = this.out;
+    for (let i = 0; i < lines.length; i++) out.push(lines[i]);
+  }
+
   /** Compile with a fresh statement buffer, returning the code and the statements it needed. */
   private capture(f: () => string): Captured {
     const saved = this.out;
@@ -272,7 +291,7 @@ class Codegen {
     const mods = this.globalMods;
     if (mods.length > 0) lines.push(`let ${mods.map((m) => `${m} = NS`).join(', ')};`);
     const reset = `function reset() { G.clear();${mods.map((m) => ` ${m} = NS;`).join('')} }`;
-    lines.push(...fnSrcs);
+    for (const f of fnSrcs) lines.push(f);
     script.functions.forEach((f, i) => {
       lines.push(
         `F.set(${this.k(`${f.name}/${f.params.length}`)}, { fn: f${i}, name: ${this.k(f.name)}, arity: ${f.params.length}, isPrivate: ${f.isPrivate}, own: OWN });`,
@@ -337,9 +356,9 @@ class Codegen {
       exportLines.push(`if (${js} !== NS) EX.subs.set(${this.k(alias)}, ${js});`);
     if (exportLines.length > 0) finals.push(`if (EX !== null) {`, ...exportLines, '}');
     if (finals.length > 0) {
-      lines.push('try {', ...bodyLines, '} finally {', ...finals, '}');
+      lines.push('try {', bodyLines.join('\n'), '} finally {', ...finals, '}');
     } else {
-      lines.push(...bodyLines);
+      lines.push(bodyLines.join('\n'));
     }
     lines.push('}');
     return lines.join('\n');
@@ -369,18 +388,19 @@ class Codegen {
    * to `name` (ErrorInFunctionCall); a replaced `this` is handed back to the caller.
    */
   private functionBody(ctx: FnCtx, body: readonly string[], name: string): string[] {
+    const text = body.join('\n');
     const inner = ctx.writesThis
       ? // Only a replaced `this` is reported (in-place changes to a container need no write-back).
         [
           'const th0 = th;',
           'try {',
-          ...body,
+          text,
           '} finally {',
           'if (th !== UNBOUND && th !== th0) { rt.dirty = true; rt.newThis = th; }',
           '}',
-        ]
-      : body;
-    return ['try {', ...inner, `} catch (e) { throw rt.inFunction(e, ${this.k(name)}); }`];
+        ].join('\n')
+      : text;
+    return ['try {', inner, `} catch (e) { throw rt.inFunction(e, ${this.k(name)}); }`];
   }
 
   private globalScopeCache: Scope | null = null;
@@ -440,27 +460,27 @@ class Codegen {
       const m = `m${++this.counter}`;
       const t = wantValue ? this.temp() : '';
       this.emit(`{ const ${m} = ${this.fn.dfName}.mark(); try {`);
-      this.out.push(...inner.stmts);
+      this.append(inner.stmts);
       if (wantValue) this.emit(`${t} = ${inner.code};`);
       else if (!isLiteralCode(inner.code) && !isIdentCode(inner.code)) this.emit(`${inner.code};`);
       this.emit(`} finally { ${this.fn.dfName}.release(${m}); } }`);
       return wantValue ? t : 'undefined';
     }
     if (scope.vars.size === 0 && scope.mods.size === 0) {
-      this.out.push(...inner.stmts);
+      this.append(inner.stmts);
       return inner.code;
     }
     // Variables go out of scope at the end of the JS block: materialise the value inside it.
     if (!wantValue || isLiteralCode(inner.code)) {
       this.emit('{');
-      this.out.push(...inner.stmts);
+      this.append(inner.stmts);
       if (!isLiteralCode(inner.code) && inner.code !== 'undefined') this.emit(`${inner.code};`);
       this.emit('}');
       return wantValue ? inner.code : 'undefined';
     }
     const t = this.temp();
     this.emit('{');
-    this.out.push(...inner.stmts);
+    this.append(inner.stmts);
     this.emit(`${t} = ${inner.code};`);
     this.emit('}');
     return t;
@@ -725,22 +745,31 @@ class Codegen {
 
   /** Compile operands left to right, materialising earlier ones if a later one needs statements. */
   private operands(es: readonly Expr[]): string[] {
-    const parts = es.map((e) => this.capture(() => this.expr(e)));
+    const n = es.length;
+    const codes: string[] = new Array(n);
+    // marks[i]: where operand i's statements (if any) start in the output.
+    const marks: number[] = new Array(n + 1);
+    for (let i = 0; i < n; i++) {
+      marks[i] = this.out.length;
+      codes[i] = this.expr(es[i]);
+    }
+    marks[n] = this.out.length;
     let last = -1;
-    parts.forEach((p, i) => {
-      if (p.stmts.length > 0) last = i;
-    });
-    const codes: string[] = [];
-    parts.forEach((p, i) => {
-      this.out.push(...p.stmts);
-      let code = p.code;
-      if (i < last && !isLiteralCode(code)) {
-        const t = this.temp();
-        this.emit(`${t} = ${code};`);
-        code = t;
+    for (let i = n - 1; i >= 0; i--) {
+      if (marks[i + 1] > marks[i]) {
+        last = i;
+        break;
       }
-      codes.push(code);
-    });
+    }
+    // Operands before the last one that needed statements must be evaluated before those
+    // statements run: store them in temps right after their own statements (rare; from the last
+    // back, so the earlier marks stay valid).
+    for (let i = last - 1; i >= 0; i--) {
+      if (isLiteralCode(codes[i])) continue;
+      const t = this.temp();
+      this.out.splice(marks[i + 1], 0, `${t} = ${codes[i]};`);
+      codes[i] = t;
+    }
     return codes;
   }
 
@@ -872,41 +901,63 @@ class Codegen {
    */
   private binaryTemplate(op: string, a: string, b: string, pos: SrcPos, slowCall?: string): string {
     const P = this.p(pos);
-    const numLit = (x: string) => /^\(?-?[0-9][0-9.e+-]*\)?$/.test(x);
-    const int32Lit = (x: string) =>
-      /^\(?-?\d+\)?$/.test(x) && Math.abs(Number(x.replace(/[()]/g, ''))) < 2 ** 31;
-    const isNum = [a, b].filter((x) => !numLit(x)).map((x) => `typeof ${x} === "number"`);
-    const numCheck = isNum.length > 0 ? isNum.join(' && ') : 'true';
-    // Both operands are int32 (typeof first: `|` on an object would call its conversion methods).
-    const i32 = [a, b]
-      .filter((x) => !int32Lit(x))
-      .map((x) => `typeof ${x} === "number" && (${x} | 0) === ${x}`);
-    const i32Check = i32.length > 0 ? i32.join(' && ') : 'true';
+    const la = literalNumber(a);
+    const lb = literalNumber(b);
+    // Per operand: "is a number" (nothing for a literal) and "is an int32" (nothing for an int32 literal).
+    const num = (x: string, l: number | undefined) => (l === undefined ? [`typeof ${x} === "number"`] : []);
+    const i32 = (x: string, l: number | undefined) =>
+      l !== undefined && isInt32(l) ? [] : [`(${x} | 0) === ${x}`];
+    const all = (conds: string[]) => (conds.length > 0 ? conds.join(' && ') : 'true');
+    const numCheck = all([...num(a, la), ...num(b, lb)]);
+    // typeof first: `|` on an object would call its conversion methods.
+    const i32Check = all([...num(a, la), ...num(b, lb), ...i32(a, la), ...i32(b, lb)]);
     // The numeric helpers handle every other number (large INTs, FLOATs, boxed FLOATs) and fall
     // back to the runtime for other types.
     const NUM: Readonly<Record<string, string>> = { add: 'NADD', sub: 'NSUB', mul: 'NMUL', div: 'NDIV' };
     const slow = (name: string) =>
       slowCall ?? (NUM[name] ? `${NUM[name]}(rt, ${a}, ${b}, ${P})` : `rt.${name}(${a}, ${b}, ${P})`);
+    // A non-integral FLOAT literal makes the result a FLOAT: returned inline when non-integral
+    // (an integral FLOAT must be boxed, which the helper does).
+    const floatLit =
+      (la !== undefined && !Number.isInteger(la)) || (lb !== undefined && !Number.isInteger(lb));
+    // An int32 literal operand: int32 arithmetic inline, everything else in the helper.
+    const intLit = (la !== undefined && isInt32(la)) || (lb !== undefined && isInt32(lb));
     // FLOAT results are returned inline when non-integral (integral ones must be boxed).
     const floatPath = (expr: string, t: string, extra = '') =>
       `(${numCheck}${extra} && (${t} = ${expr}, Math.floor(${t}) !== ${t}))`;
     switch (op) {
       case '+':
       case '-': {
+        if (floatLit) {
+          const t = this.temp();
+          return `(${floatPath(`${a} ${op} ${b}`, t)} ? ${t} : ${slow(ARITH_TEMPLATES[op])})`;
+        }
+        if (intLit) return `(${i32Check} ? ${a} ${op} ${b} : ${slow(ARITH_TEMPLATES[op])})`;
         const t = this.temp();
         return `(${i32Check} ? ${a} ${op} ${b} : ${floatPath(`${a} ${op} ${b}`, t)} ? ${t} : ${slow(ARITH_TEMPLATES[op])})`;
       }
       case '*': {
         const t = this.temp();
-        return `(${i32Check} && (${t} = ${a} * ${b}) <= ${MAX_SAFE} && ${t} >= -${MAX_SAFE} ? ${t} + 0 : ${floatPath(`${a} * ${b}`, t)} ? ${t} : ${slow('mul')})`;
+        if (floatLit) return `(${floatPath(`${a} * ${b}`, t)} ? ${t} : ${slow('mul')})`;
+        const ints = `(${i32Check} && (${t} = ${a} * ${b}) <= ${MAX_SAFE} && ${t} >= -${MAX_SAFE} ? ${t} + 0`;
+        if (intLit) return `${ints} : ${slow('mul')})`;
+        return `${ints} : ${floatPath(`${a} * ${b}`, t)} ? ${t} : ${slow('mul')})`;
       }
       case '/': {
         const t = this.temp();
+        if (floatLit) return `(${floatPath(`${a} / ${b}`, t)} ? ${t} : ${slow('div')})`;
+        // Integer division truncates; by zero, and i64::MIN / -1, are for the runtime.
+        const guard = lb !== undefined ? (lb === 0 || lb === -1 ? ['false'] : []) : [`${b} !== 0`];
+        if (la === undefined) guard.push(`${a} !== -2147483648`);
+        const ints = `(${all([i32Check, ...guard])} ? (${a} / ${b}) | 0`;
+        if (intLit) return `${ints} : ${slow('div')})`;
         const notInts = ` && (Math.floor(${a}) !== ${a} || Math.floor(${b}) !== ${b})`;
-        return `(${i32Check} && ${b} !== 0 && ${a} !== -2147483648 ? (${a} / ${b}) | 0 : ${floatPath(`${a} / ${b}`, t, notInts)} ? ${t} : ${slow('div')})`;
+        return `${ints} : ${floatPath(`${a} / ${b}`, t, notInts)} ? ${t} : ${slow('div')})`;
       }
-      case '%':
-        return `(${i32Check} && ${b} !== 0 ? (${a} % ${b}) | 0 : ${slow('mod')})`;
+      case '%': {
+        const guard = lb !== undefined ? (lb === 0 ? ['false'] : []) : [`${b} !== 0`];
+        return `(${all([i32Check, ...guard])} ? (${a} % ${b}) | 0 : ${slow('mod')})`;
+      }
       case '&':
       case '|':
       case '^':
@@ -918,9 +969,11 @@ class Codegen {
       // Comparisons are exact between INTs; the runtime compares FLOATs with Rhai's epsilon rule
       // (identical numbers are equal either way).
       case '==':
-        return `(${numCheck} && (${i32Check} || ${a} === ${b}) ? ${a} === ${b} : rt.eq(${a}, ${b}, ${P}))`;
-      case '!=':
-        return `(${numCheck} && (${i32Check} || ${a} === ${b}) ? ${a} !== ${b} : rt.ne(${a}, ${b}, ${P}))`;
+      case '!=': {
+        const ints = all([...i32(a, la), ...i32(b, lb)]);
+        const same = `${a} ${op === '==' ? '===' : '!=='} ${b}`;
+        return `(${numCheck} && (${ints} || ${a} === ${b}) ? ${same} : rt.${op === '==' ? 'eq' : 'ne'}(${a}, ${b}, ${P}))`;
+      }
       case '<':
       case '<=':
       case '>':
@@ -958,7 +1011,7 @@ class Codegen {
     this.emit(`${t} = ${left};`);
     const test = e.op === '&&' ? t : e.op === '||' ? `!${t}` : `${t} === undefined`;
     this.emit(`if (${test}) {`);
-    this.out.push(...right.stmts);
+    this.append(right.stmts);
     this.emit(`${t} = ${right.code};`);
     this.emit('}');
     return t;
@@ -968,14 +1021,14 @@ class Codegen {
     const t = this.capture(() => this.chainTarget(e.target)[0]);
     const ix = this.capture(() => this.expr(e.index));
     // Keep the evaluation order when the index needs statements of its own.
-    this.out.push(...t.stmts);
+    this.append(t.stmts);
     let tc = t.code;
     if (ix.stmts.length > 0 && !isLiteralCode(tc)) {
       const tt = this.temp();
       this.emit(`${tt} = ${tc};`);
       tc = tt;
     }
-    this.out.push(...ix.stmts);
+    this.append(ix.stmts);
     const { pre, atoms } = this.atoms([tc, ix.code], [e.target, e.index]);
     const [a, i] = atoms;
     return this.seq(pre, this.chainLink(e, a, this.indexTemplate(a, i, e.pos)));
@@ -1559,16 +1612,16 @@ class Codegen {
     const o = e.otherwise
       ? this.capture(() => this.expr(e.otherwise as Expr))
       : { code: 'undefined', stmts: [] };
-    this.out.push(...c.stmts);
+    this.append(c.stmts);
     if (t.stmts.length === 0 && o.stmts.length === 0) {
       return `(${c.code} ? ${t.code} : ${o.code})`;
     }
     const r = this.temp();
     this.emit(`if (${c.code}) {`);
-    this.out.push(...t.stmts);
+    this.append(t.stmts);
     this.emit(`${r} = ${t.code};`);
     this.emit('} else {');
-    this.out.push(...o.stmts);
+    this.append(o.stmts);
     this.emit(`${r} = ${o.code};`);
     this.emit('}');
     return r;
@@ -1616,7 +1669,7 @@ class Codegen {
     this.emit(`${label}: for (;;) {`);
     this.emit(this.opsCheck(e.body.body.length + 1, e.pos));
     const c = this.capture(() => this.cond(e.cond));
-    this.out.push(...c.stmts);
+    this.append(c.stmts);
     this.emit(`if (!${c.code}) break;`);
     this.withLoop({ label, result }, () => this.block(e.body, false));
     this.emit('}');
@@ -1647,7 +1700,7 @@ class Codegen {
     this.withLoop({ label, result, continueLabel: inner }, () => this.block(e.body, false));
     this.emit('}');
     const c = this.capture(() => this.cond(e.cond));
-    this.out.push(...c.stmts);
+    this.append(c.stmts);
     this.emit(e.until ? `if (${c.code}) break;` : `if (!${c.code}) break;`);
     this.emit('}');
     this.emit(this.opsFlush(e.pos));
@@ -1770,7 +1823,7 @@ class Codegen {
     const caseBody = (c: { guard?: Expr; body: Expr }) => {
       if (c.guard !== undefined) {
         const g = this.capture(() => this.cond(c.guard as Expr));
-        this.out.push(...g.stmts);
+        this.append(g.stmts);
         this.emit(`if (${g.code}) {`);
       }
       let v = this.expr(c.body);
