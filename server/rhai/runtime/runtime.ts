@@ -241,6 +241,7 @@ const PASSES_THROUGH_CALLS = new Set([
   // Rhai finds a data race when it lends the shared variable, outside the function.
   'ErrorDataRace',
   'ErrorTooManyOperations',
+  'ErrorTooManyVariables',
   'ErrorStackOverflow',
   'ErrorDataTooLarge',
   'ErrorTerminated',
