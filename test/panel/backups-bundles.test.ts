@@ -120,7 +120,7 @@ describe('Settings → Backups and app bundles (Chromium)', () => {
       .waitFor();
     expect(await slugs()).toEqual(['default', 'garden']);
 
-    await importForm.getByLabel('Import as (another slug, optional)').fill('garden-copy');
+    await importForm.getByLabel('Import under another name (optional)').fill('garden-copy');
     await importForm.getByRole('button', { name: 'Check' }).click();
     await importForm.getByTestId('import-plan').getByText('App garden-copy: 1 script(s)').waitFor();
     expect(await slugs()).toEqual(['default', 'garden']);

@@ -106,7 +106,7 @@ export function ImportCard({ onImported }: { onImported: () => void }) {
           />
         </label>
         <Field
-          label="Import as (another slug, optional)"
+          label="Import under another name (optional)"
           name="as"
           autoComplete="off"
           onInput={() => setPlan(null)}
