@@ -1103,18 +1103,18 @@ function checkAssignable(e: Expr, pos: SrcPos): void {
   throw RhaiError.parse('AssignmentToInvalidLHS', 'Cannot assign to this expression', toPosition(pos));
 }
 
+/** Node types of literal values. */
+const LITERALS: ReadonlySet<Expr['type']> = new Set([
+  'IntLit',
+  'FloatLit',
+  'StringLit',
+  'CharLit',
+  'BoolLit',
+  'UnitLit',
+]);
+
 function isLiteral(e: Expr): boolean {
-  switch (e.type) {
-    case 'IntLit':
-    case 'FloatLit':
-    case 'StringLit':
-    case 'CharLit':
-    case 'BoolLit':
-    case 'UnitLit':
-      return true;
-    default:
-      return false;
-  }
+  return LITERALS.has(e.type);
 }
 
 function constInt(e: Expr): number | undefined {
@@ -1123,14 +1123,8 @@ function constInt(e: Expr): number | undefined {
 
 /** Literal values usable as switch cases. */
 export function isConstantExpr(e: Expr): boolean {
+  if (isLiteral(e)) return true;
   switch (e.type) {
-    case 'IntLit':
-    case 'FloatLit':
-    case 'StringLit':
-    case 'CharLit':
-    case 'BoolLit':
-    case 'UnitLit':
-      return true;
     case 'ArrayLit':
       return e.items.every(isConstantExpr);
     case 'MapLit':
@@ -1185,18 +1179,9 @@ function adjacent(a: SrcPos, b: SrcPos): boolean {
  */
 function checkIndexType(target: Expr, index: Expr): void {
   if (target.type !== 'ArrayLit' && target.type !== 'MapLit') return;
-  const wrong =
-    target.type === 'ArrayLit'
-      ? index.type === 'StringLit' ||
-        index.type === 'CharLit' ||
-        index.type === 'FloatLit' ||
-        index.type === 'UnitLit' ||
-        isBoolValued(index)
-      : index.type === 'IntLit' ||
-        index.type === 'CharLit' ||
-        index.type === 'FloatLit' ||
-        index.type === 'UnitLit' ||
-        isBoolValued(index);
+  // Literals an index can be: an integer for arrays, a string for maps.
+  const right = target.type === 'ArrayLit' ? 'IntLit' : 'StringLit';
+  const wrong = (isLiteral(index) && index.type !== right) || isBoolValued(index);
   if (wrong) {
     const what =
       target.type === 'ArrayLit'
