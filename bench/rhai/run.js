@@ -7,8 +7,9 @@
  * Usage (after `npm run build`):
  *   node bench/rhai/run.js [--check] [--runs=N] [--warmup=N] [name ...]
  *
- * Each side runs `warmup` times on a warm engine, then `runs` times; the table shows the best
- * time of each side, the ratio and PASS/FAIL against the 5x target (a wrong result is a FAIL).
+ * Each benchmark runs in a fresh process (so one workload's heap does not slow the next): each
+ * side runs `warmup` times on a warm engine, then `runs` times; the table shows the best time of
+ * each side, the ratio and PASS/FAIL against the 5x target (a wrong result is a FAIL).
  * The process pins itself to one CPU with `taskset` when it can. The compile lines report
  * compile + code generation throughput of a ~1 MB generated script (target >= 7 MB/s) and check
  * that a huge array literal and a huge interpolated string compile in linear time.
@@ -45,7 +46,9 @@ const option = (name, fallback) => {
 };
 const runs = option('runs', 3);
 const warmup = option('warmup', 10);
-const only = argv.filter((a) => !a.startsWith('--'));
+const childIndex = argv.indexOf('--child');
+const child = childIndex >= 0 ? argv[childIndex + 1] : undefined;
+const only = argv.filter((a, i) => !a.startsWith('--') && !(childIndex >= 0 && i === childIndex + 1));
 
 /** Load the compiled engine, explaining how to build it when it is missing. */
 async function loadEngine() {
@@ -133,9 +136,48 @@ function pad(s, n, right = false) {
   return right ? str.padStart(n) : str.padEnd(n);
 }
 
-async function main() {
+/** In a child process: measure one benchmark and print its figures as JSON. */
+async function measureOne(name) {
   const rhai = await loadEngine();
   const engine = new rhai.Engine();
+  const source = readFileSync(join(here, `${name}.rhai`), 'utf8');
+  const ast = engine.compile(source, { sourceName: `${name}.rhai` });
+  const ours = best(() => engine.evalRaw(ast));
+  const js = best(baselines[name]);
+  const result = rhai.toJs(ours.result);
+  const show = (v) => (typeof v === 'bigint' ? `${v}n` : v);
+  console.log(
+    JSON.stringify({
+      ours: ours.ms,
+      js: js.ms,
+      correct: sameResult(result, js.result),
+      rhai: String(show(result)),
+      expected: String(show(js.result)),
+    }),
+  );
+}
+
+/** Run one benchmark in a fresh process. */
+function measureInChild(name) {
+  const out = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', name, ...argv], {
+    env: { ...process.env, RHAI_BENCH_PINNED: '1' },
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  const line = out.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`benchmark ${name} failed: ${out.stderr || out.stdout}`);
+  }
+}
+
+async function main() {
+  if (child !== undefined) {
+    await measureOne(child);
+    return;
+  }
+  const rhai = await loadEngine();
   const names = Object.keys(baselines).filter((n) => only.length === 0 || only.includes(n));
   let failed = false;
 
@@ -146,20 +188,15 @@ async function main() {
   console.log(header);
   console.log('-'.repeat(header.length + 6));
   for (const name of names) {
-    const source = readFileSync(join(here, `${name}.rhai`), 'utf8');
-    const ast = engine.compile(source, { sourceName: `${name}.rhai` });
-    const ours = best(() => engine.evalRaw(ast));
-    const js = best(baselines[name]);
-    const result = rhai.toJs(ours.result);
-    const correct = sameResult(result, js.result);
-    const ratio = ours.ms / js.ms;
-    const pass = correct && ratio <= RATIO_TARGET;
+    const m = measureInChild(name);
+    const ratio = m.ours / m.js;
+    const pass = m.correct && ratio <= RATIO_TARGET;
     if (!pass) failed = true;
-    const status = pass ? 'PASS' : correct ? 'FAIL' : 'FAIL (wrong result)';
+    const status = pass ? 'PASS' : m.correct ? 'FAIL' : 'FAIL (wrong result)';
     console.log(
-      `${pad(name, 14)}${pad(ours.ms.toFixed(1), 10, true)}${pad(js.ms.toFixed(1), 10, true)}${pad(`${ratio.toFixed(1)}x`, 9, true)}  ${pad(`<=${RATIO_TARGET}x`, 7)}${status}`,
+      `${pad(name, 14)}${pad(m.ours.toFixed(1), 10, true)}${pad(m.js.toFixed(1), 10, true)}${pad(`${ratio.toFixed(1)}x`, 9, true)}  ${pad(`<=${RATIO_TARGET}x`, 7)}${status}`,
     );
-    if (!correct) console.log(`    rhai result ${String(result)} != js result ${String(js.result)}`);
+    if (!m.correct) console.log(`    rhai result ${m.rhai} != js result ${m.expected}`);
   }
 
   if (only.length === 0 || only.includes('compile')) {
