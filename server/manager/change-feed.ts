@@ -56,14 +56,12 @@ export async function writeTransaction<T>(
   write: (trx: WriteTransaction) => Promise<T>,
 ): Promise<T> {
   const changes: Change[] = [];
-  let committed: (() => void) | null = null;
-  const result = await db.transaction().execute(async (trx) => {
+  const { result, witnessed } = await db.transaction().execute(async (trx) => {
     announced.set(trx, changes);
     const value = await write(trx as WriteTransaction);
-    committed = await witnessIn(trx);
-    return value;
+    return { result: value, witnessed: await witnessIn(trx) };
   });
-  (committed as (() => void) | null)?.();
+  witnessed?.();
   const followers = followersOf.get(db);
   if (changes.length > 0 && followers !== undefined && followers.size > 0) {
     await Promise.all([...followers].map((follower) => follower.applyCommitted(changes)));
