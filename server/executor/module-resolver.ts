@@ -7,6 +7,14 @@
  * (`kv`, `http`…), then fail as "Module not found": a script reaches only its own app's modules.
  */
 import type { ModuleSource } from '../contracts/executor.js';
+
+/** A module version as a job lists it; without source when the worker is expected to have compiled it. */
+export interface ModuleRef {
+  id: string;
+  version: number;
+  source?: string;
+}
+
 import { AST, type Engine, isRhaiError, type ModuleResolver, RhaiError } from '../rhai/index.js';
 
 /** Compiled modules (or their compile errors) by `id@version`, least recently used evicted first. */
@@ -21,6 +29,56 @@ export class ModuleCache {
   /** Modules cached now. */
   get count(): number {
     return this.entries.size;
+  }
+
+  /** Whether the module version `key` (`id@version`) is cached. */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /**
+   * Every module of one job, compiled (or its compile error), by the name `import` uses: pinned for
+   * the whole run, so runs interleaved in the same worker cannot evict a module another still needs.
+   * Cached modules are taken first, so compiling the others cannot evict one this job lists. A module
+   * that comes without source must be cached (the worker asks for the sources it lacks first).
+   */
+  pin(engine: Engine, modules: Record<string, ModuleRef> | undefined): Map<string, AST | RhaiError> {
+    const pinned = new Map<string, AST | RhaiError>();
+    if (modules === undefined) return pinned;
+    const uncached: [string, ModuleRef][] = [];
+    for (const [name, module] of Object.entries(modules)) {
+      const entry = this.entries.get(`${module.id}@${module.version}`);
+      if (entry === undefined) uncached.push([name, module]);
+      else {
+        this.stats.hits += 1;
+        this.touch(`${module.id}@${module.version}`, entry);
+        pinned.set(name, entry);
+      }
+    }
+    for (const [name, module] of uncached) {
+      if (module.source === undefined) {
+        pinned.set(name, new RhaiError('ErrorInModule', 'The module is not available to this worker'));
+        continue;
+      }
+      this.stats.misses += 1;
+      const entry = compile(engine, name, module.source);
+      this.store(`${module.id}@${module.version}`, entry);
+      pinned.set(name, entry);
+    }
+    return pinned;
+  }
+
+  private touch(key: string, entry: AST | RhaiError): void {
+    this.entries.delete(key); // re-inserted last: the map's order is least recently used first
+    this.entries.set(key, entry);
+  }
+
+  private store(key: string, entry: AST | RhaiError): void {
+    if (this.entries.size >= this.size) {
+      this.entries.delete(this.entries.keys().next().value as string);
+      this.stats.evictions += 1;
+    }
+    this.entries.set(key, entry);
   }
 
   /**

@@ -11,7 +11,7 @@ import {
   MAX_VALUE_DEPTH,
 } from '../contracts/executor.js';
 import type { SyncServiceClient } from '../contracts/script-services.js';
-import { type AST, Engine, isRhaiError, type Limits, type RhaiError, Scope } from '../rhai/index.js';
+import { AST, Engine, isRhaiError, type Limits, RhaiError, Scope } from '../rhai/index.js';
 import { SDK_VERSION } from '../version.js';
 import { ModuleCache } from './module-resolver.js';
 import { bodyBytes, ResponseShapeError, toScriptResponse } from './script-response.js';
@@ -41,12 +41,67 @@ export function engineLimits(limits: ExecutionLimits): Partial<Limits> {
   };
 }
 
+/** A job whose script and modules may come without their source: the runner then uses its compiled copies. */
+export type RunnableJob = Omit<ExecutionJob, 'script' | 'modules'> & {
+  script: ScriptRef;
+  modules?: Record<string, ScriptRef>;
+};
+
+/** A script or module by id and version; `source` only when the receiver may not have compiled it yet. */
+export interface ScriptRef {
+  id: string;
+  version: number;
+  name?: string;
+  source?: string;
+}
+
+/** The cache key of a script or module version. */
+export function versionKey(ref: { id: string; version: number }): string {
+  return `${ref.id}@${ref.version}`;
+}
+
+/**
+ * What belongs to one run and to no other: its output, the modules its job lists (compiled and
+ * pinned when it starts, so another run evicting them from the cache cannot take them away), its
+ * services and its deadline. A worker may hold many runs at once (one computing, the others waiting
+ * on services); the runner activates a run's state around each stretch of its execution.
+ */
+export class RunState {
+  readonly output = new OutputBuffer();
+  readonly stats = { operations: 0 };
+
+  constructor(
+    readonly job: RunnableJob,
+    readonly deadline: number,
+    readonly services: SyncServiceClient | null,
+    readonly modules: ReadonlyMap<string, AST | RhaiError>,
+  ) {
+    this.output.reset(job.limits.maxOutputBytes);
+  }
+
+  /** `import "name"`: only the job's own modules (null lets the engine try its host modules). */
+  resolve(name: string): AST | null {
+    const entry = this.modules.get(name);
+    if (entry === undefined) return null;
+    if (entry instanceof AST) return entry;
+    throw new RhaiError('ErrorInModule', entry.message);
+  }
+}
+
+/** One engine per distinct set of limits, with the limits it was made for. */
+interface EngineEntry {
+  engine: Engine;
+  limits: ExecutionLimits;
+}
+
 /** Keeps compiled scripts (by id and version) and one engine per distinct set of limits. */
 export class ScriptRunner {
-  private readonly engines = new Map<string, { engine: Engine; output: OutputBuffer }>();
+  private readonly engines: EngineEntry[] = [];
   private readonly compiled = new Map<string, AST>();
   /** The services of the run in progress, shared by every engine's SDK modules. */
   private readonly services = new ServiceBinding();
+  /** The run whose code is executing now (print, debug and import act for it); null between runs. */
+  private active: RunState | null = null;
 
   /** Compiled modules for `import` (by id and version). */
   private readonly modules: ModuleCache;
@@ -58,30 +113,46 @@ export class ScriptRunner {
     this.modules = new ModuleCache(moduleCacheSize);
   }
 
-  private engineFor(limits: ExecutionLimits) {
-    const key = `${limits.maxOperations}/${limits.maxCallLevels}/${limits.maxStringSize}/${limits.maxArraySize}/${limits.maxMapSize}`;
-    let entry = this.engines.get(key);
-    if (!entry) {
-      const output = new OutputBuffer();
-      const engine = new Engine({
-        limits: engineLimits(limits),
-        onPrint: (text) => output.write(text),
-        onDebug: (text) => output.write(text),
-      });
-      registerSdkModules(engine, this.services);
-      entry = { engine, output };
-      this.engines.set(key, entry);
-    }
-    return entry;
+  private engineFor(limits: ExecutionLimits): Engine {
+    for (const entry of this.engines) if (sameEngineLimits(entry.limits, limits)) return entry.engine;
+    const write = (text: string) => this.active?.output.write(text);
+    const engine = new Engine({
+      limits: engineLimits(limits),
+      onPrint: write,
+      onDebug: write,
+    });
+    registerSdkModules(engine, this.services);
+    // Set once: it resolves through the active run, so a run sees only the modules of its own job.
+    engine.setModuleResolver({ resolve: (path) => this.active?.resolve(path) ?? null });
+    this.engines.push({ engine, limits });
+    return engine;
   }
 
-  private compile(engine: Engine, job: ExecutionJob): AST {
-    const key = `${job.script.id}@${job.script.version}`;
+  /**
+   * The keys (`id@version`) of the job's script and modules that come without source and are not
+   * compiled here: the job cannot start until their sources arrive.
+   */
+  missing(job: RunnableJob): string[] {
+    const keys: string[] = [];
+    if (job.script.source === undefined && !this.compiled.has(versionKey(job.script)))
+      keys.push(versionKey(job.script));
+    if (job.modules !== undefined) {
+      for (const module of Object.values(job.modules)) {
+        if (module.source === undefined && !this.modules.has(versionKey(module)))
+          keys.push(versionKey(module));
+      }
+    }
+    return keys;
+  }
+
+  private compile(engine: Engine, job: RunnableJob): AST {
+    const key = versionKey(job.script);
     let ast = this.compiled.get(key);
     if (ast) {
       // Refresh its place in the LRU order.
       this.compiled.delete(key);
     } else {
+      if (job.script.source === undefined) throw new Error(`No source for script ${key}`);
       ast = engine.compile(job.script.source, { sourceName: job.script.name });
       if (this.compiled.size >= this.cacheSize)
         this.compiled.delete(this.compiled.keys().next().value as string);
@@ -91,25 +162,28 @@ export class ScriptRunner {
   }
 
   /**
-   * Runs the job. Never throws. `services` answers the script's `kv::`, `http::`… calls (without it
-   * they fail with `SERVICE_UNAVAILABLE`).
+   * Runs the job to its end. Never throws. `services` answers the script's `kv::`, `http::`… calls
+   * (without it they fail with `SERVICE_UNAVAILABLE`); `deadline` (epoch ms) defaults to the job's
+   * timeout from now.
    */
-  run(job: ExecutionJob, services?: SyncServiceClient): ExecutionReport {
+  run(job: RunnableJob, services?: SyncServiceClient, deadline?: number): ExecutionReport {
     const started = performance.now();
-    const deadline = Date.now() + job.limits.timeoutMs;
-    const { engine, output } = this.engineFor(job.limits);
-    // Always replaced: a job sees only its own modules, never those of the previous job.
-    engine.setModuleResolver(this.modules.resolverFor(engine, job.modules));
-    output.reset(job.limits.maxOutputBytes);
-    const stats = { operations: 0 };
+    const engine = this.engineFor(job.limits);
+    const run = new RunState(
+      job,
+      deadline ?? Date.now() + job.limits.timeoutMs,
+      services ?? null,
+      this.modules.pin(engine, job.modules),
+    );
     const finish = (result: ExecutionReport['result']): ExecutionReport => ({
       // A thrown message is as big as the script makes it (4 Mi characters): it is capped like output.
       result: result.ok ? result : { ok: false, error: capFailure(result.error, job.limits.maxOutputBytes) },
-      operations: stats.operations,
-      output: output.text(),
+      operations: run.stats.operations,
+      output: run.output.text(),
       durationMs: performance.now() - started,
     });
-    this.services.begin(services ?? null, deadline);
+    const previous = this.active;
+    this.activate(run);
     try {
       const ast = this.compile(engine, job);
       const scope = new Scope();
@@ -119,7 +193,7 @@ export class ScriptRunner {
         raw_body: job.request.raw_body ?? null,
         sdk_version: SDK_VERSION,
       });
-      const value = engine.evalRaw(ast, scope, { deadline, stats } as never);
+      const value = engine.evalRaw(ast, scope, { deadline: run.deadline, stats: run.stats });
       const response = toScriptResponse(value);
       if (bodyBytes(response) > job.limits.maxResponseBytes) {
         return finish({
@@ -135,9 +209,27 @@ export class ScriptRunner {
     } catch (error) {
       return finish({ ok: false, error: describeFailure(error) });
     } finally {
-      this.services.end();
+      this.activate(previous);
     }
   }
+
+  /** Makes `run` the one whose code executes from now on (null: none). */
+  private activate(run: RunState | null): void {
+    this.active = run;
+    if (run === null) this.services.end();
+    else this.services.begin(run.services, run.deadline);
+  }
+}
+
+/** Engines are shared by jobs whose limits the engine itself enforces are the same. */
+function sameEngineLimits(a: ExecutionLimits, b: ExecutionLimits): boolean {
+  return (
+    a.maxOperations === b.maxOperations &&
+    a.maxCallLevels === b.maxCallLevels &&
+    a.maxStringSize === b.maxStringSize &&
+    a.maxArraySize === b.maxArraySize &&
+    a.maxMapSize === b.maxMapSize
+  );
 }
 
 /**

@@ -51,6 +51,9 @@ export const SERVICE_INTERNAL: ServiceOutcome = Object.freeze({
   message: 'The service failed unexpectedly',
 });
 
+/** The worker's ends of a bridge: what it receives in `workerData`. */
+export type BridgeWorkerData = Pick<ScriptWorkerData, 'serviceFlag' | 'servicePort'>;
+
 /** The run a call belongs to, as the pool knows it. */
 export interface BridgeRun {
   /** The job's `request.app.id`: the only app the call may act for. */
@@ -69,7 +72,7 @@ export interface BridgeRun {
  */
 export class BridgeHost {
   /** What the worker receives as `workerData`. */
-  readonly workerData: ScriptWorkerData;
+  readonly workerData: BridgeWorkerData;
   /** The port to transfer with `workerData`. */
   readonly transferList: MessagePort[];
   private readonly port: MessagePort;
@@ -105,45 +108,54 @@ export class BridgeHost {
   private async serve(request: ServiceRequest): Promise<void> {
     const run = this.currentRun(request.run);
     if (run === null || this.closed) return;
-    const outcome = await this.perform(run, request.call);
+    const outcome = await performServiceCall(this.services, run, request.call);
     // The run is over (the worker gave up at its deadline, or was replaced): nobody waits any more.
     if (this.closed || this.currentRun(request.run) === null) return;
-    this.answer(request.id, outcome);
+    this.answer({ id: request.id, run: request.run, outcome });
   }
 
-  private perform(run: BridgeRun, call: ServiceCall): Promise<ServiceOutcome> {
-    const services = this.services;
-    if (services === undefined) return Promise.resolve(SERVICE_UNAVAILABLE);
-    if (!isCall(call)) return Promise.resolve(SERVICE_INTERNAL);
-    const left = run.deadline - Date.now();
-    if (left <= 0) return Promise.resolve(SERVICE_TIMEOUT);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(SERVICE_TIMEOUT), left);
-      const settle = (outcome: ServiceOutcome) => {
-        clearTimeout(timer);
-        resolve(outcome);
-      };
-      // A synchronous throw from `call` is a failure like a rejection.
-      Promise.resolve()
-        .then(() => services.call(run.appId, call, run.deadline))
-        .then(
-          (outcome) => settle(isOutcome(outcome) ? outcome : SERVICE_INTERNAL),
-          () => settle(SERVICE_INTERNAL),
-        );
-    });
-  }
-
-  private answer(id: number, outcome: ServiceOutcome): void {
+  private answer(answer: ServiceAnswer): void {
     try {
-      this.port.postMessage({ id, outcome } satisfies ServiceAnswer);
+      this.port.postMessage(answer);
     } catch {
       // A value that cannot cross threads (a function, a class instance with private state…).
-      this.port.postMessage({ id, outcome: SERVICE_INTERNAL } satisfies ServiceAnswer);
+      this.port.postMessage({ ...answer, outcome: SERVICE_INTERNAL } satisfies ServiceAnswer);
     }
     // Posted before the flag is set: a worker that sees the flag finds the answer.
     Atomics.store(this.flag, FLAG, 1);
     Atomics.notify(this.flag, FLAG);
   }
+}
+
+/**
+ * Performs one call of `run` with `services` (the blocking bridge and the pool's answers to suspended
+ * runs share it): settles by the run's deadline with `TIMEOUT`, never rejects, and answers
+ * `INTERNAL` for a malformed call, a throwing service or an answer that is not an outcome.
+ */
+export function performServiceCall(
+  services: ScriptServices | undefined,
+  run: BridgeRun,
+  call: ServiceCall,
+): Promise<ServiceOutcome> {
+  if (services === undefined) return Promise.resolve(SERVICE_UNAVAILABLE);
+  if (!isCall(call)) return Promise.resolve(SERVICE_INTERNAL);
+  const left = run.deadline - Date.now();
+  if (left <= 0) return Promise.resolve(SERVICE_TIMEOUT);
+  return new Promise((resolve) => {
+    // Bounds the wait by the run's deadline; cleared as soon as the service answers.
+    const timer = setTimeout(() => resolve(SERVICE_TIMEOUT), left);
+    const settle = (outcome: ServiceOutcome) => {
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    // A synchronous throw from `call` is a failure like a rejection.
+    Promise.resolve()
+      .then(() => services.call(run.appId, call, run.deadline))
+      .then(
+        (outcome) => settle(isOutcome(outcome) ? outcome : SERVICE_INTERNAL),
+        () => settle(SERVICE_INTERNAL),
+      );
+  });
 }
 
 function isCall(call: unknown): call is ServiceCall {
@@ -171,7 +183,7 @@ export class BridgeClient implements SyncServiceClient {
   private run = 0;
   private deadline = 0;
 
-  constructor(data: ScriptWorkerData) {
+  constructor(data: BridgeWorkerData) {
     this.port = data.servicePort;
     this.flag = new Int32Array(data.serviceFlag);
   }

@@ -3,7 +3,7 @@
  * worker thread that evaluates its inputs, declared once.
  */
 import type { ExecutionLimits } from '../../contracts/executor.js';
-import type { ScriptWorkerData } from '../../executor/worker-protocol.js';
+import type { BridgeWorkerData } from '../../executor/service-bridge.js';
 
 /** Main thread → worker. */
 export type ToReplWorker =
@@ -18,7 +18,7 @@ export type FromReplWorker =
   { type: 'output'; text: string } | { type: 'done'; id: number; functions?: string[] };
 
 /** The worker's `workerData`: its service bridge, the interrupt flag and the limits of each input. */
-export interface ReplWorkerData extends ScriptWorkerData {
+export interface ReplWorkerData extends BridgeWorkerData {
   /** Int32Array[1]: 1 asks the input in progress to stop (Ctrl+C). */
   interruptFlag: SharedArrayBuffer;
   limits: ExecutionLimits;

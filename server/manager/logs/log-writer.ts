@@ -62,6 +62,36 @@ function storable(record: ExecutionRecord): ExecutionRecord {
   };
 }
 
+/**
+ * Inserts a batch in one statement with one parameter per column (arrays unnested), whatever the
+ * batch's size: cheaper to build, send and plan than a VALUES list of rows × columns parameters.
+ * Resolves with the new ids in the batch's order.
+ */
+async function insertBatch(db: Kysely<Database>, batch: ExecutionRecord[]): Promise<{ id: string }[]> {
+  const column = <T>(pick: (record: ExecutionRecord) => T) => batch.map(pick);
+  const { rows } = await sql<{ id: string }>`
+    INSERT INTO execution_logs (app_id, script_id, script_version, request_id, trigger, status, http_status,
+      duration_ms, operations, error, output, started_at, method, path, host, response_bytes)
+    SELECT app_id, script_id, script_version, request_id, trigger, status, http_status,
+      duration_ms, operations, error::jsonb, output, started_at, method, path, host, response_bytes
+    FROM unnest(
+      ${column((r) => r.app_id)}::uuid[], ${column((r) => r.script_id)}::uuid[],
+      ${column((r) => r.script_version)}::integer[], ${column((r) => r.request_id)}::text[],
+      ${column((r) => r.trigger)}::text[], ${column((r) => r.status)}::text[],
+      ${column((r) => r.http_status)}::integer[], ${column((r) => r.duration_ms)}::double precision[],
+      ${column((r) => String(r.operations))}::bigint[],
+      ${column((r) => (r.error === null ? null : JSON.stringify(r.error)))}::text[],
+      ${column((r) => r.output)}::text[], ${column((r) => r.started_at)}::timestamptz[],
+      ${column((r) => r.request?.method ?? null)}::text[], ${column((r) => r.request?.path ?? null)}::text[],
+      ${column((r) => r.request?.host ?? null)}::text[],
+      ${column((r) => (r.request ? String(r.request.response_bytes) : null))}::bigint[]
+    ) WITH ORDINALITY AS t(app_id, script_id, script_version, request_id, trigger, status, http_status,
+      duration_ms, operations, error, output, started_at, method, path, host, response_bytes, position)
+    ORDER BY position
+    RETURNING id`.execute(db);
+  return rows;
+}
+
 /** The batching writer. */
 export class ExecutionLogWriter implements ExecutionLogSink {
   private buffer: ExecutionRecord[] = [];
@@ -109,21 +139,7 @@ export class ExecutionLogWriter implements ExecutionLogSink {
   private async write(written: ExecutionRecord[]): Promise<void> {
     try {
       const batch = (this.options.redact ? await this.options.redact(written) : written).map(storable);
-      const rows = await this.db
-        .insertInto('execution_logs')
-        .values(
-          batch.map(({ request, ...entry }) => ({
-            ...entry,
-            operations: String(entry.operations),
-            error: entry.error === null ? null : JSON.stringify(entry.error),
-            method: request?.method ?? null,
-            path: request?.path ?? null,
-            host: request?.host ?? null,
-            response_bytes: request ? String(request.response_bytes) : null,
-          })),
-        )
-        .returning(['id'])
-        .execute();
+      const rows = await insertBatch(this.db, batch);
       const views = batch.map((entry, index) => ({
         ...entry,
         request: entry.request ?? null,
