@@ -55,8 +55,13 @@ export interface WorkerPoolOptions {
   heavyMs?: number;
   /** A script whose runs compute at most this many ms on average is quick (default 1). */
   quickMs?: number;
-  /** Quick jobs a worker may have queued or computing at once (default 8). */
+  /** Most quick jobs a worker may have queued or computing at once (default 32). */
   pipelineDepth?: number;
+  /**
+   * Expected computing time of the quick jobs a worker may have queued or computing at once, in ms
+   * (default 2): what a job joining a pipeline may wait behind.
+   */
+  pipelineMs?: number;
   /** A worker computing one run this long has the jobs waiting behind it taken back (ms, default 10). */
   stallMs?: number;
   /** Reports worker replacements. */
@@ -84,6 +89,8 @@ interface Task {
   /** Classified when sent. */
   heavy: boolean;
   quick: boolean;
+  /** Expected computing time (ms) of a quick task: its script's fastest recent run. */
+  expected: number;
   deadline: number;
   timer: NodeJS.Timeout | null;
 }
@@ -97,6 +104,8 @@ interface Slot {
   computing: number;
   /** Of those, tasks not known to be quick. */
   slowComputing: number;
+  /** Expected computing time of the quick ones, ms. */
+  pipelined: number;
   /** Tasks whose claim cell is still theirs (the worker may not have started them). */
   unclaimed: Set<Task>;
   claims: Int32Array;
@@ -113,6 +122,20 @@ interface Slot {
   bridge: BridgeHost;
 }
 
+/**
+ * What a script's runs cost, in milliseconds of computing (waits on services left out). Measured by
+ * wall clock in the worker, so a run preempted by another thread of the same core looks slower than
+ * it is: a script is quick by its fastest recent run (preemption only ever adds), heavy by its average.
+ */
+interface ScriptCost {
+  average: number;
+  recent: number[];
+  /** The least of `recent`. */
+  fastest: number;
+}
+
+/** Runs a script's quickness is judged on. */
+const RECENT_RUNS = 8;
 /** Weight of the newest run in a script's average cost. */
 const COST_SMOOTHING = 0.3;
 /** Scripts whose cost is remembered (the least recently run are forgotten first). */
@@ -148,8 +171,8 @@ export class WorkerPool {
   private readonly queue: Task[] = [];
   /** Computing runs per script (not counting quick scripts, which the pipeline bounds instead). */
   private readonly computingByScript = new Map<string, number>();
-  /** Average computing cost per script, ms. */
-  private readonly cost = new Map<string, number>();
+  /** What each script's runs cost, least recently run first. */
+  private readonly cost = new Map<string, ScriptCost>();
   private heavyComputing = 0;
   private nextId = 1;
   private closed = false;
@@ -159,13 +182,15 @@ export class WorkerPool {
   private readonly heavyMs: number;
   private readonly quickMs: number;
   private readonly depth: number;
+  private readonly pipelineMs: number;
   private readonly stallMs: number;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.perScriptCap = options.size > 1 ? options.size - 1 : 1;
     this.heavyMs = options.heavyMs ?? 25;
     this.quickMs = options.quickMs ?? 1;
-    this.depth = Math.max(1, options.pipelineDepth ?? 8);
+    this.depth = Math.max(1, options.pipelineDepth ?? 32);
+    this.pipelineMs = options.pipelineMs ?? 2;
     this.stallMs = options.stallMs ?? 10;
     for (let i = 0; i < options.size; i++) this.slots.push(this.spawn());
   }
@@ -195,6 +220,7 @@ export class WorkerPool {
       tasks: new Map(),
       computing: 0,
       slowComputing: 0,
+      pipelined: 0,
       unclaimed: new Set(),
       claims: new Int32Array(claims),
       freeCells: Array.from({ length: CLAIM_CELLS }, (_, i) => CLAIM_CELLS - 1 - i),
@@ -239,6 +265,7 @@ export class WorkerPool {
         waits: 0,
         heavy: false,
         quick: false,
+        expected: 0,
         deadline: 0,
         timer: null,
       });
@@ -261,8 +288,9 @@ export class WorkerPool {
 
   private classify(task: Task): void {
     const cost = this.cost.get(task.job.script.id);
-    task.quick = cost !== undefined && cost <= this.quickMs;
-    task.heavy = cost !== undefined && cost > this.heavyMs;
+    task.heavy = cost !== undefined && cost.average > this.heavyMs;
+    task.quick = cost !== undefined && !task.heavy && cost.fastest <= this.quickMs;
+    task.expected = task.quick ? (cost as ScriptCost).fastest : 0;
   }
 
   private eligible(task: Task): boolean {
@@ -279,6 +307,17 @@ export class WorkerPool {
     return false;
   }
 
+  /** Whether `slot` may take a job now (an idle one, or one more quick job in its pipeline). */
+  private open(slot: Slot): boolean {
+    return (
+      slot.ready &&
+      slot.freeCells.length > 0 &&
+      (slot.computing === 0 ||
+        (slot.slowComputing === 0 && slot.computing < this.depth && slot.pipelined < this.pipelineMs)) &&
+      !this.stalled(slot)
+    );
+  }
+
   /**
    * The worker for `task`: one with nothing to compute (the one holding the fewest runs), else, for a
    * quick task while nothing slower waits, the least loaded worker whose pipeline holds quick jobs only.
@@ -287,15 +326,15 @@ export class WorkerPool {
     let idle: Slot | null = null;
     let pipeline: Slot | null = null;
     for (const slot of this.slots) {
-      if (!slot.ready || slot.freeCells.length === 0 || this.stalled(slot)) continue;
+      if (!this.open(slot)) continue;
       if (slot.computing === 0) {
         if (idle === null || slot.tasks.size < idle.tasks.size) idle = slot;
       } else if (
         task.quick &&
         !slowerWaiting &&
         slot.slowComputing === 0 &&
-        slot.computing < this.depth &&
-        (pipeline === null || slot.computing < pipeline.computing)
+        slot.pipelined + task.expected <= this.pipelineMs &&
+        (pipeline === null || slot.pipelined < pipeline.pipelined)
       ) {
         pipeline = slot;
       }
@@ -308,6 +347,7 @@ export class WorkerPool {
    * timers, so it never throws.
    */
   private dispatch(): void {
+    if (this.queue.length === 0 || !this.slots.some((slot) => this.open(slot))) return;
     let slowerWaiting = false;
     for (let i = 0; i < this.queue.length; ) {
       const task = this.queue[i];
@@ -324,6 +364,7 @@ export class WorkerPool {
       }
       this.queue.splice(i, 1);
       this.send(slot, task);
+      if (!this.slots.some((s) => this.open(s))) return;
     }
   }
 
@@ -333,7 +374,8 @@ export class WorkerPool {
     const slot = task.slot;
     const step = computing ? 1 : -1;
     slot.computing += step;
-    if (!task.quick) {
+    if (task.quick) slot.pipelined = slot.computing === 0 ? 0 : slot.pipelined + step * task.expected;
+    else {
       slot.slowComputing += step;
       const id = task.job.script.id;
       const count = (this.computingByScript.get(id) ?? 0) + step;
@@ -484,17 +526,20 @@ export class WorkerPool {
     });
   }
 
-  /** Folds a finished run into its script's average cost; a run stopped by a limit counts as heavy. */
+  /** Folds a finished run into its script's cost; a run stopped by a limit counts as heavy. */
   private learn(scriptId: string, report: ExecutionReport, activeMs: number): void {
     const code = report.result.ok ? null : report.result.error.code;
     const limited = code === 'PICLOUD_ERR_SCRIPT_LIMIT' || code === 'PICLOUD_ERR_EXECUTOR_CRASHED';
     const sample = limited ? Math.max(activeMs, this.heavyMs * 4) : activeMs;
-    const previous = this.cost.get(scriptId);
+    const cost = this.cost.get(scriptId);
     this.cost.delete(scriptId); // re-inserted last: the map's order is least recently run first
-    this.cost.set(
-      scriptId,
-      previous === undefined ? sample : previous + COST_SMOOTHING * (sample - previous),
-    );
+    if (cost === undefined) this.cost.set(scriptId, { average: sample, recent: [sample], fastest: sample });
+    else {
+      cost.average += COST_SMOOTHING * (sample - cost.average);
+      if (cost.recent.push(sample) > RECENT_RUNS) cost.recent.shift();
+      cost.fastest = Math.min(...cost.recent);
+      this.cost.set(scriptId, cost);
+    }
     if (this.cost.size > COST_MEMORY) this.cost.delete(this.cost.keys().next().value as string);
   }
 

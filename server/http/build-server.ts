@@ -142,24 +142,32 @@ export async function buildServer(deps: ServerDeps): Promise<PicloudServer> {
   installNotFoundHandler(app);
   installJsonBodyParser(app);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback hooks, not async ones: they run on every request, and a promise each is measurable.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     if (shuttingDown) {
       reply.header('connection', 'close');
-      throw new PicloudError('PICLOUD_ERR_SERVER_SHUTTING_DOWN');
+      done(new PicloudError('PICLOUD_ERR_SERVER_SHUTTING_DOWN'));
+      return;
     }
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const level = reply.statusCode >= 500 ? 'warn' : 'debug';
-    request.log[level](
-      {
-        method: request.method,
-        url: request.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request completed',
-    );
+    // Checked first (pino can tell): the entry is built only when the level is on ('debug' is off by default).
+    const log = request.log as FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean };
+    if (log.isLevelEnabled?.(level) !== false) {
+      request.log[level](
+        {
+          method: request.method,
+          url: request.url,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request completed',
+      );
+    }
+    done();
   });
 
   // Security headers on the panel and the API. Scripts' responses are the apps' own business: the

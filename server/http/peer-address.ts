@@ -25,7 +25,8 @@ export function installClientAddress(app: FastifyInstance): void {
     if (socket.remoteAddress !== undefined) peers.set(socket, socket.remoteAddress);
   });
   app.decorateRequest('clientAddress', '');
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     request.clientAddress = request.ip ?? peers.get(request.raw.socket) ?? '';
+    done();
   });
 }
