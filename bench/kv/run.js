@@ -1,66 +1,102 @@
-// bench/kv: throughput of an endpoint doing one kv::set and one kv::get (through the worker → main
-// thread bridge and PostgreSQL), next to the Hello World endpoint of the same appliance, measured in
-// the same run. The server runs on core 1, this load generator on core 0.
-//   npm run bench:kv [-- --seconds 10 --connections 4]
-// The ratio kv/hello shows what a KV round trip costs relative to a script that does no I/O.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+// bench/kv: an endpoint doing one kv::set and one kv::get (through the executor's service calls and
+// the manager's KV store) against a bare Fastify route doing the same two statements through `pg`, on
+// the same database (the appliance's own PostgreSQL), measured with wrk in the same run at 1 and 64
+// connections. A read-only pair (kv::get of a missing key against one SELECT) separates the cost of
+// a durable write. The servers run on core 1, wrk on core 0; baseline and PiCloud alternate (A B A B …)
+// and each side keeps its best run.
+//   npm run bench:kv [-- --seconds 5 --runs 2 --check]
+// Target: kv::set + kv::get ≥ 50% of the bare route's throughput at 64 connections.
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { canPin, ownerToken, percentile, pinSelf, startAppliance } from '../support/appliance.js';
-import { call, load } from '../support/http-load.js';
+import { canPin, ownerToken, pinSelf, startAppliance } from '../support/appliance.js';
+import { call } from '../support/http-load.js';
+import { best, hasWrk, spawnBareServer, wrk } from '../support/wrk.js';
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '2' },
+    check: { type: 'boolean' },
   },
 });
 const SECONDS = Number(values.seconds);
-const CONNECTIONS = Number(values.connections);
+const RUNS = Number(values.runs);
 const SERVER_CORE = 1;
-pinSelf(0);
+const LOAD_CORE = 0;
+const TARGET = 0.5;
+if (!hasWrk) {
+  console.error('bench/kv needs wrk (Debian package `wrk`)');
+  process.exit(2);
+}
+pinSelf(LOAD_CORE);
 
 // Each call writes its own key (one key shared by all calls would measure row-lock contention).
-const KV_SOURCE = `
-kv::set("bench", ctx.request_id, #{ visits: 1, path: ctx.path });
-kv::get("bench", ctx.request_id)
-`;
+const SCRIPTS = [
+  {
+    name: 'kv-bench',
+    path: '/kv',
+    source: `kv::set("bench", ctx.request_id, #{ visits: 1, path: ctx.path });\nkv::get("bench", ctx.request_id)`,
+  },
+  { name: 'kv-read-bench', path: '/kv-read', source: '#{ found: kv::get("bench", "missing") }' },
+];
 
-// Reads only: separates the bridge and query cost from the cost of a durable write (WAL flush).
-const KV_READ_SOURCE = `#{ found: kv::get("bench", "missing") }`;
+/** The same two statements, straight through pg, on the appliance's database. */
+const BARE_KV = `
+  import { randomUUID } from 'node:crypto';
+  import Fastify from 'fastify';
+  import pg from 'pg';
+  const pool = new pg.Pool({ connectionString: process.env.BENCH_DATABASE_URL, max: 10 });
+  const { rows: [app] } = await pool.query("SELECT id FROM apps WHERE slug = 'default'");
+  const app_ = Fastify();
+  app_.get('/kv', async (request) => {
+    const key = randomUUID();
+    await pool.query(
+      'INSERT INTO kv_entries (app_id, collection, key, value) VALUES ($1, $2, $3, $4::jsonb) ' +
+        'ON CONFLICT (app_id, collection, key) DO UPDATE SET value = excluded.value, updated_at = now()',
+      [app.id, 'bare', key, JSON.stringify({ visits: 1, path: request.url })],
+    );
+    const { rows } = await pool.query(
+      'SELECT value FROM kv_entries WHERE app_id = $1 AND collection = $2 AND key = $3',
+      [app.id, 'bare', key],
+    );
+    return rows[0].value;
+  });
+  app_.get('/kv-read', async () => {
+    const { rows } = await pool.query(
+      'SELECT value FROM kv_entries WHERE app_id = $1 AND collection = $2 AND key = $3',
+      [app.id, 'bare', 'missing'],
+    );
+    return { found: rows[0]?.value ?? null };
+  });
+  await app_.listen({ port: 0, host: '127.0.0.1' });
+  console.log(app_.server.address().port);`;
 
-function summary(name, { latencies, failures }) {
-  return {
-    name,
-    rps: latencies.length / SECONDS,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    failures,
-  };
+/** The appliance's embedded PostgreSQL: port from its postmaster.pid, password from the data folder. */
+function databaseUrl(dataDir) {
+  const port = readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')
+    .split('\n')[3]
+    .trim();
+  const password = readFileSync(join(dataDir, 'postgres.password'), 'utf8').trim();
+  return `postgres://picloud:${encodeURIComponent(password)}@127.0.0.1:${port}/picloud`;
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'picloud-bench-kv-'));
 chmodSync(scratch, 0o755);
+const dataDir = join(scratch, 'data');
 const appliance = await startAppliance(
-  join(scratch, 'data'),
+  dataDir,
   { PICLOUD_LOG_LEVEL: 'warn', PICLOUD_PUBLIC_RATE_LIMIT: '100000000' },
   SERVER_CORE,
 );
+let bare = null;
 try {
+  bare = await spawnBareServer(BARE_KV, SERVER_CORE, { BENCH_DATABASE_URL: databaseUrl(dataDir) });
   const token = await ownerToken(appliance.port);
   const agent = new Agent({ keepAlive: true });
-  const script = await call(
-    agent,
-    appliance.port,
-    'POST',
-    '/api/v1/admin/scripts',
-    { app: 'default', name: 'kv-bench', source: KV_SOURCE },
-    token,
-  );
-  if (script.status !== 201) throw new Error(`script: ${script.status} ${script.body}`);
-  for (const [name, source, path] of [['kv-read-bench', KV_READ_SOURCE, '/kv-read']]) {
+  for (const { name, path, source } of SCRIPTS) {
     const created = await call(
       agent,
       appliance.port,
@@ -78,62 +114,59 @@ try {
       token,
     );
     if (created.status !== 201 || routed.status !== 201)
-      throw new Error(`${name}: ${created.body} ${routed.body}`);
+      throw new Error(`${name}: ${created.status} ${created.body} / ${routed.status} ${routed.body}`);
   }
-  const route = await call(
-    agent,
-    appliance.port,
-    'POST',
-    '/api/v1/admin/apps/default/routes',
-    { script: 'kv-bench', methods: ['GET'], path: '/kv' },
-    token,
-  );
-  if (route.status !== 201) throw new Error(`route: ${route.status} ${route.body}`);
-  // The route goes live once the orchestrator has the change (LISTEN/NOTIFY): wait for it.
-  let check = await call(agent, appliance.port, 'GET', '/kv');
-  for (let tries = 0; check.status === 404 && tries < 100; tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    check = await call(agent, appliance.port, 'GET', '/kv');
-  }
-  if (check.status !== 200 || !check.body.includes('"visits":1')) {
+  const check = await call(agent, appliance.port, 'GET', '/kv');
+  if (check.status !== 200 || !check.body.includes('"visits":1'))
     throw new Error(`kv endpoint: ${check.status} ${check.body}`);
-  }
   agent.destroy();
 
-  // Warm up both endpoints (JIT, compiled scripts, connection pool).
-  await load(appliance.port, '/hello', performance.now() + 1_000, CONNECTIONS);
-  await load(appliance.port, '/kv', performance.now() + 1_000, CONNECTIONS);
-  await load(appliance.port, '/kv-read', performance.now() + 1_000, CONNECTIONS);
-  const hello = summary(
-    'Hello World endpoint (baseline)',
-    await load(appliance.port, '/hello', performance.now() + SECONDS * 1_000, CONNECTIONS),
-  );
-  const read = summary(
-    'kv::get endpoint (read only)',
-    await load(appliance.port, '/kv-read', performance.now() + SECONDS * 1_000, CONNECTIONS),
-  );
-  const kv = summary(
-    'kv::set + kv::get endpoint',
-    await load(appliance.port, '/kv', performance.now() + SECONDS * 1_000, CONNECTIONS),
-  );
+  const measure = (port, path, connections, seconds = SECONDS) =>
+    wrk({ url: `http://127.0.0.1:${port}${path}`, connections, seconds, core: LOAD_CORE });
+  for (const { path } of SCRIPTS) {
+    await measure(bare.port, path, 64, 1);
+    await measure(appliance.port, path, 64, 1);
+  }
 
-  console.log(
-    `bench/kv — ${SECONDS} s per case, ${CONNECTIONS} connections, server on core ${canPin ? SERVER_CORE : 'any (taskset unavailable)'}`,
-  );
-  console.log(
-    `${'case'.padEnd(34)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}`,
-  );
-  for (const r of [hello, read, kv]) {
-    console.log(
-      `${r.name.padEnd(34)}${r.rps.toFixed(0).padStart(9)}${r.p50.toFixed(2).padStart(9)}${r.p99.toFixed(2).padStart(9)}${String(r.failures).padStart(8)}`,
-    );
+  const rows = [];
+  for (const connections of [1, 64]) {
+    for (const { path } of SCRIPTS) {
+      const baseline = [];
+      const subject = [];
+      for (let run = 0; run < RUNS; run++) {
+        baseline.push(await measure(bare.port, path, connections));
+        subject.push(await measure(appliance.port, path, connections));
+      }
+      rows.push({
+        name: path === '/kv' ? 'kv::set + kv::get' : 'kv::get (missing key)',
+        connections,
+        baseline: best(baseline),
+        subject: best(subject),
+      });
+    }
   }
   console.log(
-    `\nkv endpoint throughput: ${(kv.rps / hello.rps).toFixed(2)}x the Hello World endpoint's (${kv.rps.toFixed(0)} vs ${hello.rps.toFixed(0)} req/s)`,
+    `bench/kv — wrk, ${SECONDS} s per run, best of ${RUNS} alternating runs, servers on core ${SERVER_CORE}, wrk on core ${LOAD_CORE}${canPin ? '' : ' (taskset unavailable: not pinned)'}`,
   );
-  console.log(`kv::get-only throughput: ${(read.rps / hello.rps).toFixed(2)}x the Hello World endpoint's`);
-  if (hello.failures + read.failures + kv.failures > 0) process.exitCode = 1;
+  console.log(
+    '| case | conns | Fastify+pg req/s | Fastify+pg p99 ms | PiCloud req/s | PiCloud p50 ms | PiCloud p99 ms | req/s ratio | errors |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const { name, connections, baseline, subject } of rows) {
+    console.log(
+      `| ${name} | ${connections} | ${baseline.rps.toFixed(0)} | ${baseline.p99.toFixed(2)} | ${subject.rps.toFixed(0)} | ${subject.p50.toFixed(2)} | ${subject.p99.toFixed(2)} | ${(subject.rps / baseline.rps).toFixed(2)} | ${subject.errors + baseline.errors} |`,
+    );
+  }
+  const kv = rows.find((r) => r.name === 'kv::set + kv::get' && r.connections === 64);
+  const ratio = kv.subject.rps / kv.baseline.rps;
+  const errors = rows.reduce((sum, r) => sum + r.subject.errors, 0);
+  const pass = ratio >= TARGET && errors === 0;
+  console.log(
+    `\nkv::set + kv::get at 64 connections: ${(ratio * 100).toFixed(0)}% of the bare Fastify+pg route (target ≥ ${TARGET * 100}%), ${errors} errors → ${pass ? 'PASS' : 'FAIL'}`,
+  );
+  if (values.check && !pass) process.exitCode = 1;
 } finally {
+  bare?.stop();
   await appliance.stop();
   rmSync(scratch, { recursive: true, force: true });
 }

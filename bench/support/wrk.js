@@ -79,6 +79,7 @@ export async function wrk({
         error ? reject(error) : resolve(stdout),
       ),
     );
+    if (process.env.BENCH_WRK_DEBUG) console.error(output);
     return parseWrk(output);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

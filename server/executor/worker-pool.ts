@@ -302,7 +302,12 @@ export class WorkerPool {
   /** Whether `slot` is stuck in one long stretch of computation (it then gets nothing new). */
   private stalled(slot: Slot): boolean {
     if (slot.stalledAt === -1) return false;
-    if (Atomics.load(slot.state, STATE_PROGRESS) === slot.stalledAt) return true;
+    // Still in the same stretch of computation (a worker back in its event loop is not stuck).
+    if (
+      Atomics.load(slot.state, STATE_PROGRESS) === slot.stalledAt &&
+      Atomics.load(slot.state, STATE_CURRENT) !== 0
+    )
+      return true;
     slot.stalledAt = -1;
     return false;
   }
