@@ -9,17 +9,10 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { canPin, ownerToken, pinSelf, startAppliance } from '../support/appliance.js';
-import { call } from '../support/http-load.js';
-import { best, hasWrk, spawnBareServer, wrk } from '../support/wrk.js';
+import { canPin, createRoutedScript, ownerToken, pinSelf, startAppliance } from '../support/appliance.js';
+import { alternate, hasWrk, spawnBareServer, WRK_BENCH_OPTIONS } from '../support/wrk.js';
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '5' },
-    runs: { type: 'string', default: '2' },
-    check: { type: 'boolean' },
-  },
-});
+const { values } = parseArgs({ options: WRK_BENCH_OPTIONS });
 const SECONDS = Number(values.seconds);
 const RUNS = Number(values.runs);
 const SERVER_CORE = 1;
@@ -88,55 +81,36 @@ try {
   const token = await ownerToken(appliance.port);
   const agent = new Agent({ keepAlive: true });
   for (const { script, route } of CASES) {
-    if (!script) continue;
-    const created = await call(
-      agent,
-      appliance.port,
-      'POST',
-      '/api/v1/admin/scripts',
-      { app: 'default', ...script },
-      token,
-    );
-    const routed = await call(
-      agent,
-      appliance.port,
-      'POST',
-      '/api/v1/admin/apps/default/routes',
-      { script: script.name, ...route },
-      token,
-    );
-    if (created.status !== 201 || routed.status !== 201)
-      throw new Error(`setup: ${created.status} ${created.body} / ${routed.status} ${routed.body}`);
+    if (script) await createRoutedScript(agent, appliance.port, token, script, route);
   }
   agent.destroy();
 
-  const measure = (port, request, connections, seconds = SECONDS) =>
-    wrk({
-      url: `http://127.0.0.1:${port}${request.url}`,
-      connections,
-      seconds,
-      core: LOAD_CORE,
-      method: request.method,
-      body: request.body ?? null,
-      headers: request.headers ?? {},
-    });
-
   // Warm up both servers (JIT, compiled scripts, the pool's cost estimates).
   for (const { request } of CASES) {
-    await measure(bare.port, request, 64, 1);
-    await measure(appliance.port, request, 64, 1);
+    await alternate({
+      baselinePort: bare.port,
+      subjectPort: appliance.port,
+      request,
+      connections: 64,
+      runs: 1,
+      seconds: 1,
+      core: LOAD_CORE,
+    });
   }
 
   const rows = [];
   for (const connections of [1, 64]) {
     for (const { name, request } of CASES) {
-      const baseline = [];
-      const subject = [];
-      for (let run = 0; run < RUNS; run++) {
-        baseline.push(await measure(bare.port, request, connections));
-        subject.push(await measure(appliance.port, request, connections));
-      }
-      rows.push({ name, connections, baseline: best(baseline), subject: best(subject) });
+      const pair = await alternate({
+        baselinePort: bare.port,
+        subjectPort: appliance.port,
+        request,
+        connections,
+        runs: RUNS,
+        seconds: SECONDS,
+        core: LOAD_CORE,
+      });
+      rows.push({ name, connections, ...pair });
     }
   }
 

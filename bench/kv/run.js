@@ -11,17 +11,11 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { canPin, ownerToken, pinSelf, startAppliance } from '../support/appliance.js';
+import { canPin, createRoutedScript, ownerToken, pinSelf, startAppliance } from '../support/appliance.js';
 import { call } from '../support/http-load.js';
-import { best, hasWrk, spawnBareServer, wrk } from '../support/wrk.js';
+import { alternate, hasWrk, spawnBareServer, WRK_BENCH_OPTIONS } from '../support/wrk.js';
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '5' },
-    runs: { type: 'string', default: '2' },
-    check: { type: 'boolean' },
-  },
-});
+const { values } = parseArgs({ options: WRK_BENCH_OPTIONS });
 const SECONDS = Number(values.seconds);
 const RUNS = Number(values.runs);
 const SERVER_CORE = 1;
@@ -96,52 +90,42 @@ try {
   bare = await spawnBareServer(BARE_KV, SERVER_CORE, { BENCH_DATABASE_URL: databaseUrl(dataDir) });
   const token = await ownerToken(appliance.port);
   const agent = new Agent({ keepAlive: true });
-  for (const { name, path, source } of SCRIPTS) {
-    const created = await call(
-      agent,
-      appliance.port,
-      'POST',
-      '/api/v1/admin/scripts',
-      { app: 'default', name, source },
-      token,
-    );
-    const routed = await call(
-      agent,
-      appliance.port,
-      'POST',
-      '/api/v1/admin/apps/default/routes',
-      { script: name, methods: ['GET'], path },
-      token,
-    );
-    if (created.status !== 201 || routed.status !== 201)
-      throw new Error(`${name}: ${created.status} ${created.body} / ${routed.status} ${routed.body}`);
-  }
+  for (const { name, path, source } of SCRIPTS)
+    await createRoutedScript(agent, appliance.port, token, { name, source }, { methods: ['GET'], path });
   const check = await call(agent, appliance.port, 'GET', '/kv');
   if (check.status !== 200 || !check.body.includes('"visits":1'))
     throw new Error(`kv endpoint: ${check.status} ${check.body}`);
   agent.destroy();
 
-  const measure = (port, path, connections, seconds = SECONDS) =>
-    wrk({ url: `http://127.0.0.1:${port}${path}`, connections, seconds, core: LOAD_CORE });
+  // Warm up both servers (JIT, compiled scripts, connection pools).
   for (const { path } of SCRIPTS) {
-    await measure(bare.port, path, 64, 1);
-    await measure(appliance.port, path, 64, 1);
+    await alternate({
+      baselinePort: bare.port,
+      subjectPort: appliance.port,
+      request: { url: path },
+      connections: 64,
+      runs: 1,
+      seconds: 1,
+      core: LOAD_CORE,
+    });
   }
 
   const rows = [];
   for (const connections of [1, 64]) {
     for (const { path } of SCRIPTS) {
-      const baseline = [];
-      const subject = [];
-      for (let run = 0; run < RUNS; run++) {
-        baseline.push(await measure(bare.port, path, connections));
-        subject.push(await measure(appliance.port, path, connections));
-      }
+      const pair = await alternate({
+        baselinePort: bare.port,
+        subjectPort: appliance.port,
+        request: { url: path },
+        connections,
+        runs: RUNS,
+        seconds: SECONDS,
+        core: LOAD_CORE,
+      });
       rows.push({
         name: path === '/kv' ? 'kv::set + kv::get' : 'kv::get (missing key)',
         connections,
-        baseline: best(baseline),
-        subject: best(subject),
+        ...pair,
       });
     }
   }

@@ -104,3 +104,26 @@ export async function ownerToken(port) {
     throw new Error(`token creation failed: ${created.status} ${await created.text()}`);
   return (await created.json()).token;
 }
+
+/** Creates an endpoint script of the default app and routes `route` ({methods, path}) to it. */
+export async function createRoutedScript(agent, port, token, script, route) {
+  const { call } = await import('./http-load.js');
+  const created = await call(
+    agent,
+    port,
+    'POST',
+    '/api/v1/admin/scripts',
+    { app: 'default', ...script },
+    token,
+  );
+  const routed = await call(
+    agent,
+    port,
+    'POST',
+    '/api/v1/admin/apps/default/routes',
+    { script: script.name, ...route },
+    token,
+  );
+  if (created.status !== 201 || routed.status !== 201)
+    throw new Error(`${script.name}: ${created.status} ${created.body} / ${routed.status} ${routed.body}`);
+}

@@ -113,3 +113,42 @@ export async function spawnBareServer(source, core, env = {}) {
 export function best(runs) {
   return runs.reduce((a, b) => (b.rps > a.rps ? b : a));
 }
+
+/** Command-line options shared by the wrk benchmarks. */
+export const WRK_BENCH_OPTIONS = {
+  seconds: { type: 'string', default: '5' },
+  runs: { type: 'string', default: '2' },
+  check: { type: 'boolean' },
+};
+
+/**
+ * One case measured `runs` times on each side, baseline and subject alternating (A B A B …), so that
+ * a noisy neighbour slows both alike; resolves with each side's best run.
+ */
+export async function alternate({
+  baselinePort,
+  subjectPort,
+  request,
+  connections,
+  runs,
+  seconds,
+  core = 0,
+}) {
+  const measure = (port) =>
+    wrk({
+      url: `http://127.0.0.1:${port}${request.url}`,
+      connections,
+      seconds,
+      core,
+      method: request.method ?? 'GET',
+      body: request.body ?? null,
+      headers: request.headers ?? {},
+    });
+  const baseline = [];
+  const subject = [];
+  for (let run = 0; run < runs; run++) {
+    baseline.push(await measure(baselinePort));
+    subject.push(await measure(subjectPort));
+  }
+  return { baseline: best(baseline), subject: best(subject) };
+}
