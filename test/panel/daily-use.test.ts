@@ -49,7 +49,8 @@ function cursor(page: Page): Promise<{ line: number; column: number }> {
   });
 }
 
-describe('daily use of the panel (Chromium)', () => {
+// A browser driving several screens per test: under the full suite's load a step can take seconds.
+describe('daily use of the panel (Chromium)', { timeout: 90_000 }, () => {
   let appliance: PanelAppliance;
   let browser: Browser;
   let page: Page;

@@ -35,7 +35,7 @@ async function overflow(page: Page): Promise<{ by: number; culprits: string[] }>
   });
 }
 
-describe(`every screen at ${WIDTH} px (Chromium)`, () => {
+describe(`every screen at ${WIDTH} px (Chromium)`, { timeout: 90_000 }, () => {
   let appliance: PanelAppliance;
   let browser: Browser;
   let page: Page;
