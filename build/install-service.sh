@@ -218,6 +218,7 @@ else
 # PiCloud settings for the service (docs/configuration.md lists them all). After a change:
 #   sudo systemctl restart picloud
 #PICLOUD_PORT=8080
+#PICLOUD_PANEL_PORT=8081
 #PICLOUD_HOST=0.0.0.0
 #PICLOUD_LOG_LEVEL=info
 EOF
@@ -240,4 +241,5 @@ run systemctl enable picloud.service
 run systemctl restart picloud.service
 
 say "PiCloud runs as a service: systemctl status picloud   (logs: journalctl -u picloud -f)"
-say "Panel: http://$(hostname).local:8080/ (or this machine's address; the port is PICLOUD_PORT in $config_dir/picloud.env)"
+say "Panel: http://$(hostname).local:8081/ (or this machine's address; the port is PICLOUD_PANEL_PORT in $config_dir/picloud.env)"
+say "Endpoints: http://$(hostname).local:8080/ (PICLOUD_PORT)"

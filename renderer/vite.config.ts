@@ -26,6 +26,6 @@ export default defineConfig({
   },
   server: {
     // `npx vite renderer` during development: the API comes from a running appliance.
-    proxy: { '/api': 'http://localhost:8080', '/version': 'http://localhost:8080' },
+    proxy: { '/api': 'http://localhost:8081', '/version': 'http://localhost:8081' },
   },
 });

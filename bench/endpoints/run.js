@@ -97,15 +97,15 @@ const appliance = await startAppliance(
 );
 const bare = await bareFastify();
 try {
-  token = await ownerToken(appliance.port);
+  token = await ownerToken(appliance.panelPort);
   const setupAgent = new Agent({ keepAlive: true });
   for (const hostile of HOSTILE) {
-    await call(setupAgent, appliance.port, 'POST', '/api/v1/admin/scripts', {
+    await call(setupAgent, appliance.panelPort, 'POST', '/api/v1/admin/scripts', {
       app: 'default',
       name: `hostile-${hostile.name}`,
       source: hostile.source,
     });
-    await call(setupAgent, appliance.port, 'POST', '/api/v1/admin/apps/default/routes', {
+    await call(setupAgent, appliance.panelPort, 'POST', '/api/v1/admin/apps/default/routes', {
       script: `hostile-${hostile.name}`,
       methods: ['GET'],
       path: `/hostile/${hostile.name}`,

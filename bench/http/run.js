@@ -78,10 +78,10 @@ const appliance = await startAppliance(
 );
 const bare = await spawnBareServer(BARE_FASTIFY, SERVER_CORE);
 try {
-  const token = await ownerToken(appliance.port);
+  const token = await ownerToken(appliance.panelPort);
   const agent = new Agent({ keepAlive: true });
   for (const { script, route } of CASES) {
-    if (script) await createRoutedScript(agent, appliance.port, token, script, route);
+    if (script) await createRoutedScript(agent, appliance.panelPort, token, script, route);
   }
   agent.destroy();
 

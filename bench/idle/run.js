@@ -85,7 +85,7 @@ function sample(pids) {
 const scratch = mkdtempSync(join(tmpdir(), 'picloud-bench-idle-'));
 chmodSync(scratch, 0o755);
 const bare = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1e9)'], { stdio: 'ignore' });
-/** An app with a per-minute cron trigger and a queue trigger that has consumed one message. */
+/** An app with a per-minute cron trigger and a queue trigger that has consumed one message (`port`: the panel's). */
 async function configureTriggers(port) {
   const token = await ownerToken(port);
   const api = async (method, path, body) => {
@@ -120,7 +120,7 @@ async function configureTriggers(port) {
 
 const appliance = await startAppliance(join(scratch, 'data'));
 try {
-  if (!values.bare) await configureTriggers(appliance.port);
+  if (!values.bare) await configureTriggers(appliance.panelPort);
   await sleep(settleSeconds * 1_000);
   const pids = tree(appliance.child.pid);
   const before = sample(pids);

@@ -88,10 +88,10 @@ const appliance = await startAppliance(
 let bare = null;
 try {
   bare = await spawnBareServer(BARE_KV, SERVER_CORE, { BENCH_DATABASE_URL: databaseUrl(dataDir) });
-  const token = await ownerToken(appliance.port);
+  const token = await ownerToken(appliance.panelPort);
   const agent = new Agent({ keepAlive: true });
   for (const { name, path, source } of SCRIPTS)
-    await createRoutedScript(agent, appliance.port, token, { name, source }, { methods: ['GET'], path });
+    await createRoutedScript(agent, appliance.panelPort, token, { name, source }, { methods: ['GET'], path });
   const check = await call(agent, appliance.port, 'GET', '/kv');
   if (check.status !== 200 || !check.body.includes('"visits":1'))
     throw new Error(`kv endpoint: ${check.status} ${check.body}`);

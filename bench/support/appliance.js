@@ -7,7 +7,8 @@ export const PICLOUD_BIN = fileURLToPath(new URL('../../bin/picloud.js', import.
 
 /**
  * Spawns `picloud start` on `dataDir` and resolves when it prints its ready banner, with the elapsed milliseconds
- * from spawn to ready and a stop() that sends SIGTERM and waits for exit.
+ * from spawn to ready, its ports (`port`: the endpoints', `panelPort`: the panel's and its API's) and a stop()
+ * that sends SIGTERM and waits for exit.
  */
 export async function startAppliance(dataDir, extraEnv = {}, core = null) {
   const started = performance.now();
@@ -25,11 +26,13 @@ export async function startAppliance(dataDir, extraEnv = {}, core = null) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const port = await new Promise((resolve, reject) => {
+  const [panelPort, port] = await new Promise((resolve, reject) => {
     const onData = (chunk) => {
       output += chunk.toString();
-      const ready = /Panel: +http:\/\/localhost:(\d+)\//.exec(output);
-      if (ready) resolve(Number(ready[1]));
+      const ready = /Panel: +http:\/\/localhost:(\d+)\/\n +Endpoints: +http:\/\/localhost:(\d+)\//.exec(
+        output,
+      );
+      if (ready) resolve([Number(ready[1]), Number(ready[2])]);
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
@@ -39,6 +42,7 @@ export async function startAppliance(dataDir, extraEnv = {}, core = null) {
   return {
     child,
     port,
+    panelPort,
     readyMs,
     async stop() {
       child.kill('SIGTERM');
@@ -82,7 +86,8 @@ export function percentile(sorted, p) {
 
 /**
  * Sets up a fresh appliance as its owner would from this machine (local set-up needs no code) and
- * returns an API token with the `admin` scope, for benchmarks that create scripts and routes.
+ * returns an API token with the `admin` scope, for benchmarks that create scripts and routes. `port` is
+ * the panel's (the control plane's).
  */
 export async function ownerToken(port) {
   const base = `http://127.0.0.1:${port}/api/v1`;
@@ -105,12 +110,12 @@ export async function ownerToken(port) {
   return (await created.json()).token;
 }
 
-/** Creates an endpoint script of the default app and routes `route` ({methods, path}) to it. */
-export async function createRoutedScript(agent, port, token, script, route) {
+/** Creates an endpoint script of the default app and routes `route` ({methods, path}) to it, through the panel's port. */
+export async function createRoutedScript(agent, panelPort, token, script, route) {
   const { call } = await import('./http-load.js');
   const created = await call(
     agent,
-    port,
+    panelPort,
     'POST',
     '/api/v1/admin/scripts',
     { app: 'default', ...script },
@@ -118,7 +123,7 @@ export async function createRoutedScript(agent, port, token, script, route) {
   );
   const routed = await call(
     agent,
-    port,
+    panelPort,
     'POST',
     '/api/v1/admin/apps/default/routes',
     { script: script.name, ...route },

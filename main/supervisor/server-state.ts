@@ -33,9 +33,11 @@ export type ServerState =
   | {
       readonly kind: 'running';
       readonly pid: number;
-      /** The panel on this machine, e.g. `http://localhost:8080/`. */
+      /** The panel on this machine, e.g. `http://localhost:8081/` (its own port: PICLOUD_PANEL_PORT). */
       readonly url: string;
-      /** Where devices on the LAN reach it (empty when bound to loopback only). */
+      /** The apps' endpoints on this machine, e.g. `http://localhost:8080/`; null when not known. */
+      readonly endpointsUrl: string | null;
+      /** Where devices on the LAN reach the apps' endpoints (empty when bound to loopback only). */
       readonly lanUrls: readonly string[];
       /** Epoch milliseconds of readiness. */
       readonly since: number;
@@ -67,10 +69,10 @@ export type ServerAction = 'start' | 'stop' | 'restart';
 /** The actions, for validating what crosses IPC. */
 export const SERVER_ACTIONS: readonly ServerAction[] = ['start', 'stop', 'restart'];
 
-/** The URL to hand to other devices: the first LAN address, else this machine's. */
+/** The endpoints' URL to hand to other devices: the first LAN address, else this machine's. */
 export function endpointUrl(state: ServerState): string | null {
   if (state.kind !== 'running') return null;
-  return state.lanUrls[0] ?? state.url;
+  return state.lanUrls[0] ?? state.endpointsUrl;
 }
 
 /** An action received over IPC, or null when it is not one. */

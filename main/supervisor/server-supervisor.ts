@@ -69,7 +69,7 @@ export interface SupervisorEvents {
   'log-error': [error: Error];
 }
 
-/** The ready banner `picloud start` prints on standard error: `  Panel:   http://localhost:8080/`. */
+/** The ready banner `picloud start` prints on standard error: `  Panel:      http://localhost:8081/`. */
 const READY_BANNER = /Panel: +(https?:\/\/\S+)/;
 /** A first start initialises PostgreSQL, which takes a while on a Raspberry Pi's SD card. */
 const DEFAULT_START_TIMEOUT_MS = 120_000;
@@ -295,7 +295,8 @@ export class ServerSupervisor extends EventEmitter<SupervisorEvents> {
     const state = {
       kind: 'running',
       pid: run.child.pid ?? -1,
-      url: runtime?.localUrl ?? bannerUrl,
+      url: runtime?.panelUrl ?? bannerUrl,
+      endpointsUrl: runtime?.localUrl ?? null,
       lanUrls: runtime?.lanUrls ?? [],
       since: run.readyAt,
     } as const;
@@ -405,15 +406,29 @@ export class ServerSupervisor extends EventEmitter<SupervisorEvents> {
 }
 
 /** The server's runtime.json (server/appliance/runtime-file.ts) if it belongs to `pid`. */
-function readRuntimeInfo(dataDir: string, pid: number): { localUrl: string; lanUrls: string[] } | null {
+function readRuntimeInfo(
+  dataDir: string,
+  pid: number,
+): { panelUrl: string; localUrl: string; lanUrls: string[] } | null {
   try {
     const info = JSON.parse(readFileSync(join(dataDir, 'runtime.json'), 'utf8')) as {
       pid?: unknown;
+      panelUrl?: unknown;
       localUrl?: unknown;
       lanUrls?: unknown;
     };
-    if (info.pid !== pid || typeof info.localUrl !== 'string' || !Array.isArray(info.lanUrls)) return null;
-    return { localUrl: info.localUrl, lanUrls: info.lanUrls.filter((url) => typeof url === 'string') };
+    if (
+      info.pid !== pid ||
+      typeof info.panelUrl !== 'string' ||
+      typeof info.localUrl !== 'string' ||
+      !Array.isArray(info.lanUrls)
+    )
+      return null;
+    return {
+      panelUrl: info.panelUrl,
+      localUrl: info.localUrl,
+      lanUrls: info.lanUrls.filter((url) => typeof url === 'string'),
+    };
   } catch {
     return null;
   }

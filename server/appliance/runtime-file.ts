@@ -8,14 +8,20 @@ import { join } from 'node:path';
 /** What a running PiCloud publishes about itself. */
 export interface RuntimeInfo {
   pid: number;
-  /** Port the HTTP server listens on. */
+  /** Port of the apps' endpoints (PICLOUD_PORT). */
   port: number;
-  /** Bind address. */
+  /** Port of the control panel and its API (PICLOUD_PANEL_PORT). */
+  panelPort: number;
+  /** Bind address (of both). */
   host: string;
-  /** A URL that reaches the server from this machine. */
+  /** The apps' endpoints from this machine. */
   localUrl: string;
-  /** URLs for other devices on the LAN. */
+  /** The apps' endpoints for other devices on the LAN. */
   lanUrls: string[];
+  /** The control panel from this machine. */
+  panelUrl: string;
+  /** The control panel for other devices on the LAN. */
+  panelLanUrls: string[];
   /** 'embedded' or 'external'. */
   database: 'embedded' | 'external';
   /** ISO time of start. */

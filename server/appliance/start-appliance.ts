@@ -4,6 +4,7 @@
  * refuse new requests, drain in-flight ones (bounded by shutdownTimeoutMs), close the pool, stop
  * PostgreSQL cleanly.
  */
+import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { createBackupService, scheduleView, startBackupScheduler } from '../backup/build-backups.js';
 import { executionLimits } from '../config/execution-limits.js';
@@ -18,6 +19,7 @@ import { followCommits } from '../manager/change-feed.js';
 import { loadSecretKey, SecretKeyError } from '../manager/secrets/secret-key.js';
 import { seedHelloWorldIfFresh } from '../manager/seed-hello-world.js';
 import { createOrchestrator } from '../orchestrator/build-orchestrator.js';
+import { OwnConnections } from '../outbound/own-connections.js';
 import { PANEL_DIR } from '../paths.js';
 import { PRODUCT_VERSION } from '../version.js';
 import { prepareDataDir } from './data-dir.js';
@@ -27,7 +29,7 @@ import { type RuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime
 
 /** A running appliance. */
 export interface Appliance {
-  /** The HTTP server. */
+  /** The HTTP server: the panel's and the endpoints' listeners. */
   server: PicloudServer;
   /** The database. */
   database: OpenDatabase;
@@ -39,6 +41,17 @@ export interface Appliance {
   setupCode: string | null;
   /** Graceful shutdown; safe to call more than once. */
   stop(): Promise<void>;
+}
+
+/** Starts one listener; a port in use is a start-up error naming the setting to change. */
+async function listenOn(app: FastifyInstance, host: string, port: number, setting: string): Promise<void> {
+  await app.listen({ port, host }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    throw new StartupError(
+      `${setting}=${port}: another program already listens on ${host}:${port}. Stop it, or choose another port with ${setting}.`,
+      { cause: error, code: 'PICLOUD_ERR_STARTUP_PORT_IN_USE' },
+    );
+  });
 }
 
 /** Creates the process logger: JSON lines on stdout (pino). */
@@ -76,7 +89,8 @@ export async function startAppliance(
     milestone('database');
     if (await seedHelloWorldIfFresh(database.db)) logger.info('seeded the Hello World endpoint (GET /hello)');
     const open = database;
-    // The configured address until the server listens; then the port it actually got (PICLOUD_PORT=0).
+    // The endpoints' configured address until the server listens; then the port it actually got
+    // (PICLOUD_PORT=0).
     let listening = { host: config.host, port: config.port };
     // A restore replaced secrets.key: the manager reads it again (bound once the manager exists).
     let secretKeyChanged: () => void = () => undefined;
@@ -88,6 +102,9 @@ export async function startAppliance(
       backupLog[level](message),
     );
     undo.push(async () => backupScheduler?.stop());
+    // Scripts' outbound connections, which the listeners recognise: the appliance's own requests are
+    // never believed as a trusted proxy.
+    const ownConnections = new OwnConnections();
     const manager = createManager(
       {
         db: open.db,
@@ -107,11 +124,20 @@ export async function startAppliance(
         dataDir: config.dataDir,
         outboundTimeoutMs: config.outboundTimeoutMs,
         outboundMaxResponseBytes: config.outboundMaxResponseBytes,
+        onOutboundSocket: (socket) => ownConnections.track(socket),
         // Never the call's arguments: they may hold secrets or request bodies.
         onServiceError: (error, call) => logger.error({ err: error, ...call }, 'script service call failed'),
       },
     );
     secretKeyChanged = () => manager.secretKeyChanged();
+    // Only the app answering for localhost answers for this machine's names and addresses: claims other
+    // apps made before that rule (or of an address the machine got since) go, before routing loads.
+    for (const claim of await manager.releaseMachineHostClaims()) {
+      logger.warn(
+        { app: claim.slug, pattern: claim.pattern, host: claim.host },
+        `released app "${claim.slug}"'s claim "${claim.pattern}": it names this machine (${claim.host}), which only the app answering for localhost may claim`,
+      );
+    }
     const executor = new LocalExecutorClient({
       workers: config.executorWorkers,
       memoryLimitMb: config.workerMemoryMb,
@@ -164,7 +190,9 @@ export async function startAppliance(
       schemaVersion: open.schemaVersion,
       databaseIsHealthy: () => databaseIsHealthy(open.pool),
       apiPlugins: [...manager.apiPlugins, orchestrator.apiPlugin],
+      endpointApiPlugins: [orchestrator.endpointApiPlugin],
       accessControl: manager.accessControl,
+      isOwnConnection: (socket) => ownConnections.isOwn(socket),
       customRoutes: orchestrator.customRoutes,
       bodyLimit: config.bodyLimitBytes,
       headerLimit: config.headerLimitBytes,
@@ -173,25 +201,22 @@ export async function startAppliance(
     });
     const [setupCode] = await Promise.all([setupCodeReady, triggersStarted]);
     milestone('server built');
-    await server.app
-      .listen({ port: config.port, host: config.host })
-      .catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EADDRINUSE') throw error;
-        throw new StartupError(
-          `PICLOUD_PORT=${config.port}: another program already listens on ${config.host}:${config.port}. Stop it, or choose another port with PICLOUD_PORT.`,
-          { cause: error, code: 'PICLOUD_ERR_STARTUP_PORT_IN_USE' },
-        );
-      });
+    undo.push(() => server.close());
+    await listenOn(server.endpoints, config.host, config.port, 'PICLOUD_PORT');
+    await listenOn(server.panel, config.host, config.panelPort, 'PICLOUD_PANEL_PORT');
     milestone('listening');
-    const address = server.app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
+    const port = server.portOf('endpoints') ?? config.port;
+    const panelPort = server.portOf('panel') ?? config.panelPort;
     listening = { host: config.host, port };
     const runtime: RuntimeInfo = {
       pid: process.pid,
       port,
+      panelPort,
       host: config.host,
       localUrl: `http://localhost:${port}/`,
       lanUrls: lanUrls(config.host, port),
+      panelUrl: `http://localhost:${panelPort}/`,
+      panelLanUrls: lanUrls(config.host, panelPort),
       database: config.databaseUrl ? 'external' : 'embedded',
       startedAt: new Date().toISOString(),
       version: PRODUCT_VERSION,
@@ -203,10 +228,11 @@ export async function startAppliance(
         server.beginShutdown();
         const cut = setTimeout(() => {
           logger.warn('shutdown timeout: closing open connections');
-          server.app.server.closeAllConnections();
+          server.panel.server.closeAllConnections();
+          server.endpoints.server.closeAllConnections();
         }, config.shutdownTimeoutMs);
         try {
-          await server.app.close();
+          await server.close();
         } finally {
           clearTimeout(cut);
         }

@@ -47,18 +47,16 @@ export function normaliseUrl(input: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new CliFailure(`"${input}" is not a URL (e.g. http://picloud.local:8080)`);
+    throw new CliFailure(`"${input}" is not a URL (e.g. http://picloud.local:8081, the panel's address)`);
   }
   return `${url.protocol}//${url.host}`;
 }
 
 /** The URL of the PiCloud running on this machine's data folder, if any. */
 function localApplianceUrl(): string | null {
-  const runtime = readRuntimeInfo(loadConfig().dataDir) as
-    | (ReturnType<typeof readRuntimeInfo> & { panelUrl?: string })
-    | null;
+  const runtime = readRuntimeInfo(loadConfig().dataDir);
   if (!runtime || !processAlive(runtime.pid)) return null;
-  // The admin API's own address when the appliance publishes one; else the server's.
+  // The admin API is on the panel's port (a runtime.json of an older version has only localUrl).
   return normaliseUrl(runtime.panelUrl ?? runtime.localUrl);
 }
 

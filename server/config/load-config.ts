@@ -12,6 +12,8 @@ import { CONFIG_FILE_ENV, type Config, ConfigError, SETTINGS } from './settings.
 function defaults(): Config {
   return {
     port: 8080,
+    // Derived from the port unless given (see panelPortFor).
+    panelPort: 8081,
     host: '0.0.0.0',
     dataDir: defaultDataDir(),
     databaseUrl: null,
@@ -86,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }
     }
   }
+  const given = new Set<keyof Config>();
   for (const key of keys) {
     const spec = SETTINGS[key];
     const fromEnv = env[spec.env];
@@ -101,6 +104,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     } catch (error) {
       throw new ConfigError(`Invalid setting ${origin}: ${(error as Error).message}`);
     }
+    given.add(key);
+  }
+  if (!given.has('panelPort')) config.panelPort = panelPortFor(config.port);
+  if (config.panelPort === config.port && config.port !== 0) {
+    throw new ConfigError(
+      `Invalid setting PICLOUD_PANEL_PORT=${config.panelPort}: the panel needs a port of its own, not PICLOUD_PORT's (${config.port})`,
+    );
   }
   return config;
+}
+
+/**
+ * The panel's default port: the one after the endpoints' port (8080 → 8081), a free one when the
+ * endpoints' port is picked freely (0), and the one before it at the very top of the range.
+ */
+export function panelPortFor(port: number): number {
+  if (port === 0) return 0;
+  return port === 65535 ? 65534 : port + 1;
 }

@@ -14,8 +14,13 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The resolved configuration of one PiCloud process. */
 export interface Config {
-  /** HTTP port of the server (0 picks a free port). */
+  /** HTTP port of the apps' endpoints (0 picks a free port). */
   port: number;
+  /**
+   * HTTP port of the control panel and its API — a separate origin, so no script response is ever
+   * same-origin with the panel (0 picks a free port). Defaults to `port + 1`, or 0 when `port` is 0.
+   */
+  panelPort: number;
   /** Bind address; all interfaces by default so devices on the LAN can reach the endpoints. */
   host: string;
   /** Folder holding the embedded database, its password, logs and runtime state. */
@@ -120,7 +125,14 @@ export const SETTINGS: { [K in keyof Config]: SettingSpec<K> } = {
   port: {
     env: 'PICLOUD_PORT',
     fileKey: 'port',
-    description: 'HTTP port of the server (default 8080; 0 picks a free port).',
+    description: "HTTP port of the apps' endpoints (default 8080; 0 picks a free port).",
+    parse: integerIn(0, 65535),
+  },
+  panelPort: {
+    env: 'PICLOUD_PANEL_PORT',
+    fileKey: 'panelPort',
+    description:
+      'HTTP port of the control panel and its API (default: PICLOUD_PORT + 1, i.e. 8081; a free port when PICLOUD_PORT is 0).',
     parse: integerIn(0, 65535),
   },
   host: {

@@ -16,6 +16,18 @@ export type AppLocator = (request: FastifyRequest) => Promise<string | null | un
 /** The panel's session cookie (set by the manager; hidden from scripts by the orchestrator). */
 export const SESSION_COOKIE = 'picloud_session';
 
+/**
+ * The cookies the panel's listener reads. A script's response may not set any of them (browsers share
+ * cookies between the ports of a host, so a script's Set-Cookie would reach the panel).
+ */
+export const PANEL_COOKIES: readonly string[] = [SESSION_COOKIE];
+
+/**
+ * The appliance's two listeners, two origins: the panel's (its files, `/api/v1/auth/*`,
+ * `/api/v1/admin/*`) and the endpoints' (the apps' routes, `/api/v1/execute/{id}`).
+ */
+export type ListenerName = 'panel' | 'endpoints';
+
 /** Who may call a route. */
 export type RouteAccess =
   /** Anyone (sign-in, set-up, the session probe). */

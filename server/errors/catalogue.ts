@@ -7,6 +7,10 @@ export const ERROR_CATALOGUE = {
   PICLOUD_ERR_HTTP_NOT_FOUND: { status: 404, message: 'No route matches this request' },
   PICLOUD_ERR_PANEL_NOT_BUILT: { status: 503, message: 'The control panel is not built' },
   PICLOUD_ERR_API_NOT_FOUND: { status: 404, message: 'Unknown API path or API version' },
+  PICLOUD_ERR_API_WRONG_PORT: {
+    status: 404,
+    message: "This API path is served on the appliance's other port (panel or endpoints)",
+  },
   PICLOUD_ERR_HTTP_VALIDATION: { status: 400, message: 'The request does not match the expected schema' },
   PICLOUD_ERR_HTTP_BAD_BODY: { status: 400, message: 'The request body could not be parsed' },
   PICLOUD_ERR_HTTP_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
@@ -18,6 +22,11 @@ export const ERROR_CATALOGUE = {
   PICLOUD_ERR_HTTP_BAD_CURSOR: { status: 400, message: 'The pagination cursor is not valid' },
   PICLOUD_ERR_APP_NOT_FOUND: { status: 404, message: 'No such app' },
   PICLOUD_ERR_APP_SLUG_TAKEN: { status: 409, message: 'Another app uses this slug' },
+  PICLOUD_ERR_APP_ALLOW_HOST_FORBIDDEN: {
+    status: 403,
+    message:
+      'Letting scripts reach this appliance, loopback or link-local addresses needs an admin not limited to one app',
+  },
   PICLOUD_ERR_APP_SLUG_RETIRED: {
     status: 409,
     message: 'This slug redirects to another app; take it over with force',
@@ -25,6 +34,11 @@ export const ERROR_CATALOGUE = {
   PICLOUD_ERR_DOMAIN_INVALID: { status: 400, message: 'Not a valid host claim' },
   PICLOUD_ERR_DOMAIN_TAKEN: { status: 409, message: 'Another app claims this host' },
   PICLOUD_ERR_DOMAIN_NOT_FOUND: { status: 404, message: 'No such domain claim' },
+  PICLOUD_ERR_DOMAIN_MACHINE_HOST: {
+    status: 403,
+    message:
+      'This host is a name or address of the appliance itself: only the app answering for localhost claims it',
+  },
   PICLOUD_ERR_SCRIPT_NOT_FOUND: { status: 404, message: 'No such script' },
   PICLOUD_ERR_SCRIPT_NAME_TAKEN: { status: 409, message: 'The app already has a script with this name' },
   PICLOUD_ERR_SCRIPT_COMPILE: { status: 422, message: 'The script does not compile' },

@@ -4,7 +4,9 @@
  * writer the orchestrator reports to, and the script services (`kv::` …) the executor calls on behalf
  * of running scripts.
  */
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { ListenerName } from '../contracts/route-access.js';
 import { deployApi } from './app-spec/deploy-api.js';
 import { appApi } from './apps/app-api.js';
 import { accessControl } from './auth/access-control.js';
@@ -17,6 +19,7 @@ import { tokenApi } from './auth/token-api.js';
 import { backupApi } from './backups/backup-api.js';
 import { bundleApi } from './bundles/bundle-api.js';
 import { domainApi } from './domains/domain-api.js';
+import { type ReleasedClaim, releaseMachineHostClaims } from './domains/domain-store.js';
 import { kvApi } from './kv/kv-api.js';
 import { kvHandler } from './kv/kv-service.js';
 import { KvStore } from './kv/kv-store.js';
@@ -56,14 +59,19 @@ export interface ManagerOptions extends AuthOptions {
   outboundTimeoutMs?: number;
   /** Largest response body of an outbound HTTP request, in bytes (default 1 MiB). */
   outboundMaxResponseBytes?: number;
+  /** Sees each connection scripts' outbound requests open (see server/outbound/own-connections.ts). */
+  onOutboundSocket?: (socket: Socket) => void;
 }
 
 /** A running manager. */
 export interface Manager {
   /** Admin and auth routes, mounted under `/api/v1`. */
   apiPlugins: FastifyPluginAsync[];
-  /** Enforces every API route's declared access; installed on the `/api/v1` scope. */
-  accessControl: (scope: FastifyInstance) => Promise<void>;
+  /**
+   * Enforces every API route's declared access; installed on the `/api/v1` scope of each listener
+   * (session cookies count on the panel's only).
+   */
+  accessControl: (scope: FastifyInstance, listener: ListenerName) => Promise<void>;
   /** Sessions, tokens, set-up state and the audit log. */
   auth: AuthService;
   /** Where invocations are recorded. */
@@ -80,6 +88,11 @@ export interface Manager {
   triggers: TriggerService;
   /** A restore replaced `secrets.key`: read it again at the next use. */
   secretKeyChanged(): void;
+  /**
+   * At start-up: releases claims of this machine's names and addresses held by apps other than the one
+   * answering for `localhost` (made before such claims were refused), each one audited; returns them.
+   */
+  releaseMachineHostClaims(): Promise<ReleasedClaim[]>;
   /** Stops the trigger scheduler, writes pending logs. */
   close(): Promise<void>;
 }
@@ -111,6 +124,7 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
     httpHandler(allowHostsFromDatabase(deps.db), {
       timeoutMs: options.outboundTimeoutMs ?? 10_000,
       maxResponseBytes: options.outboundMaxResponseBytes ?? 1024 * 1024,
+      onSocket: options.onOutboundSocket,
     }),
   );
   // Before the server listens, and in tests that never listen, the configured address stands in.
@@ -141,6 +155,23 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
     scriptServices,
     triggers,
     secretKeyChanged: () => keyring.forget(),
+    async releaseMachineHostClaims() {
+      const released = await releaseMachineHostClaims(deps.db);
+      for (const claim of released) {
+        await auth.audit.record({
+          actorKind: 'cli',
+          actorId: null,
+          actorName: 'picloud start',
+          action: 'domains.release-machine-host',
+          target: { app: claim.slug, pattern: claim.pattern, host: claim.host },
+          appId: claim.appId,
+          outcome: 'ok',
+          status: 200,
+          ip: '',
+        });
+      }
+      return released;
+    },
     close: async () => {
       await triggers.stop();
       await logWriter.flush();

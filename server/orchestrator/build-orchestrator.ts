@@ -7,7 +7,6 @@
  */
 
 import { isIP } from 'node:net';
-import { hostname } from 'node:os';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import '../contracts/route-access.js';
 import type { Kysely } from 'kysely';
@@ -18,6 +17,7 @@ import type { CustomRouteHandler } from '../http/routes/catch-all.js';
 import type { ExecutionLogSink } from '../manager/logs/execution-record.js';
 import type { TriggerRunner } from '../manager/triggers/trigger-runner.js';
 import { hostFromHeader } from '../routing/host-claim.js';
+import { currentMachineHosts, isMachineHost, type MachineHosts } from '../routing/machine-hosts.js';
 import type { Scope } from '../security/scopes.js';
 import {
   allowOriginFor,
@@ -48,12 +48,16 @@ export interface OrchestratorDeps {
    */
   authorizeInvocation?: (request: FastifyRequest, appId: string, scope: Scope) => Promise<unknown>;
   log?: (level: 'info' | 'warn', message: string) => void;
+  /** This machine's names and addresses (default: read from the operating system). */
+  machineHosts?: () => MachineHosts;
 }
 
 /** A running orchestrator. */
 export interface Orchestrator {
-  /** `/execute/:id` and `/admin/scripts/:id/run`, mounted under `/api/v1`. */
+  /** The editor's Run (`/admin/scripts/:id/run`), mounted under `/api/v1` on the panel's listener. */
   apiPlugin: FastifyPluginAsync;
+  /** `/execute/:id`, mounted under `/api/v1` on the endpoints' listener. */
+  endpointApiPlugin: FastifyPluginAsync;
   customRoutes: CustomRouteHandler;
   routing: RoutingCache;
   /**
@@ -66,16 +70,41 @@ export interface Orchestrator {
   close(): Promise<void>;
 }
 
-/** Names of this machine: requests addressed to it directly go to the app claiming `localhost`. */
-const MACHINE_NAMES = new Set([hostname().toLowerCase(), `${hostname().toLowerCase()}.local`]);
-
-/** Host → app id, with direct addresses of this machine (IP literals, its host name) treated as localhost. */
-export function resolveApp(snapshot: RoutingSnapshot, host: string | null): string | undefined {
+/**
+ * Host → app id. The machine's own names and addresses (routing/machine-hosts.ts) always go to the app
+ * claiming `localhost`, whatever another app claims (a claim made before such claims were refused, or
+ * of an address the machine got since); an IP literal nobody claims goes there too.
+ */
+export function resolveApp(
+  snapshot: RoutingSnapshot,
+  host: string | null,
+  isMachineHost: (host: string) => boolean,
+): string | undefined {
   if (host === null) return undefined;
   const appId = snapshot.hosts.resolve(host);
-  if (appId !== undefined) return appId;
+  const machineApp = snapshot.hosts.resolve('localhost');
+  if (appId !== undefined && (appId === machineApp || !isMachineHost(host))) return appId;
+  if (appId !== undefined) return machineApp;
   const bare = host.startsWith('[') ? host.slice(1, -1) : host;
-  return isIP(bare) !== 0 || MACHINE_NAMES.has(host) ? snapshot.hosts.resolve('localhost') : undefined;
+  return isIP(bare) !== 0 || isMachineHost(host) ? machineApp : undefined;
+}
+
+/**
+ * Whether a host names this machine, with the machine's names and addresses read again at most every
+ * 30 s, and only when asked (no timer): interfaces change rarely, and a request must not pay for a
+ * system call.
+ */
+export function machineHostCheck(read: () => MachineHosts = currentMachineHosts): (host: string) => boolean {
+  let hosts: MachineHosts | null = null;
+  let readAt = 0;
+  return (host) => {
+    const now = Date.now();
+    if (hosts === null || now - readAt > 30_000) {
+      hosts = read();
+      readAt = now;
+    }
+    return isMachineHost(host, hosts);
+  };
 }
 
 /**
@@ -113,6 +142,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     close: () => deps.executor.close(),
   };
   const dispatchDeps = { ...deps, executor };
+  const isMachine = machineHostCheck(deps.machineHosts);
 
   /**
    * Lets a call to a route that requires a token through, or throws its 401/403. Only the Authorization
@@ -132,15 +162,12 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     }
   }
 
-  // `/execute/{id}` (with the apps' body parsers: any content type reaches the script) and the editor's
-  // Run (`/admin/scripts/{id}/run`, JSON only like the rest of the admin API), each in its own scope.
-  const apiPlugin: FastifyPluginAsync = async (scope) => {
-    await scope.register(executeApi);
-    await scope.register(
-      scriptRunApi({ db: deps.db, routing, dispatch: dispatchDeps }) as FastifyPluginAsync,
-    );
-  };
+  // The editor's Run (`/admin/scripts/{id}/run`, JSON only like the rest of the admin API; its answer
+  // wraps the script's response in JSON, so nothing a script returns is served as a page on the
+  // panel's origin).
+  const apiPlugin = scriptRunApi({ db: deps.db, routing, dispatch: dispatchDeps }) as FastifyPluginAsync;
 
+  // `/execute/{id}`, with the apps' body parsers: any content type reaches the script.
   const executeApi: FastifyPluginAsync = async (scope) => {
     installScriptBodyParsers(scope);
     const executeSchema = {
@@ -183,7 +210,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     async handle(request, reply) {
       const snapshot = routing.snapshot;
       const host = hostFromHeader(request.headers.host);
-      const appId = resolveApp(snapshot, host);
+      const appId = resolveApp(snapshot, host, isMachine);
       if (appId === undefined) return false;
       const router = snapshot.routers.get(appId);
       const app = snapshot.apps.get(appId);
@@ -224,7 +251,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     notFound(request) {
       const host = hostFromHeader(request.headers.host);
       const path = request.url.split('?')[0];
-      if (resolveApp(routing.snapshot, host) === undefined) {
+      if (resolveApp(routing.snapshot, host, isMachine) === undefined) {
         return new PicloudError(
           'PICLOUD_ERR_HOST_UNKNOWN',
           `No app answers for host "${host ?? ''}": claim it for an app (POST /api/v1/admin/apps/{app}/domains)`,
@@ -239,6 +266,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
 
   return {
     apiPlugin,
+    endpointApiPlugin: executeApi,
     customRoutes,
     routing,
     executor,

@@ -13,7 +13,7 @@ import type {
   ExecutorClient,
   ScriptRequest,
 } from '../contracts/executor.js';
-import { SESSION_COOKIE } from '../contracts/route-access.js';
+import { PANEL_COOKIES, SESSION_COOKIE } from '../contracts/route-access.js';
 import type { ExecutionError, ExecutionLogSink, ExecutionRecord } from '../manager/logs/execution-record.js';
 import { withCorsHeaders } from './cors.js';
 import { rawBodyOf } from './request-body.js';
@@ -51,6 +51,26 @@ export function scriptHeaders(
     else headers.cookie = rest;
   }
   return headers;
+}
+
+/** Cookie names as a browser compares them, with the prefixes that only add rules (`__Host-`, `__Secure-`). */
+function cookieName(setCookie: string): string {
+  const equals = setCookie.indexOf('=');
+  const name = (equals < 0 ? '' : setCookie.slice(0, equals)).trim().toLowerCase();
+  return name.replace(/^__(host|secure)-/, '');
+}
+const PANEL_COOKIE_NAMES = new Set(PANEL_COOKIES.map((name) => name.toLowerCase()));
+
+/**
+ * A script's response headers as sent: without a `Set-Cookie` for one of the panel's cookies. Browsers
+ * share cookies between the ports of a host, so such a cookie would reach the panel's listener — to sign
+ * the owner out, or into a session of someone else's choosing.
+ */
+export function responseHeaders(headers: Record<string, string>): Record<string, string> {
+  const setCookie = headers['set-cookie'];
+  if (setCookie === undefined || !PANEL_COOKIE_NAMES.has(cookieName(setCookie))) return headers;
+  const { 'set-cookie': _dropped, ...rest } = headers;
+  return rest;
 }
 
 function scriptRequest(
@@ -201,13 +221,10 @@ export async function dispatchToScript(
 
   if (result.ok) {
     const { response } = result;
+    const headers = responseHeaders(response.headers);
     reply
       .code(response.status)
-      .headers(
-        target.allowOrigin === undefined
-          ? response.headers
-          : withCorsHeaders(response.headers, target.allowOrigin),
-      );
+      .headers(target.allowOrigin === undefined ? headers : withCorsHeaders(headers, target.allowOrigin));
     if (response.body === null || request.method === 'HEAD') return reply.send();
     return reply.send(typeof response.body === 'string' ? response.body : Buffer.from(response.body));
   }

@@ -16,7 +16,7 @@
 import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
@@ -89,6 +89,8 @@ export interface OutboundOptions {
   resolve?: (host: string) => Promise<ResolvedAddress[]>;
   /** Abandons the request when it aborts (the caller gave up); reported as a timeout. */
   signal?: AbortSignal;
+  /** Sees each connection as it opens (the appliance remembers its own; see own-connections.ts). */
+  onSocket?: (socket: Socket) => void;
 }
 
 async function systemResolve(host: string): Promise<ResolvedAddress[]> {
@@ -182,6 +184,7 @@ function exchange(
   headers: Record<string, string>,
   body: string | Buffer | null,
   signal: AbortSignal,
+  onSocket?: (socket: Socket) => void,
 ): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const secure = url.protocol === 'https:';
@@ -208,6 +211,7 @@ function exchange(
       },
       resolve,
     );
+    if (onSocket) request.once('socket', onSocket);
     request.on('error', reject);
     request.end(body ?? undefined);
   });
@@ -327,7 +331,15 @@ export async function sendOutbound(
         }
         throw error;
       });
-      const response = await exchange(url, address, method, headers, body, controller.signal);
+      const response = await exchange(
+        url,
+        address,
+        method,
+        headers,
+        body,
+        controller.signal,
+        options.onSocket,
+      );
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
       if (REDIRECT_STATUSES.has(status) && typeof location === 'string') {

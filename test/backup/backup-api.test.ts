@@ -36,7 +36,7 @@ afterAll(async () => {
 /** Uploads `body` to the restore route. */
 async function upload(body: Buffer, { confirm = true, passphrase = PASSPHRASE as string | null } = {}) {
   const response = await fetch(
-    `${pc.baseUrl}/api/v1/admin/backups:restore${confirm ? '?confirm=replace' : ''}`,
+    `${pc.panelUrl}/api/v1/admin/backups:restore${confirm ? '?confirm=replace' : ''}`,
     {
       method: 'POST',
       headers: {
@@ -51,7 +51,7 @@ async function upload(body: Buffer, { confirm = true, passphrase = PASSPHRASE as
 }
 
 async function download(name: string): Promise<Buffer> {
-  const response = await fetch(`${pc.baseUrl}/api/v1/admin/backups/${name}`, {
+  const response = await fetch(`${pc.panelUrl}/api/v1/admin/backups/${name}`, {
     headers: { authorization: `Bearer ${pc.token}` },
   });
   expect(response.status).toBe(200);
@@ -99,7 +99,7 @@ describe('writing and reading backups', () => {
       ['GET', `/api/v1/admin/backups/${backup.name}`],
       ['POST', '/api/v1/admin/backups:restore'],
     ]) {
-      const response = await fetch(`${pc.baseUrl}${path}`, {
+      const response = await fetch(`${pc.panelUrl}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}` },
       });
@@ -292,7 +292,7 @@ describe('uploads an attacker would send', () => {
     const chunks = (async function* () {
       for (let i = 0; i < 40; i++) yield Buffer.alloc(64 * 1024, i);
     })();
-    const response = await fetch(`${pc.baseUrl}/api/v1/admin/backups:restore?confirm=replace`, {
+    const response = await fetch(`${pc.panelUrl}/api/v1/admin/backups:restore?confirm=replace`, {
       method: 'POST',
       headers: { authorization: `Bearer ${pc.token}`, 'content-type': 'application/gzip' },
       body: chunks as unknown as BodyInit,

@@ -44,8 +44,9 @@ interface Running {
 async function run(dataDir: string): Promise<Running> {
   const process = await startApplianceProcess(env(dataDir));
   const base = `http://127.0.0.1:${process.port}`;
+  const panel = `http://127.0.0.1:${process.panelPort}`;
   // A fresh install needs its owner first (set-up from this machine needs no code); a restored one has it.
-  await fetch(`${base}/api/v1/auth/setup`, {
+  await fetch(`${panel}/api/v1/auth/setup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: 'owner', password: 'correct horse battery staple' }),
@@ -57,7 +58,7 @@ async function run(dataDir: string): Promise<Running> {
   expect(made.code, made.stderr).toBe(0);
   const token = JSON.parse(made.stdout).token as string;
   const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
+    const response = await fetch(`${panel}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${token}`,

@@ -1,7 +1,9 @@
 /**
  * caddy/Caddyfile and caddy/Caddyfile.lan-https in front of a real PiCloud server, with Debian's
- * `caddy` (installed by .ci/run): current API, health, version, wire, custom routes and the panel reach
- * PiCloud with the Host header intact; other /api/* paths are a JSON 404 from Caddy itself.
+ * `caddy` (installed by .ci/run): two sites on two ports, like PiCloud's two listeners — the apps'
+ * endpoints (custom routes, wire, /execute) on one, the panel and its API on the other, so the panel
+ * keeps an origin of its own behind Caddy. Health and version reach PiCloud on both with the Host
+ * header intact; other /api/* paths are a JSON 404 from Caddy itself.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -76,6 +78,7 @@ function getWithHost(url: string, host: string): Promise<unknown> {
 
 let picloud: TestServer;
 let upstream: string;
+let panelUpstream: string;
 beforeAll(async () => {
   const which = spawnSync('caddy', ['version']);
   if (which.error)
@@ -83,19 +86,23 @@ beforeAll(async () => {
   picloud = await createTestServer({
     apiPlugins: [
       async (app) => {
-        app.get('/echo-host', { config: { access: { public: true } } }, async (request) => ({
+        app.get('/admin/echo-host', { config: { access: { public: true } } }, async (request) => ({
           host: request.headers.host,
           forwardedFor: request.headers['x-forwarded-for'],
         }));
       },
     ],
   });
-  // Stand-ins for routes later issues add outside /api: a custom app route and the wire protocol.
-  picloud.app.get('/hello', async (request) => ({ hello: 'from PiCloud', host: request.headers.host }));
-  picloud.app.get('/wire/v1/ping', async () => ({ wire: 1 }));
-  await picloud.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = picloud.app.server.address();
-  upstream = `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  // Stand-ins for routes of the endpoints' listener: a custom app route and the wire protocol.
+  picloud.endpoints.get('/hello', async (request) => ({ hello: 'from PiCloud', host: request.headers.host }));
+  picloud.endpoints.get('/wire/v1/ping', async () => ({ wire: 1 }));
+  const listen = async (app: typeof picloud.panel) => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    return `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  };
+  upstream = await listen(picloud.endpoints);
+  panelUpstream = await listen(picloud.panel);
 });
 afterAll(async () => {
   await picloud?.close();
@@ -105,44 +112,68 @@ afterAll(async () => {
 describe('caddy/Caddyfile (HTTP)', () => {
   let caddy: ChildProcess;
   let base: string;
+  let panelBase: string;
   beforeAll(async () => {
     const port = await freePort();
+    const panelPort = await freePort();
     base = `http://127.0.0.1:${port}`;
+    panelBase = `http://127.0.0.1:${panelPort}`;
     caddy = await startCaddy(
       'Caddyfile',
-      { PICLOUD_UPSTREAM: upstream, PICLOUD_HTTP_PORT: String(port) },
-      () =>
-        fetch(`${base}/healthz`).then((r) => {
-          if (r.status !== 200) throw new Error(String(r.status));
-        }),
+      {
+        PICLOUD_UPSTREAM: upstream,
+        PICLOUD_PANEL_UPSTREAM: panelUpstream,
+        PICLOUD_HTTP_PORT: String(port),
+        PICLOUD_PANEL_HTTP_PORT: String(panelPort),
+      },
+      async () => {
+        for (const url of [`${base}/healthz`, `${panelBase}/healthz`]) {
+          const response = await fetch(url);
+          if (response.status !== 200) throw new Error(String(response.status));
+        }
+      },
     );
   });
   afterAll(() => {
     caddy?.kill('SIGTERM');
   });
 
+  const bases = () => ({ endpoints: base, panel: panelBase });
   it.each([
-    ['/healthz', 200, 'text/plain', (body: string) => expect(body).toBe('ok')],
+    ['endpoints', '/healthz', 200, 'text/plain', (body: string) => expect(body).toBe('ok')],
+    ['panel', '/healthz', 200, 'text/plain', (body: string) => expect(body).toBe('ok')],
     [
+      'endpoints',
       '/version',
       200,
       'application/json',
       (body: string) => expect(JSON.parse(body)).toMatchObject({ api: 1, wire: 1 }),
     ],
     [
+      'endpoints',
       '/wire/v1/ping',
       200,
       'application/json',
       (body: string) => expect(JSON.parse(body)).toEqual({ wire: 1 }),
     ],
-    ['/', 200, 'text/html', (body: string) => expect(body).toContain('PiCloud')],
+    ['panel', '/', 200, 'text/html', (body: string) => expect(body).toContain('PiCloud')],
+    ['endpoints', '/', 404, 'application/json', (body: string) => expect(body).not.toContain('<html')],
     [
+      'endpoints',
+      '/api/v1/admin/echo-host',
+      404,
+      'application/json',
+      (body: string) => expect(JSON.parse(body).error.code).toBe('PICLOUD_ERR_API_WRONG_PORT'),
+    ],
+    [
+      'panel',
       '/api/v1/nothing-here',
       404,
       'application/json',
       (body: string) => expect(JSON.parse(body).error.code).toBe('PICLOUD_ERR_API_NOT_FOUND'),
     ],
     [
+      'endpoints',
       '/api/admin/scripts',
       404,
       'application/json',
@@ -152,26 +183,27 @@ describe('caddy/Caddyfile (HTTP)', () => {
         }),
     ],
     [
+      'panel',
       '/api/v2/x',
       404,
       'application/json',
       (body: string) => expect(JSON.parse(body).error.code).toBe('PICLOUD_ERR_API_NOT_FOUND'),
     ],
-    ['/api', 404, 'application/json', (body: string) => expect(body).not.toContain('<html')],
-  ])('GET %s → %i %s', async (path, status, type, check) => {
-    const response = await fetch(`${base}${path}`);
+    ['panel', '/api', 404, 'application/json', (body: string) => expect(body).not.toContain('<html')],
+  ] as const)('%s site: GET %s → %i %s', async (site, path, status, type, check) => {
+    const response = await fetch(`${bases()[site]}${path}`);
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toContain(type);
     check(await response.text());
   });
 
-  it('custom routes reach PiCloud with the Host header intact', async () => {
+  it('custom routes and the API reach PiCloud with the Host header intact', async () => {
     expect(await getWithHost(`${base}/hello`, 'api.home.lan')).toEqual({
       hello: 'from PiCloud',
       host: 'api.home.lan',
     });
-    expect(await getWithHost(`${base}/api/v1/echo-host`, 'localhost')).toEqual({
-      host: 'localhost',
+    expect(await getWithHost(`${panelBase}/api/v1/admin/echo-host`, 'localhost:8088')).toEqual({
+      host: 'localhost:8088',
       forwardedFor: '127.0.0.1',
     });
   });
@@ -180,15 +212,16 @@ describe('caddy/Caddyfile (HTTP)', () => {
 describe('caddy/Caddyfile.lan-https (tls internal)', () => {
   let caddy: ChildProcess;
   let httpsPort: number;
-  const get = (path: string) =>
+  let panelHttpsPort: number;
+  const get = (path: string, port = httpsPort) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpsRequest(
         {
           host: '127.0.0.1',
-          port: httpsPort,
+          port,
           path,
           servername: 'picloud.test',
-          headers: { host: 'picloud.test' },
+          headers: { host: port === httpsPort ? 'picloud.test' : `picloud.test:${port}` },
           rejectUnauthorized: false,
         },
         (res) => {
@@ -204,19 +237,24 @@ describe('caddy/Caddyfile.lan-https (tls internal)', () => {
     });
   beforeAll(async () => {
     httpsPort = await freePort();
+    panelHttpsPort = await freePort();
     const httpPort = await freePort();
     caddy = await startCaddy(
       'Caddyfile.lan-https',
       {
         PICLOUD_UPSTREAM: upstream,
+        PICLOUD_PANEL_UPSTREAM: panelUpstream,
         PICLOUD_LAN_HOST: 'picloud.test',
         PICLOUD_HTTPS_PORT: String(httpsPort),
         PICLOUD_HTTP_PORT: String(httpPort),
+        PICLOUD_PANEL_HTTPS_PORT: String(panelHttpsPort),
       },
-      () =>
-        get('/healthz').then((r) => {
-          if (r.status !== 200) throw new Error(String(r.status));
-        }),
+      async () => {
+        for (const port of [httpsPort, panelHttpsPort]) {
+          const response = await get('/healthz', port);
+          if (response.status !== 200) throw new Error(String(response.status));
+        }
+      },
     );
   }, 30_000);
   afterAll(() => {
@@ -230,5 +268,15 @@ describe('caddy/Caddyfile.lan-https (tls internal)', () => {
     const retired = await get('/api/v0/apps');
     expect(retired.status).toBe(404);
     expect(JSON.parse(retired.body).error.code).toBe('PICLOUD_ERR_API_NOT_FOUND');
+  });
+
+  it('serves the panel over HTTPS on a port of its own', async () => {
+    const panel = await get('/', panelHttpsPort);
+    expect(panel.status).toBe(200);
+    expect(panel.body).toContain('PiCloud');
+    const echoed = JSON.parse((await get('/api/v1/admin/echo-host', panelHttpsPort)).body);
+    expect(echoed).toEqual({ host: `picloud.test:${panelHttpsPort}`, forwardedFor: '127.0.0.1' });
+    const wrong = await get('/api/v1/admin/echo-host');
+    expect(JSON.parse(wrong.body).error.code).toBe('PICLOUD_ERR_API_WRONG_PORT');
   });
 });

@@ -38,11 +38,15 @@ function api(
   if (!appliance) throw new Error('the appliance is not running');
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  return requestWithHost(`http://127.0.0.1:${appliance.port}${path}`, `localhost:${appliance.port}`, {
-    method: options.method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
+  return requestWithHost(
+    `http://127.0.0.1:${appliance.panelPort}${path}`,
+    `localhost:${appliance.panelPort}`,
+    {
+      method: options.method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    },
+  );
 }
 
 function login(username: string, password: string): Promise<RawResponse> {
@@ -82,7 +86,7 @@ describe('picloud admin and token', () => {
     const running = await runCli(['admin', 'reset-password'], env);
     expect(running.code).toBe(1);
     expect(running.stderr).toContain('no admin account exists yet: set-up has not happened');
-    expect(running.stderr).toContain(`http://localhost:${appliance?.port}/`);
+    expect(running.stderr).toContain(`http://localhost:${appliance?.panelPort}/`);
     expect(running.stderr).toContain('POST /api/v1/auth/setup');
     const list = await runCli(['admin', 'list'], env);
     expect(list.code).toBe(0);

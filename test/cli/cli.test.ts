@@ -98,14 +98,20 @@ describe('picloud status', () => {
       const human = await runCli(['status'], { PICLOUD_DATA_DIR: dataDir });
       expect(human.code).toBe(0);
       expect(human.stdout).toContain(`PiCloud ${PRODUCT_VERSION} is running (pid ${appliance.child.pid}`);
-      expect(human.stdout).toContain('health:   ok');
+      expect(human.stdout).toContain('health:    ok');
+      expect(human.stdout).toContain(`panel:     http://localhost:${appliance.panelPort}/`);
+      expect(human.stdout).toContain(`endpoints: http://localhost:${appliance.port}/`);
       const json = JSON.parse((await runCli(['status', '--json'], { PICLOUD_DATA_DIR: dataDir })).stdout);
       expect(json).toMatchObject({
         running: true,
         healthy: true,
         port: appliance.port,
+        panelPort: appliance.panelPort,
+        panelUrl: `http://localhost:${appliance.panelPort}/`,
+        localUrl: `http://localhost:${appliance.port}/`,
         database: 'embedded',
       });
+      expect(appliance.panelPort).not.toBe(appliance.port);
       expect(json.versions).toMatchObject({ schema });
 
       const second = await runCli(['start'], { PICLOUD_DATA_DIR: dataDir, PICLOUD_PORT: '0' });

@@ -28,6 +28,7 @@ describe('defaults', () => {
     const config = loadConfig(env());
     expect(config).toMatchObject({
       port: 8080,
+      panelPort: 8081,
       host: '0.0.0.0',
       databaseUrl: null,
       postgresPort: 0,
@@ -66,6 +67,7 @@ describe('environment variables', () => {
     ['PICLOUD_PORT', '70000', /PICLOUD_PORT='70000'/],
     ['PICLOUD_PORT', '-1', /PICLOUD_PORT/],
     ['PICLOUD_PORT', '80.5', /PICLOUD_PORT/],
+    ['PICLOUD_PANEL_PORT', 'panel', /PICLOUD_PANEL_PORT='panel': must be an integer from 0 to 65535/],
     ['PICLOUD_HOST', 'not a host!', /PICLOUD_HOST='not a host!': must be an IP address or a host name/],
     [
       'PICLOUD_DATABASE_URL',
@@ -90,6 +92,27 @@ describe('environment variables', () => {
 
   it('treats an empty variable as unset', () => {
     expect(loadConfig(env({ PICLOUD_PORT: '' })).port).toBe(8080);
+  });
+});
+
+describe("the panel's port", () => {
+  it.each([
+    [{}, 8080, 8081],
+    [{ PICLOUD_PORT: '9000' }, 9000, 9001],
+    [{ PICLOUD_PORT: '0' }, 0, 0],
+    [{ PICLOUD_PORT: '65535' }, 65535, 65534],
+    [{ PICLOUD_PORT: '9000', PICLOUD_PANEL_PORT: '7000' }, 9000, 7000],
+    [{ PICLOUD_PORT: '0', PICLOUD_PANEL_PORT: '0' }, 0, 0],
+  ])("%o → endpoints %i, panel %i (the one after the endpoints' unless set)", (values, port, panelPort) => {
+    expect(loadConfig(env(values))).toMatchObject({ port, panelPort });
+  });
+
+  it("comes from the config file too, and may never be the endpoints' port", () => {
+    const file = configFile('{"port": 9000, "panelPort": 9100}');
+    expect(loadConfig(env({ PICLOUD_CONFIG: file }))).toMatchObject({ port: 9000, panelPort: 9100 });
+    expect(() => loadConfig(env({ PICLOUD_PORT: '9000', PICLOUD_PANEL_PORT: '9000' }))).toThrow(
+      /PICLOUD_PANEL_PORT=9000: the panel needs a port of its own/,
+    );
   });
 });
 

@@ -84,6 +84,11 @@ describe('the supervisor runs the real server', () => {
     expect(kinds()).toEqual(['starting', 'running']);
     expect(state.url).toMatch(/^http:\/\/localhost:\d+\/$/);
     expect(await healthz(state.url)).toBe('200 ok');
+    // The window opens the panel's listener; the tray copies the endpoints', a port of its own.
+    expect(state.endpointsUrl).toMatch(/^http:\/\/localhost:\d+\/$/);
+    expect(state.endpointsUrl).not.toBe(state.url);
+    expect((await fetch(state.url)).headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await healthz(state.endpointsUrl as string)).toBe('200 ok');
     const log = readFileSync(join(dataDir, 'logs', 'server.log'), 'utf8');
     expect(log).toContain('starting the PiCloud server');
     expect(log).toMatch(/Panel: +http:\/\/localhost:\d+\//);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { crashNotice, failedNotice, restartedNotice } from '../../main/notifications.js';
-import type { ServerState } from '../../main/supervisor/server-state.js';
+import { endpointUrl, type ServerState } from '../../main/supervisor/server-state.js';
 import {
   buildTrayMenu,
   type TrayMenuItem,
@@ -17,7 +17,8 @@ import {
 const running: ServerState = {
   kind: 'running',
   pid: 42,
-  url: 'http://localhost:8080/',
+  url: 'http://localhost:8081/',
+  endpointsUrl: 'http://localhost:8080/',
   lanUrls: ['http://192.168.1.20:8080/'],
   since: 0,
 };
@@ -59,7 +60,7 @@ describe('the tray menu', () => {
       running,
       [
         'PiCloud is running',
-        'http://localhost:8080/',
+        'http://localhost:8081/',
         '1 node',
         '---',
         '[ ] Start server -> start',
@@ -165,8 +166,14 @@ describe('the tray menu', () => {
     expect(lines).toContain('3 nodes');
   });
 
+  it("copies the endpoints' URL (the LAN one first), never the panel's", () => {
+    expect(endpointUrl(running)).toBe('http://192.168.1.20:8080/');
+    expect(endpointUrl({ ...running, lanUrls: [] } as ServerState)).toBe('http://localhost:8080/');
+    expect(endpointUrl({ kind: 'stopped' })).toBeNull();
+  });
+
   it('says the state in the tooltip and picks the icon: plain, idle or marked', () => {
-    expect(trayTooltip(tray(running))).toBe('PiCloud — running at http://localhost:8080/');
+    expect(trayTooltip(tray(running))).toBe('PiCloud — running at http://localhost:8081/');
     expect(trayTooltip(tray(portInUse))).toBe('PiCloud is stopped: Port in use');
     expect(trayIconVariant(running)).toBe('running');
     expect(trayIconVariant({ kind: 'starting', pid: null })).toBe('idle');
@@ -186,7 +193,7 @@ describe('notifications', () => {
     });
     expect(restartedNotice(running as Extract<ServerState, { kind: 'running' }>)).toEqual({
       title: 'PiCloud server restarted',
-      body: 'Running again at http://localhost:8080/',
+      body: 'Running again at http://localhost:8081/',
     });
     expect(failedNotice(portInUse as Extract<ServerState, { kind: 'error' }>)).toEqual({
       title: 'PiCloud: Port in use',

@@ -79,7 +79,7 @@ describe('a script becomes an endpoint', () => {
   });
 
   it('6. every invocation is in the execution log, with version, status and output', async () => {
-    await pc.appliance.server.app.ready();
+    await pc.appliance.server.endpoints.ready();
     await sleep(400); // logs are written in batches off the hot path
     const logs = await pc.api('GET', `/api/v1/admin/logs?script=${scriptId}`);
     expect(logs.status).toBe(200);

@@ -1,7 +1,7 @@
 /**
- * The HTTP surface every later feature builds on, driven in-process with `inject`: health, versions,
- * the versioned API prefix, the one error format (including schema validation and body parsing),
- * request ids and draining.
+ * The HTTP surface every later feature builds on, driven in-process with `inject`: the two listeners
+ * (the panel's and the endpoints'), health, versions, the versioned API prefix, the one error format
+ * (including schema validation and body parsing), request ids and draining.
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,42 +48,48 @@ afterAll(async () => {
 });
 
 describe('health and versions', () => {
-  it('GET /healthz answers plain-text ok', async () => {
-    const response = await server.app.inject({ url: '/healthz' });
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['content-type']).toBe('text/plain; charset=utf-8');
-    expect(response.body).toBe('ok');
-  });
+  it.each(['panel', 'endpoints'] as const)(
+    'GET /healthz answers plain-text ok on the %s listener',
+    async (listener) => {
+      const response = await server[listener].inject({ url: '/healthz' });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(response.body).toBe('ok');
+    },
+  );
 
   it('GET /healthz answers 503 in the error format when the database is unreachable', async () => {
     // A real pool aimed at a port where nothing listens.
     const deadPool = createPool('postgres://nobody:x@127.0.0.1:1/none', () => undefined);
-    const { app } = await buildServer({
+    const dead = await buildServer({
       logger: pino({ level: 'silent' }),
       panelDir: null,
       schemaVersion: 1,
       databaseIsHealthy: () => databaseIsHealthy(deadPool, 1_000),
     });
-    const response = await app.inject({ url: '/healthz' });
+    const response = await dead.endpoints.inject({ url: '/healthz' });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({
       error: { code: 'PICLOUD_ERR_DB_UNAVAILABLE', message: expect.any(String) },
     });
-    await app.close();
+    await dead.close();
     await deadPool.end();
   });
 
-  it('GET /version reports every surface, schema = latest migration', async () => {
-    const response = await server.app.inject({ url: '/version' });
-    expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({
-      product: PRODUCT_VERSION,
-      sdk: '1.2',
-      api: 1,
-      schema: latestSchemaVersion(readMigrations(MIGRATIONS_DIR)),
-      wire: 1,
-    });
-  });
+  it.each(['panel', 'endpoints'] as const)(
+    'GET /version on the %s listener reports every surface, schema = latest migration',
+    async (listener) => {
+      const response = await server[listener].inject({ url: '/version' });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({
+        product: PRODUCT_VERSION,
+        sdk: '1.2',
+        api: 1,
+        schema: latestSchemaVersion(readMigrations(MIGRATIONS_DIR)),
+        wire: 1,
+      });
+    },
+  );
 });
 
 describe('unknown paths', () => {
@@ -96,22 +102,82 @@ describe('unknown paths', () => {
     ['DELETE', '/api/v1/admin/everything', 'PICLOUD_ERR_API_NOT_FOUND'],
     ['GET', '/no/such/page', 'PICLOUD_ERR_HTTP_NOT_FOUND'],
   ])('%s %s → 404 JSON %s', async (method, url, code) => {
-    const response = await server.app.inject({ method: method as 'GET', url });
-    expect(response.statusCode).toBe(404);
-    expect(response.headers['content-type']).toMatch(/^application\/json/);
-    expect(response.json()).toEqual({ error: { code, message: expect.stringContaining(url) } });
+    // The endpoints' listener sends the control plane to the panel's (see below).
+    const listeners = url.startsWith('/api/v1/admin') ? [server.panel] : [server.panel, server.endpoints];
+    for (const listener of listeners) {
+      const response = await listener.inject({ method: method as 'GET', url });
+      expect(response.statusCode).toBe(404);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.json()).toEqual({ error: { code, message: expect.stringContaining(url) } });
+    }
   });
 
   it('never answers an /api path with the panel HTML', async () => {
-    const response = await server.app.inject({ url: '/api/index.html' });
+    const response = await server.panel.inject({ url: '/api/index.html' });
     expect(response.statusCode).toBe(404);
     expect(response.body).not.toContain('<html');
   });
 
-  it('serves the panel at /', async () => {
-    const response = await server.app.inject({ url: '/' });
+  it("serves the panel at / on the panel's listener only", async () => {
+    const response = await server.panel.inject({ url: '/' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/html/);
+    for (const url of ['/', '/index.html']) {
+      const elsewhere = await server.endpoints.inject({ url });
+      expect(elsewhere.statusCode).toBe(404);
+      expect(elsewhere.body).not.toContain('<html');
+    }
+  });
+});
+
+describe('the two listeners', () => {
+  it.each([
+    ['GET', '/api/v1/admin/apps'],
+    ['POST', '/api/v1/admin/tokens'],
+    ['GET', '/api/v1/auth/status'],
+    ['POST', '/api/v1/auth/login'],
+    ['GET', '/api/v1/admin'],
+  ])("the endpoints' listener answers %s %s with PICLOUD_ERR_API_WRONG_PORT", async (method, url) => {
+    const response = await server.endpoints.inject({ method: method as 'GET', url });
+    expect(response.statusCode).toBe(404);
+    expect(response.json().error).toMatchObject({
+      code: 'PICLOUD_ERR_API_WRONG_PORT',
+      details: { listener: 'panel' },
+    });
+  });
+
+  it("the panel's listener answers /api/v1/execute/{id} with PICLOUD_ERR_API_WRONG_PORT", async () => {
+    const response = await server.panel.inject({
+      method: 'POST',
+      url: '/api/v1/execute/00000000-0000-0000-0000-000000000000',
+    });
+    expect(response.statusCode).toBe(404);
+    expect(response.json().error).toMatchObject({
+      code: 'PICLOUD_ERR_API_WRONG_PORT',
+      details: { listener: 'endpoints' },
+    });
+  });
+
+  it("refuses to register a control-plane route on the endpoints' listener, and a data-plane one on the panel's", async () => {
+    const base = {
+      logger: pino({ level: 'silent' }),
+      panelDir: null,
+      schemaVersion: 1,
+      databaseIsHealthy: async () => true,
+      accessControl: async () => undefined,
+    };
+    const route = (url: string) => async (app: import('fastify').FastifyInstance) => {
+      app.get(url, { config: { access: { public: true } } }, async () => ({}));
+    };
+    await expect(buildServer({ ...base, endpointApiPlugins: [route('/admin/apps')] })).rejects.toThrow(
+      /belongs on the panel listener/,
+    );
+    await expect(buildServer({ ...base, endpointApiPlugins: [route('/auth/status')] })).rejects.toThrow(
+      /belongs on the panel listener/,
+    );
+    await expect(buildServer({ ...base, apiPlugins: [route('/execute/:id')] })).rejects.toThrow(
+      /belongs on the endpoints listener/,
+    );
   });
 });
 
@@ -121,7 +187,7 @@ describe('one error format', () => {
     ['a wrong type', { name: 'x', count: 'many' }, '/count'],
     ['an unknown property', { name: 'x', extra: true }, '/extra'],
   ])('schema validation: %s', async (_label, body, path) => {
-    const response = await server.app.inject({ method: 'POST', url: '/api/v1/test/echo', payload: body });
+    const response = await server.panel.inject({ method: 'POST', url: '/api/v1/test/echo', payload: body });
     expect(response.statusCode).toBe(400);
     const json = response.json();
     expect(json.error.code).toBe('PICLOUD_ERR_HTTP_VALIDATION');
@@ -132,7 +198,7 @@ describe('one error format', () => {
   });
 
   it('a valid body passes', async () => {
-    const response = await server.app.inject({
+    const response = await server.panel.inject({
       method: 'POST',
       url: '/api/v1/test/echo',
       payload: { name: 'pi' },
@@ -159,7 +225,7 @@ describe('one error format', () => {
       'PICLOUD_ERR_HTTP_BODY_TOO_LARGE',
     ],
   ])('%s', async (_label, payload, contentType, status, code) => {
-    const response = await server.app.inject({
+    const response = await server.panel.inject({
       method: 'POST',
       url: '/api/v1/test/echo',
       payload,
@@ -170,7 +236,7 @@ describe('one error format', () => {
   });
 
   it('an unexpected failure is a generic 500 that leaks nothing', async () => {
-    const response = await server.app.inject({ url: '/api/v1/test/boom' });
+    const response = await server.panel.inject({ url: '/api/v1/test/boom' });
     expect(response.statusCode).toBe(500);
     expect(response.json()).toEqual({
       error: { code: 'PICLOUD_ERR_INTERNAL', message: 'Internal server error' },
@@ -181,14 +247,14 @@ describe('one error format', () => {
 
 describe('request ids', () => {
   it('makes one when the caller sends none', async () => {
-    const response = await server.app.inject({ url: '/healthz' });
+    const response = await server.panel.inject({ url: '/healthz' });
     expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('keeps a well-formed caller id and replaces a hostile one', async () => {
-    const kept = await server.app.inject({ url: '/healthz', headers: { 'x-request-id': 'proxy-123.abc' } });
+    const kept = await server.panel.inject({ url: '/healthz', headers: { 'x-request-id': 'proxy-123.abc' } });
     expect(kept.headers['x-request-id']).toBe('proxy-123.abc');
-    const replaced = await server.app.inject({
+    const replaced = await server.panel.inject({
       url: '/healthz',
       headers: { 'x-request-id': 'bad id\u0007<script>' },
     });
@@ -201,7 +267,7 @@ describe('draining', () => {
     const draining = await createTestServer();
     try {
       draining.beginShutdown();
-      const response = await draining.app.inject({ url: '/version' });
+      const response = await draining.endpoints.inject({ url: '/version' });
       expect(response.statusCode).toBe(503);
       expect(response.json().error.code).toBe('PICLOUD_ERR_SERVER_SHUTTING_DOWN');
     } finally {

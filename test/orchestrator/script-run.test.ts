@@ -139,7 +139,7 @@ describe('a run', () => {
 
   it('shows on the live tail', async () => {
     const controller = new AbortController();
-    const stream = await fetch(`${pc.baseUrl}/api/v1/admin/logs/stream?script=${ids.echo}`, {
+    const stream = await fetch(`${pc.panelUrl}/api/v1/admin/logs/stream?script=${ids.echo}`, {
       headers: { authorization: `Bearer ${pc.token}` },
       signal: controller.signal,
     });
@@ -304,7 +304,7 @@ describe('refusals', () => {
         })
       ).token;
     const call = (bearer: string) =>
-      fetch(`${pc.baseUrl}/api/v1/admin/scripts/${ids.echo}/run`, {
+      fetch(`${pc.panelUrl}/api/v1/admin/scripts/${ids.echo}/run`, {
         method: 'POST',
         headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
         body: JSON.stringify({ method: 'GET', path: '/' }),

@@ -17,24 +17,29 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 export const CHROMIUM = process.env.PICLOUD_CHROMIUM ?? '/usr/bin/chromium';
 
 export interface PanelAppliance {
+  /** The panel's listener (the panel, its API). */
   baseUrl: string;
+  /** The endpoints' listener (the apps' routes). */
+  endpointsUrl: string;
   process: ApplianceProcess;
   /** The one-time set-up code the appliance printed (null once an owner exists). */
   setupCode(): string | null;
   stop(): Promise<void>;
 }
 
-/** Starts a real appliance serving the built panel. */
-export async function startPanelAppliance(): Promise<PanelAppliance> {
+/** Starts a real appliance serving the built panel (`env`: more settings, e.g. PICLOUD_HOST). */
+export async function startPanelAppliance(env: Record<string, string> = {}): Promise<PanelAppliance> {
   const database: TestDatabase = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'picloud-panel-'));
   const process = await startApplianceProcess({
     PICLOUD_DATA_DIR: dataDir,
     PICLOUD_DATABASE_URL: database.url,
     PICLOUD_LOG_LEVEL: 'warn',
+    ...env,
   });
   return {
-    baseUrl: `http://127.0.0.1:${process.port}`,
+    baseUrl: `http://127.0.0.1:${process.panelPort}`,
+    endpointsUrl: `http://127.0.0.1:${process.port}`,
     process,
     setupCode: () => /set-up code: ([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})/.exec(process.output())?.[1] ?? null,
     async stop() {
@@ -45,15 +50,18 @@ export async function startPanelAppliance(): Promise<PanelAppliance> {
   };
 }
 
-/** Launches headless Chromium; fails with a clear message when it is not installed. */
-export async function launchChromium(): Promise<Browser> {
+/** Launches headless Chromium (`args`: more switches); fails with a clear message when it is not installed. */
+export async function launchChromium(args: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `No Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set PICLOUD_CHROMIUM`,
     );
   }
   // --no-sandbox: Chromium's sandbox cannot start as root, which CI machines run as.
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', ...args],
+  });
 }
 
 /** A fresh browser context (its own cookies) whose page fails the test on any uncaught page error. */

@@ -26,6 +26,7 @@ chmodSync(scratch, 0o755);
 let database: TestDatabase;
 let appliance: ApplianceProcess;
 let baseUrl: string;
+let panelUrl: string;
 let api: ApiClient;
 
 /** An outside server answering JSON nested 100,000 deep (what `http::get` hands back to the worker). */
@@ -45,7 +46,8 @@ beforeAll(async () => {
     PICLOUD_PUBLIC_RATE_LIMIT: '0',
   });
   baseUrl = `http://127.0.0.1:${appliance.port}`;
-  api = apiClient(baseUrl, await ownerTokenAt(database.url));
+  panelUrl = `http://127.0.0.1:${appliance.panelPort}`;
+  api = apiClient(baseUrl, await ownerTokenAt(database.url), panelUrl);
   const { port } = outside.address() as AddressInfo;
   const scripts = { ...SCRIPTS, 'fetches-deep': `http::get("http://127.0.0.1:${port}/")` };
   const allow = await api('PATCH', '/api/v1/admin/apps/default', { http_allow_hosts: ['127.0.0.1'] });
@@ -140,7 +142,7 @@ describe('JSON bodies nested too deeply', () => {
   });
 
   it('the admin API refuses them too (a KV value)', async () => {
-    const response = await fetch(`${baseUrl}/api/v1/admin/apps/default/kv/c/k`, {
+    const response = await fetch(`${panelUrl}/api/v1/admin/apps/default/kv/c/k`, {
       method: 'PUT',
       headers: {
         'content-type': 'application/json',

@@ -234,7 +234,7 @@ describe('routes that require a token', () => {
   });
 
   it("4. the panel's session cookie alone is refused (a browser would send it cross-site)", async () => {
-    const login = await fetch(`${pc.baseUrl}/api/v1/auth/login`, {
+    const login = await fetch(`${pc.panelUrl}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'owner', password: 'correct horse battery staple' }),
@@ -244,12 +244,17 @@ describe('routes that require a token', () => {
     expect(cookie).toBeDefined();
     const session = String(cookie).split(';')[0];
     // The cookie is a good one: the admin API takes it.
-    const admin = await fetch(`${pc.baseUrl}/api/v1/admin/apps`, { headers: { cookie: session } });
+    const admin = await fetch(`${pc.panelUrl}/api/v1/admin/apps`, { headers: { cookie: session } });
     expect(admin.status).toBe(200);
 
     const response = await orders({ cookie: session });
     expectError(response, 401, 'PICLOUD_ERR_AUTH_REQUIRED');
     expect(response.headers['www-authenticate']).toBe('Bearer realm="picloud"');
+    // Nor does it run a script by id: on the endpoints' listener only API tokens count.
+    const byId = await requestWithHost(`${pc.baseUrl}/api/v1/execute/${scripts['other headers']}`, 'x.lan', {
+      headers: { cookie: session },
+    });
+    expectError(byId, 401, 'PICLOUD_ERR_AUTH_REQUIRED');
   });
 
   it('5. clearing required_scope makes the route anonymous again, and setting it protects it', async () => {

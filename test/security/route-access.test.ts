@@ -87,6 +87,14 @@ describe('every API route', () => {
     }
   });
 
+  it("is served by its plane's listener: the control plane by the panel's, /execute by the endpoints'", () => {
+    for (const route of routes) {
+      const expected = route.url.startsWith('/api/v1/execute/') ? 'endpoints' : 'panel';
+      expect(route.listener, `${route.method} ${route.url}`).toBe(expected);
+    }
+    expect(routes.filter((route) => route.listener === 'endpoints').length).toBeGreaterThan(0);
+  });
+
   it('is public only for sign-in, set-up, sign-out and the session probe', () => {
     const open = routes
       .filter((route) => 'public' in route.access)
@@ -103,7 +111,7 @@ describe('every API route', () => {
     const before = await counts();
     const guarded = routes.filter((route) => !('public' in route.access));
     for (const route of guarded) {
-      const response = await pc.appliance.server.app.inject({
+      const response = await pc.appliance.server[route.listener].inject({
         method: route.method as 'GET',
         url: concrete(route.url),
         payload: route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
@@ -128,7 +136,7 @@ describe('every API route', () => {
         const granted = SCOPE_NAMES.filter((scope) => scope !== missing && scope !== 'admin');
         lacking.set(missing, await token(missing === 'session' ? [...SCOPE_NAMES] : granted));
       }
-      const response = await pc.appliance.server.app.inject({
+      const response = await pc.appliance.server[route.listener].inject({
         method: route.method as 'GET',
         url: concrete(route.url),
         headers: { authorization: `Bearer ${lacking.get(missing)}` },
@@ -143,7 +151,7 @@ describe('every API route', () => {
 
   it('admits a token holding exactly its scope past the gate', async () => {
     const read = await token(['apps:read']);
-    const response = await pc.appliance.server.app.inject({
+    const response = await pc.appliance.server.panel.inject({
       url: '/api/v1/admin/apps',
       headers: { authorization: `Bearer ${read}` },
     });
@@ -159,6 +167,7 @@ describe('a route without an access declaration', () => {
       app.register(apiV1, {
         prefix: '/api/v1',
         registry: [],
+        listener: 'panel',
         accessControl: async () => undefined,
         plugins: [
           async (scope) => {
@@ -176,6 +185,7 @@ describe('a route without an access declaration', () => {
       app.register(apiV1, {
         prefix: '/api/v1',
         registry: [],
+        listener: 'panel',
         accessControl: null,
         plugins: [async () => undefined],
       }),

@@ -92,7 +92,7 @@ describe('with the default limits', () => {
 
   describe('security headers', () => {
     it('guard the panel: a strict CSP, no framing, no sniffing, no referrer, and no HSTS', async () => {
-      const response = await fetch(`${pc.baseUrl}/`);
+      const response = await fetch(`${pc.panelUrl}/`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/html/);
       const csp = response.headers.get('content-security-policy');
@@ -112,7 +112,7 @@ describe('with the default limits', () => {
     });
 
     it("the panel's page works under that policy: no inline script or handler, its files served alike", async () => {
-      const html = await (await fetch(`${pc.baseUrl}/`)).text();
+      const html = await (await fetch(`${pc.panelUrl}/`)).text();
       // Every <script> loads a file; no inline code and no on* attributes (the CSP would block them).
       for (const tag of html.match(/<script\b[^>]*>[\s\S]*?<\/script>/g) ?? []) {
         expect(tag).toMatch(/^<script[^>]*\bsrc="\/[^"]+"[^>]*><\/script>$/);
@@ -123,23 +123,23 @@ describe('with the default limits', () => {
       expect(files.some((file) => file.endsWith('.js'))).toBe(true);
       expect(files.some((file) => file.endsWith('.css'))).toBe(true);
       for (const file of files) {
-        const response = await fetch(`${pc.baseUrl}${file}`);
+        const response = await fetch(`${pc.panelUrl}${file}`);
         expect(response.status, file).toBe(200);
         expect(response.headers.get('content-security-policy'), file).not.toBeNull();
         expect(response.headers.get('cache-control'), file).toContain('immutable');
       }
-      expect((await fetch(`${pc.baseUrl}/`)).headers.get('cache-control')).toBe('no-cache');
+      expect((await fetch(`${pc.panelUrl}/`)).headers.get('cache-control')).toBe('no-cache');
       // Build metadata is not published.
-      expect((await fetch(`${pc.baseUrl}/.vite/manifest.json`)).status).toBe(404);
+      expect((await fetch(`${pc.panelUrl}/.vite/manifest.json`)).status).toBe(404);
     });
 
     it('guard the API, on success and on errors', async () => {
-      const status = await fetch(`${pc.baseUrl}/api/v1/auth/status`);
+      const status = await fetch(`${pc.panelUrl}/api/v1/auth/status`);
       expect(status.status).toBe(200);
       expect(status.headers.get('x-content-type-options')).toBe('nosniff');
       expect(status.headers.get('x-frame-options')).toBe('DENY');
       expect(status.headers.get('strict-transport-security')).toBeNull();
-      const refused = await fetch(`${pc.baseUrl}/api/v1/admin/apps`);
+      const refused = await fetch(`${pc.panelUrl}/api/v1/admin/apps`);
       expect(refused.status).toBe(401);
       expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
       const listed = await pc.api('GET', '/api/v1/admin/apps');
@@ -188,7 +188,7 @@ describe('with the default limits', () => {
     });
 
     it('accepts a head just under the limit, and keeps serving after refusing one', async () => {
-      const fine = await fetch(`${pc.baseUrl}/api/v1/auth/status`, {
+      const fine = await fetch(`${pc.panelUrl}/api/v1/auth/status`, {
         headers: { 'x-padding': 'c'.repeat(12 * 1024) },
       });
       expect(fine.status).toBe(200);
@@ -287,9 +287,18 @@ describe('with a rate limit of 20 requests a minute', () => {
     expect(Number.isInteger(retryAfter)).toBe(true);
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    // The limit is per address, not per path or host: other endpoints and the panel are limited too.
-    expect((await fetch(`${pc.baseUrl}/`)).status).toBe(429);
+    // The limit is per address, not per path or host: other endpoints are limited too.
     expect((await requestWithHost(`${pc.baseUrl}/elsewhere`, 'localhost')).status).toBe(429);
+    expect((await requestWithHost(`${pc.baseUrl}/`, 'other.lan')).status).toBe(429);
+  });
+
+  it("counts the panel's files on the panel's listener, apart from the apps' endpoints", async () => {
+    // Still within the minute: the endpoints are limited, the panel is not (a flood of an app's
+    // endpoint does not lock the owner out of the panel)...
+    expect((await requestWithHost(`${pc.baseUrl}/hello`, 'localhost')).status).toBe(429);
+    for (let i = 1; i <= 20; i++) expect((await fetch(`${pc.panelUrl}/`)).status, `request ${i}`).toBe(200);
+    // ...and has its own limit.
+    expect((await fetch(`${pc.panelUrl}/`)).status).toBe(429);
   });
 
   it('leaves the admin API and the health probe alone', async () => {
@@ -302,5 +311,6 @@ describe('with a rate limit of 20 requests a minute', () => {
     }
     expect((await pc.api('GET', '/api/v1/auth/status')).status).toBe(200);
     expect((await fetch(`${pc.baseUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${pc.panelUrl}/healthz`)).status).toBe(200);
   });
 });

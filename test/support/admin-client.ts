@@ -5,6 +5,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../server/db/schema.js';
+import { listenerOfApiPath } from '../../server/http/listener-paths.js';
 import { adminExists, createFirstAdmin } from '../../server/manager/auth/account-store.js';
 import { createToken } from '../../server/manager/auth/token-store.js';
 
@@ -45,10 +46,15 @@ export async function ownerTokenAt(connectionString: string): Promise<string> {
   }
 }
 
-/** A client of the appliance at `baseUrl` that authenticates with `token`. */
-export function apiClient(baseUrl: string, token: string): ApiClient {
+/**
+ * A client of the appliance that authenticates with `token`: `/api/v1/execute/…` and paths outside
+ * `/api/` go to `baseUrl` (the endpoints' listener), the rest of the API to `panelUrl` (the panel's).
+ */
+export function apiClient(baseUrl: string, token: string, panelUrl = baseUrl): ApiClient {
   return async (method, path, body) => {
-    const response = await fetch(`${baseUrl}${path}`, {
+    const bare = path.split('?')[0];
+    const toEndpoints = !bare.startsWith('/api/') || listenerOfApiPath(bare) === 'endpoints';
+    const response = await fetch(`${toEndpoints ? baseUrl : panelUrl}${path}`, {
       method,
       redirect: 'manual',
       headers: {

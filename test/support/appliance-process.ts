@@ -31,7 +31,10 @@ export const PICLOUD_BIN = fileURLToPath(new URL('../../bin/picloud.js', import.
 /** A running `picloud start`. */
 export interface ApplianceProcess {
   child: ChildProcess;
+  /** The endpoints' port (the apps' routes, `/api/v1/execute/{id}`, health). */
   port: number;
+  /** The panel's port (the panel, `/api/v1/auth/*`, `/api/v1/admin/*`, health). */
+  panelPort: number;
   /** Everything printed so far (stdout + stderr). */
   output(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
@@ -61,6 +64,9 @@ export async function runCli(
   return { code, stdout, stderr };
 }
 
+/** The ready banner's first two lines: the panel's URL, then the endpoints'. */
+export const READY_BANNER = /Panel: +http:\/\/localhost:(\d+)\/\n +Endpoints: +http:\/\/localhost:(\d+)\//;
+
 /** Starts `picloud start` and resolves once it prints its ready banner (or rejects with its output). */
 export async function startApplianceProcess(
   env: Record<string, string>,
@@ -73,17 +79,17 @@ export async function startApplianceProcess(
   started.add(child);
   child.once('exit', () => started.delete(child));
   let output = '';
-  const port = await new Promise<number>((resolve, reject) => {
+  const [panelPort, port] = await new Promise<[number, number]>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`not ready within ${timeoutMs} ms:\n${output}`)),
       timeoutMs,
     );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const ready = /Panel: +http:\/\/localhost:(\d+)\//.exec(output);
+      const ready = READY_BANNER.exec(output);
       if (ready) {
         clearTimeout(timer);
-        resolve(Number(ready[1]));
+        resolve([Number(ready[1]), Number(ready[2])]);
       }
     };
     child.stdout.on('data', onData);
@@ -96,6 +102,7 @@ export async function startApplianceProcess(
   return {
     child,
     port,
+    panelPort,
     output: () => output,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;

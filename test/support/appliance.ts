@@ -16,12 +16,18 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 export interface TestAppliance {
   appliance: Appliance;
   database: TestDatabase;
+  /** The endpoints' listener (the apps' routes, `/api/v1/execute/{id}`, health). */
   baseUrl: string;
+  /** The panel's listener (the panel, `/api/v1/auth/*`, `/api/v1/admin/*`, health). */
+  panelUrl: string;
   /** The appliance's data folder (holds `secrets.key`). */
   dataDir: string;
   /** An API token with the `admin` scope, which api() sends. */
   token: string;
-  /** fetch() relative to the appliance, JSON in and out, with the admin token. */
+  /**
+   * fetch() relative to the appliance, JSON in and out, with the admin token: to the endpoints'
+   * listener for `/api/v1/execute/…` and paths outside `/api/`, to the panel's for the rest of the API.
+   */
   api: ApiClient;
   stop(): Promise<void>;
 }
@@ -40,6 +46,7 @@ export async function startTestAppliance(
   const config: Config = {
     ...loadConfig({ PICLOUD_CONFIG: '', XDG_CONFIG_HOME: dataDir }),
     port: 0,
+    panelPort: 0,
     host: '127.0.0.1',
     dataDir,
     databaseUrl: database.url,
@@ -48,15 +55,17 @@ export async function startTestAppliance(
   };
   const appliance = await startAppliance(config, pino({ level: 'silent' }));
   const baseUrl = `http://127.0.0.1:${appliance.runtime.port}`;
+  const panelUrl = `http://127.0.0.1:${appliance.runtime.panelPort}`;
   // The owner as after set-up (once per database), and a token for this appliance's api().
   const token = await ownerToken(appliance.database.db);
   return {
     appliance,
     database,
     baseUrl,
+    panelUrl,
     dataDir,
     token,
-    api: apiClient(baseUrl, token),
+    api: apiClient(baseUrl, token, panelUrl),
     async stop() {
       await appliance.stop();
       if (!shared) await database.drop();

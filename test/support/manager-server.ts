@@ -19,6 +19,7 @@ import { migrate, readMigrations } from '../../server/db/migrator.js';
 import type { Database } from '../../server/db/schema.js';
 import { createScriptChecker } from '../../server/executor/script-checker.js';
 import { buildServer, type PicloudServer } from '../../server/http/build-server.js';
+import { listenerOfApiPath } from '../../server/http/listener-paths.js';
 import { createFirstAdmin } from '../../server/manager/auth/account-store.js';
 import { createToken } from '../../server/manager/auth/token-store.js';
 import { createManager, type Manager, type ManagerOptions } from '../../server/manager/build-manager.js';
@@ -78,6 +79,8 @@ export interface ChangeListener {
 
 /** A server with the manager on a fresh database. */
 export interface ManagerTestServer extends PicloudServer {
+  /** The panel's listener, where the manager's API is served (the same instance as `panel`). */
+  app: PicloudServer['panel'];
   database: TestDatabase;
   /** The manager's data folder (a fresh temporary one unless the options name one; holds `secrets.key`). */
   dataDir: string;
@@ -90,6 +93,8 @@ export interface ManagerTestServer extends PicloudServer {
   /**
    * Sends one request to the API: `path` is relative to /api/v1 unless it starts with /api or //. It
    * carries the owner's all-powerful test token unless `headers` bring an Authorization or Cookie header.
+   * It goes to the listener that serves the path: the endpoints' for `/api/v1/execute/…`, the panel's
+   * otherwise.
    */
   request(
     method: Method,
@@ -240,7 +245,8 @@ export async function createManagerTestServer({
 
   const send = async (method: Method, path: string, body: unknown, headers: Record<string, string>) => {
     const url = path.startsWith('/api') ? path : `/api/v1${path}`;
-    const response = await server.app.inject({
+    const listener = listenerOfApiPath(url.split('?')[0]) === 'endpoints' ? server.endpoints : server.panel;
+    const response = await listener.inject({
       method,
       url,
       headers,
@@ -271,6 +277,7 @@ export async function createManagerTestServer({
 
   const testServer: ManagerTestServer = {
     ...server,
+    app: server.panel,
     database,
     dataDir,
     db,
@@ -315,7 +322,7 @@ export async function createManagerTestServer({
       ok('POST', '/admin/scripts', { app, name, source: HELLO_SOURCE, ...extra }, 201),
     createRoute: (app, route) => ok('POST', `/admin/apps/${app}/routes`, route, 201),
     async close() {
-      await server.app.close();
+      await server.close();
       await manager.close();
       await listener.end();
       await db.destroy();

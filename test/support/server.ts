@@ -37,7 +37,7 @@ export async function createTestServer(overrides: Partial<ServerDeps> = {}): Pro
     database,
     schemaVersion: result.schemaVersion,
     async close() {
-      await server.app.close();
+      await server.close();
       await pool.end();
       await database.drop();
     },

@@ -53,7 +53,7 @@ export async function runAdmin(argv: string[]): Promise<number> {
 /** What to tell someone who wants an account before set-up created the first one. */
 function noAdminYet(runtime: RuntimeInfo | null): string {
   const panel = runtime
-    ? `open the panel (${runtime.localUrl}) on this machine`
+    ? `open the panel (${runtime.panelUrl ?? runtime.localUrl}) on this machine`
     : 'start PiCloud (`picloud start`) and open its panel on this machine';
   return `no admin account exists yet: set-up has not happened. To create the first one, ${panel}, or POST /api/v1/auth/setup {"username", "password", "setup_code"} with the set-up code printed by \`picloud start\``;
 }

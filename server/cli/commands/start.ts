@@ -1,6 +1,7 @@
 /**
  * `picloud start`: the headless appliance. Starts PostgreSQL and the server, prints where to find the
- * panel (this machine and its LAN addresses), and shuts down gracefully on SIGINT/SIGTERM.
+ * panel and the apps' endpoints (this machine and its LAN addresses), and shuts down gracefully on
+ * SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
 import { createLogger, startAppliance } from '../../appliance/start-appliance.js';
@@ -31,12 +32,19 @@ export async function runStart(argv: string[]): Promise<number> {
     return 1;
   }
   const { runtime } = appliance;
-  logger.info({ port: runtime.port, startupMs: Math.round(appliance.startupMs) }, 'ready');
+  logger.info(
+    { port: runtime.port, panelPort: runtime.panelPort, startupMs: Math.round(appliance.startupMs) },
+    'ready',
+  );
   const lines = [
     '',
     `  PiCloud ${runtime.version} is running (${runtime.database} database, data in ${config.dataDir})`,
-    `  Panel:   ${runtime.localUrl}`,
-    ...runtime.lanUrls.map((url, i) => `  ${i === 0 ? 'On LAN:' : '       '}  ${url}`),
+    `  Panel:      ${runtime.panelUrl}`,
+    `  Endpoints:  ${runtime.localUrl}`,
+    ...[
+      ...runtime.panelLanUrls.map((url) => `${url}  (panel)`),
+      ...runtime.lanUrls.map((url) => `${url}  (endpoints)`),
+    ].map((line, i) => `  ${i === 0 ? 'On LAN:' : '       '}     ${line}`),
     ...(appliance.setupCode
       ? [
           '',

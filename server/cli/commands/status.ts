@@ -36,7 +36,8 @@ export async function runStatus(argv: string[]): Promise<number> {
     else console.log(`PiCloud is not running (data folder ${dataDir}).`);
     return 3;
   }
-  const base = `http://127.0.0.1:${runtime.port}`;
+  // Health and version are served on both ports; the panel's is the one the owner cares about.
+  const base = `http://127.0.0.1:${runtime.panelPort ?? runtime.port}`;
   const health = await fetchText(`${base}/healthz`);
   const version = await fetchText(`${base}/version`);
   const healthy = health?.status === 200 && health.body === 'ok';
@@ -46,15 +47,17 @@ export async function runStatus(argv: string[]): Promise<number> {
   } else {
     console.log(`PiCloud ${runtime.version} is running (pid ${runtime.pid}, since ${runtime.startedAt})`);
     console.log(
-      `  health:   ${healthy ? 'ok' : `NOT healthy (${health ? `HTTP ${health.status}` : 'no answer'})`}`,
+      `  health:    ${healthy ? 'ok' : `NOT healthy (${health ? `HTTP ${health.status}` : 'no answer'})`}`,
     );
-    console.log(`  panel:    ${runtime.localUrl}`);
-    for (const url of runtime.lanUrls) console.log(`  LAN:      ${url}`);
-    console.log(`  database: ${runtime.database}`);
-    console.log(`  data:     ${dataDir}`);
+    console.log(`  panel:     ${runtime.panelUrl ?? runtime.localUrl}`);
+    for (const url of runtime.panelLanUrls ?? []) console.log(`             ${url}`);
+    console.log(`  endpoints: ${runtime.localUrl}`);
+    for (const url of runtime.lanUrls) console.log(`             ${url}`);
+    console.log(`  database:  ${runtime.database}`);
+    console.log(`  data:      ${dataDir}`);
     if (versions)
       console.log(
-        `  versions: ${Object.entries(versions)
+        `  versions:  ${Object.entries(versions)
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}`,
       );

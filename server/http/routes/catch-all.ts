@@ -1,13 +1,15 @@
 /**
- * Requests no fixed route claims: the apps' custom routes first (when an orchestrator is present),
- * then the panel's static files (GET/HEAD), then a JSON 404. Paths under `/api/` and `/wire/` never
- * reach scripts or the panel.
+ * Requests no fixed route claims. On the endpoints' listener: the apps' custom routes (when an
+ * orchestrator is present), else a JSON 404. On the panel's listener: the panel's static files
+ * (GET/HEAD), else a JSON 404. A listener gets one or the other, never both: no script answers on the
+ * panel's origin and the panel's HTML never appears on the endpoints'. Paths under `/api/` and
+ * `/wire/` never reach scripts or the panel.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PicloudError } from '../../errors/catalogue.js';
-import { reservedPathError } from './not-found.js';
+import { type ListenerContext, reservedPathError } from './not-found.js';
 
 /** Handles the apps' custom routes (implemented by the orchestrator). */
 export interface CustomRouteHandler {
@@ -52,16 +54,19 @@ export async function catchAllRoute(
     panel: Set<string> | null;
     /** Requests per minute per client address (0: no limit). */
     rateLimitPerMinute: number;
+    /** The listener the route is on (names the other one in a wrong-port error). */
+    listener?: ListenerContext;
   },
 ): Promise<void> {
   const { customRoutes, panel, rateLimitPerMinute } = options;
+  if (customRoutes && panel) throw new Error('one listener serves either the apps or the panel, not both');
   customRoutes?.installBodyParsers(app);
   const config: FastifyContextConfig =
     rateLimitPerMinute > 0 ? { rateLimit: { max: rateLimitPerMinute, timeWindow: 60_000 } } : {};
   // helmet: false — a script's response carries the headers its script chose; panel files get them below.
   app.all('/*', { schema: { hide: true }, helmet: false, config }, async (request, reply) => {
     const path = request.url.split('?')[0];
-    const reserved = reservedPathError(request.method, path);
+    const reserved = reservedPathError(request.method, path, options.listener);
     if (reserved) throw reserved;
     if (customRoutes && (await customRoutes.handle(request, reply))) return reply;
     if (panel && (request.method === 'GET' || request.method === 'HEAD') && panel.has(path)) {

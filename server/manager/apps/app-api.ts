@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { MAX_ALLOW_HOSTS } from '../../outbound/host-policy.js';
 import { appFromParam } from '../app-param.js';
+import { callerRights } from '../auth/caller-rights.js';
 import type { ManagerContext } from '../manager-deps.js';
 import { AppParam, ErrorSchema, PageOf, PageQuerySchema, Slug } from '../schemas.js';
 import {
@@ -108,10 +109,11 @@ export function appApi({ db, locate }: ManagerContext): FastifyPluginAsyncTypebo
             },
             { additionalProperties: false },
           ),
-          response: { 201: AppSchema, 400: ErrorSchema, 409: ErrorSchema },
+          response: { 201: AppSchema, 400: ErrorSchema, 403: ErrorSchema, 409: ErrorSchema },
         },
       },
-      async (request, reply) => reply.code(201).send(await createApp(db, request.body)),
+      async (request, reply) =>
+        reply.code(201).send(await createApp(db, request.body, callerRights(request.principal))),
     );
 
     app.get(
@@ -150,12 +152,18 @@ export function appApi({ db, locate }: ManagerContext): FastifyPluginAsyncTypebo
             },
             { additionalProperties: false },
           ),
-          response: { 200: AppSchema, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema },
+          response: {
+            200: AppSchema,
+            400: ErrorSchema,
+            403: ErrorSchema,
+            404: ErrorSchema,
+            409: ErrorSchema,
+          },
         },
       },
       async (request, reply) => {
         const found = await appFromParam(db, request, reply);
-        return found ? updateApp(db, found.id, request.body) : reply;
+        return found ? updateApp(db, found.id, request.body, callerRights(request.principal)) : reply;
       },
     );
 
@@ -175,7 +183,12 @@ export function appApi({ db, locate }: ManagerContext): FastifyPluginAsyncTypebo
               conflict: Type.Optional(
                 Type.Object({
                   reason: Type.Union([Type.Literal('taken'), Type.Literal('retired')]),
-                  app: Type.Object({ id: Type.String(), slug: Type.String() }),
+                  app: Type.Optional(
+                    Type.Object(
+                      { id: Type.String(), slug: Type.String() },
+                      { description: 'the other app, when the caller may see it' },
+                    ),
+                  ),
                 }),
               ),
             }),
@@ -184,7 +197,7 @@ export function appApi({ db, locate }: ManagerContext): FastifyPluginAsyncTypebo
       },
       async (request, reply) => {
         const found = await appFromParam(db, request, reply);
-        return found ? checkSlug(db, request.body.slug, found.id) : reply;
+        return found ? checkSlug(db, request.body.slug, found.id, callerRights(request.principal)) : reply;
       },
     );
 

@@ -7,7 +7,10 @@ import { isIP } from 'node:net';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AppsTable, Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
+import { applianceReachedBy } from '../../outbound/appliance-entries.js';
 import { MAX_ALLOW_HOSTS, parseHostEntry } from '../../outbound/host-policy.js';
+import { currentMachineHosts, type MachineHosts } from '../../routing/machine-hosts.js';
+import { APPLIANCE, type CallerRights } from '../auth/caller-rights.js';
 import { announce, writeTransaction } from '../change-feed.js';
 import { isUniqueViolation } from '../db-errors.js';
 import { isUuid } from '../ids.js';
@@ -204,33 +207,81 @@ export function normaliseAllowHosts(input: readonly string[]): string[] {
   return [...hosts];
 }
 
+/**
+ * Refuses new allow-list entries that let scripts reach the appliance itself (loopback, link-local and
+ * metadata addresses, this machine's addresses and names; see outbound/appliance-entries.ts) unless the
+ * caller is an unrestricted admin: an app-limited token must not open the admin API to its scripts.
+ * Entries the app already had are left alone.
+ */
+export function requireRightToReachAppliance(
+  entries: readonly string[],
+  existing: readonly string[],
+  caller: CallerRights,
+  machine: MachineHosts = currentMachineHosts(),
+): void {
+  if (caller.unrestrictedAdmin) return;
+  const kept = new Set(existing);
+  for (const entry of entries) {
+    if (kept.has(entry)) continue;
+    const reached = applianceReachedBy(entry, machine);
+    if (reached !== null) {
+      throw new PicloudError(
+        'PICLOUD_ERR_APP_ALLOW_HOST_FORBIDDEN',
+        `http_allow_hosts entry "${entry}" lets scripts reach this appliance or a link-local address (${reached}): only an admin whose access is not limited to one app may allow that`,
+        { entry },
+      );
+    }
+  }
+}
+
 /** Whether a slug is free for `appId` (or for a new app), and if not, why. */
 export interface SlugCheck {
   slug: string;
   available: boolean;
-  /** `taken`: an app uses it now. `retired`: it redirects to another app; `force` takes it over. */
-  conflict?: { reason: 'taken' | 'retired'; app: { id: string; slug: string } };
+  /**
+   * `taken`: an app uses it now. `retired`: it redirects to another app; `force` takes it over. The app
+   * is named only to a caller allowed to see it; to others, another app's slug is simply `taken`.
+   */
+  conflict?: { reason: 'taken' | 'retired'; app?: { id: string; slug: string } };
 }
 
 /** Step one of a rename: may this slug be used? */
-export async function checkSlug(db: Db, slug: string, appId?: string): Promise<SlugCheck> {
+export async function checkSlug(
+  db: Db,
+  slug: string,
+  appId?: string,
+  caller: CallerRights = APPLIANCE,
+): Promise<SlugCheck> {
   const normalised = slug.toLowerCase();
+  const conflict = (reason: 'taken' | 'retired', app: { id: string; slug: string }): SlugCheck => ({
+    slug: normalised,
+    available: false,
+    // Taking over a retired slug would break another app's redirects: not for a caller who cannot see it.
+    conflict: caller.seesApp(app.id) ? { reason, app } : { reason: 'taken' },
+  });
   const active = await db
     .selectFrom('apps')
     .select(['id', 'slug'])
     .where('slug', '=', normalised)
     .executeTakeFirst();
-  if (active && active.id !== appId)
-    return { slug: normalised, available: false, conflict: { reason: 'taken', app: active } };
+  if (active && active.id !== appId) return conflict('taken', active);
   const retired = await db
     .selectFrom('app_slug_history')
     .innerJoin('apps', 'apps.id', 'app_slug_history.app_id')
     .select(['apps.id', 'apps.slug'])
     .where('app_slug_history.slug', '=', normalised)
     .executeTakeFirst();
-  if (retired && retired.id !== appId)
-    return { slug: normalised, available: false, conflict: { reason: 'retired', app: retired } };
+  if (retired && retired.id !== appId) return conflict('retired', retired);
   return { slug: normalised, available: true };
+}
+
+/** SLUG_TAKEN with what the caller may see of the conflict. */
+function slugTaken(slug: string, check: SlugCheck): PicloudError {
+  return new PicloudError(
+    'PICLOUD_ERR_APP_SLUG_TAKEN',
+    `The slug "${slug}" is used by another app`,
+    check.conflict,
+  );
 }
 
 /** Makes `slug` usable by `appId`: refuses a taken slug, takes over a retired one only with `force`. */
@@ -239,19 +290,14 @@ async function claimSlug(
   slug: string,
   appId: string | undefined,
   force: boolean,
+  caller: CallerRights,
 ): Promise<void> {
-  const check = await checkSlug(trx, slug, appId);
-  if (check.conflict?.reason === 'taken') {
-    throw new PicloudError(
-      'PICLOUD_ERR_APP_SLUG_TAKEN',
-      `The slug "${slug}" is used by another app`,
-      check.conflict,
-    );
-  }
+  const check = await checkSlug(trx, slug, appId, caller);
+  if (check.conflict?.reason === 'taken') throw slugTaken(slug, check);
   if (check.conflict?.reason === 'retired' && !force) {
     throw new PicloudError(
       'PICLOUD_ERR_APP_SLUG_RETIRED',
-      `The slug "${slug}" still redirects to app "${check.conflict.app.slug}"; send force: true to take it over`,
+      `The slug "${slug}" still redirects to app "${check.conflict.app?.slug}"; send force: true to take it over`,
       check.conflict,
     );
   }
@@ -267,18 +313,14 @@ async function claimingSlug<T>(
   db: Kysely<Database>,
   slug: string | undefined,
   appId: string | undefined,
+  caller: CallerRights,
   write: () => Promise<T>,
 ): Promise<T> {
   try {
     return await write();
   } catch (error) {
     if (slug === undefined || !isUniqueViolation(error, 'apps_slug_key')) throw error;
-    const check = await checkSlug(db, slug, appId);
-    throw new PicloudError(
-      'PICLOUD_ERR_APP_SLUG_TAKEN',
-      `The slug "${slug}" is used by another app`,
-      check.conflict,
-    );
+    throw slugTaken(slug, await checkSlug(db, slug, appId, caller));
   }
 }
 
@@ -294,14 +336,19 @@ export interface NewApp {
   force?: boolean;
 }
 
-/** Creates an app. */
-export async function createApp(db: Kysely<Database>, input: NewApp): Promise<AppView> {
+/** Creates an app (`caller`: who asks, for what refusals may name and what it may allow). */
+export async function createApp(
+  db: Kysely<Database>,
+  input: NewApp,
+  caller: CallerRights = APPLIANCE,
+): Promise<AppView> {
   const slug = input.slug.toLowerCase();
   const corsOrigins = normaliseCorsOrigins(input.cors_origins ?? []);
   const allowHosts = normaliseAllowHosts(input.http_allow_hosts ?? []);
-  return claimingSlug(db, slug, undefined, () =>
+  requireRightToReachAppliance(allowHosts, [], caller);
+  return claimingSlug(db, slug, undefined, caller, () =>
     writeTransaction(db, async (trx) => {
-      await claimSlug(trx, slug, undefined, input.force ?? false);
+      await claimSlug(trx, slug, undefined, input.force ?? false, caller);
       const app = await trx
         .insertInto('apps')
         .values({
@@ -331,16 +378,26 @@ export interface AppChanges {
   force?: boolean;
 }
 
-/** Renames or edits an app; a new slug retires the old one into the history. */
-export async function updateApp(db: Kysely<Database>, id: string, changes: AppChanges): Promise<AppView> {
+/**
+ * Renames or edits an app; a new slug retires the old one into the history (`caller`: who asks, for
+ * what refusals may name and what it may allow).
+ */
+export async function updateApp(
+  db: Kysely<Database>,
+  id: string,
+  changes: AppChanges,
+  caller: CallerRights = APPLIANCE,
+): Promise<AppView> {
   const slug = changes.slug?.toLowerCase();
   const corsOrigins = changes.cors_origins && normaliseCorsOrigins(changes.cors_origins);
   const allowHosts = changes.http_allow_hosts && normaliseAllowHosts(changes.http_allow_hosts);
-  return claimingSlug(db, slug, id, () =>
+  return claimingSlug(db, slug, id, caller, () =>
     writeTransaction(db, async (trx) => {
       const app = await requireAppById(trx, id);
+      // Entries the app already had stay (an admin allowed them); new ones that reach the appliance need one.
+      if (allowHosts !== undefined) requireRightToReachAppliance(allowHosts, app.http_allow_hosts, caller);
       if (slug !== undefined && slug !== app.slug) {
-        await claimSlug(trx, slug, app.id, changes.force ?? false);
+        await claimSlug(trx, slug, app.id, changes.force ?? false, caller);
         await trx.insertInto('app_slug_history').values({ slug: app.slug, app_id: app.id }).execute();
       }
       const updated = await trx

@@ -11,7 +11,7 @@
  */
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RouteAccess } from '../../contracts/route-access.js';
+import type { ListenerName, RouteAccess } from '../../contracts/route-access.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { sameSecret } from '../../security/secret-token.js';
 import { witnessing } from '../change-witness.js';
@@ -32,27 +32,34 @@ function changes(request: FastifyRequest, access: RouteAccess): boolean {
 }
 
 /**
- * Refuses a browser request sent by another site: its Origin (or Sec-Fetch-Site) must say it comes
- * from the page this server served. Non-browser clients send neither header and pass.
+ * Why a browser request did not come from a page of this very origin (scheme, host and port), or null
+ * when it did — or when the client is no browser (it sends neither header). `Sec-Fetch-Site:
+ * same-site` is not enough: a page of a script on the endpoints' port of the same host is same-site
+ * with the panel, and must count as a stranger.
  */
-export function refuseCrossSite(request: FastifyRequest): void {
+export function crossOriginReason(request: FastifyRequest): string | null {
   const fetchSite = request.headers['sec-fetch-site'];
   if (fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none') {
-    throw new PicloudError('PICLOUD_ERR_AUTH_CROSS_SITE', `Refused a ${fetchSite} request`);
+    return `Refused a ${fetchSite} request`;
   }
   const origin = request.headers.origin;
-  if (origin === undefined) return;
-  let sameHost = false;
+  if (origin === undefined) return null;
+  let sameOrigin = false;
   try {
     const from = new URL(origin);
     // Parsed with the origin's scheme, the Host header loses a default port just as the origin did.
-    sameHost = from.host === new URL(`${from.protocol}//${request.headers.host ?? ''}`).host;
+    // (One port serves one scheme, so host and port decide.)
+    sameOrigin = from.host === new URL(`${from.protocol}//${request.headers.host ?? ''}`).host;
   } catch {
-    sameHost = false;
+    sameOrigin = false;
   }
-  if (!sameHost) {
-    throw new PicloudError('PICLOUD_ERR_AUTH_CROSS_SITE', `Refused a request from origin "${origin}"`);
-  }
+  return sameOrigin ? null : `Refused a request from origin "${origin}"`;
+}
+
+/** Refuses a browser request sent by a page of another origin (see {@link crossOriginReason}). */
+export function refuseCrossSite(request: FastifyRequest): void {
+  const reason = crossOriginReason(request);
+  if (reason !== null) throw new PicloudError('PICLOUD_ERR_AUTH_CROSS_SITE', reason);
 }
 
 function accessOf(request: FastifyRequest): RouteAccess {
@@ -78,9 +85,14 @@ function failureStatus(error: unknown): number {
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
 
-/** Installs cookie parsing and the three hooks on the API scope. */
+/**
+ * Installs cookie parsing and the three hooks on an API scope. On the panel's listener the owner's
+ * session cookie counts — only on requests from the panel's own pages; on the endpoints' listener only
+ * API tokens do.
+ */
 export function accessControl(auth: AuthService) {
-  return async (scope: FastifyInstance): Promise<void> => {
+  return async (scope: FastifyInstance, listener: ListenerName): Promise<void> => {
+    const sessions = listener === 'panel';
     // Parsed only under /api: the apps' endpoints receive their Cookie header untouched.
     await scope.register(fastifyCookie);
     scope.decorateRequest('principal', null);
@@ -112,12 +124,15 @@ export function accessControl(auth: AuthService) {
       const unsafe = isUnsafeMethod(request.method);
       if ('public' in access) {
         // Stale credentials must not stop anyone from signing in again.
-        request.principal = await auth.authenticate(request, reply).catch(() => null);
+        const principal = await auth.authenticate(request, reply, { sessions }).catch(() => null);
+        // Another origin's page learns nothing about the session (not even its CSRF token).
+        request.principal =
+          principal?.kind === 'admin' && crossOriginReason(request) !== null ? null : principal;
         if (unsafe) refuseCrossSite(request);
         return;
       }
       if (await auth.needsSetup()) throw new PicloudError('PICLOUD_ERR_AUTH_SETUP_REQUIRED');
-      const principal = await auth.authenticate(request, reply);
+      const principal = await auth.authenticate(request, reply, { sessions });
       if (!principal) {
         reply.header('www-authenticate', 'Bearer realm="picloud"');
         throw new PicloudError('PICLOUD_ERR_AUTH_REQUIRED');
@@ -129,8 +144,10 @@ export function accessControl(auth: AuthService) {
       } else {
         requireScope(principal, access.scope);
       }
+      // A session counts only on requests from the panel's own pages, reads included: a page of another
+      // port of this host is same-site and its requests carry the cookie.
+      if (principal.kind === 'admin') refuseCrossSite(request);
       if (principal.kind === 'admin' && unsafe) {
-        refuseCrossSite(request);
         const presented = request.headers[CSRF_HEADER];
         if (typeof presented !== 'string' || !sameSecret(presented, principal.csrfToken)) {
           throw new PicloudError('PICLOUD_ERR_AUTH_CSRF');

@@ -83,19 +83,41 @@ export class AuthService {
   }
 
   /**
-   * Who sent the request: an API token (Authorization: Bearer) or a session cookie; null when neither
-   * is present. Presented but invalid credentials are a 401 naming what is wrong.
+   * Who sent the request: an API token (Authorization: Bearer) or, when `sessions` allows, a session
+   * cookie; null when neither is present. Presented but invalid credentials are a 401 naming what is
+   * wrong.
+   *
+   * Browsers share cookies between the ports of one host, so a page of a script on the endpoints' port
+   * can write cookies the panel's port then receives (cookie tossing) — with a longer `Path` its
+   * cookie is even sent first. Every `picloud_session` cookie of the header is therefore considered:
+   * exactly one of them must be a live session. A tossed cookie that is not one cannot sign the owner
+   * out; two live sessions at once (one fixed by someone else) are refused rather than guessed between.
    */
-  async authenticate(request: FastifyRequest, reply: FastifyReply): Promise<Principal | null> {
+  async authenticate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    options: { sessions: boolean } = { sessions: true },
+  ): Promise<Principal | null> {
     const header = request.headers.authorization;
     if (header !== undefined) return this.authenticateBearer(header);
-    const secret = request.cookies?.[SESSION_COOKIE];
-    if (secret === undefined) return null;
-    const session = await findSession(this.db, secret, this.lifetime);
-    if (!session) {
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      throw new PicloudError('PICLOUD_ERR_AUTH_SESSION_INVALID');
+    if (!options.sessions) return null;
+    const secrets = sessionSecrets(request.headers.cookie);
+    if (secrets.length === 0) return null;
+    const found =
+      secrets.length > MAX_SESSION_COOKIES
+        ? []
+        : await Promise.all(secrets.map((secret) => findSession(this.db, secret, this.lifetime)));
+    const live = found.filter((session) => session !== null);
+    if (live.length !== 1) {
+      if (live.length === 0) reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      throw new PicloudError(
+        'PICLOUD_ERR_AUTH_SESSION_INVALID',
+        live.length === 0
+          ? undefined
+          : 'The request carries several sessions (another page of this machine set a session cookie); sign in again',
+      );
     }
+    const [session] = live;
     return {
       kind: 'admin',
       adminId: session.adminId,
@@ -144,6 +166,23 @@ export class AuthService {
     }
     return principal;
   }
+}
+
+/** More session cookies than a browser of the panel ever sends: the request is refused unread. */
+const MAX_SESSION_COOKIES = 4;
+
+/** Every distinct value of the session cookie in a Cookie header, in the order sent. */
+export function sessionSecrets(header: string | undefined): string[] {
+  if (!header) return [];
+  const secrets = new Set<string>();
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=');
+    if (equals < 0 || pair.slice(0, equals).trim() !== SESSION_COOKIE) continue;
+    let value = pair.slice(equals + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    if (value !== '') secrets.add(value);
+  }
+  return [...secrets];
 }
 
 /** Refuses a principal that lacks `scope` (sessions hold every scope). */

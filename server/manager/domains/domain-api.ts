@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { appFromParam } from '../app-param.js';
+import { callerRights } from '../auth/caller-rights.js';
 import type { ManagerContext } from '../manager-deps.js';
 import { AppParam, ErrorSchema } from '../schemas.js';
 import { addDomain, listDomains, removeDomain } from './domain-store.js';
@@ -40,18 +41,21 @@ export function domainApi({ db, locate }: ManagerContext): FastifyPluginAsyncTyp
         config: { access: { scope: 'apps:write', app: locate.appParam } },
         schema: {
           tags,
-          summary: 'Claim a host ("api.home.lan") or a wildcard ("*.home.lan") for the app',
+          summary:
+            'Claim a host ("api.home.lan") or a wildcard ("*.home.lan") for the app; the machine\'s own names and addresses only for the app answering for localhost',
           params: AppParam,
           body: Type.Object(
             { pattern: Type.String({ minLength: 1, maxLength: 255 }) },
             { additionalProperties: false },
           ),
-          response: { 201: DomainSchema, 400: ErrorSchema, 409: ErrorSchema },
+          response: { 201: DomainSchema, 400: ErrorSchema, 403: ErrorSchema, 409: ErrorSchema },
         },
       },
       async (request, reply) => {
         const found = await appFromParam(db, request, reply);
-        return found ? reply.code(201).send(await addDomain(db, found.id, request.body.pattern)) : reply;
+        if (!found) return reply;
+        const caller = callerRights(request.principal);
+        return reply.code(201).send(await addDomain(db, found.id, request.body.pattern, { caller }));
       },
     );
 

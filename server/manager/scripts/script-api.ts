@@ -8,6 +8,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { resolveAppId } from '../apps/app-store.js';
+import { callerRights } from '../auth/caller-rights.js';
 import type { ManagerContext } from '../manager-deps.js';
 import { ErrorSchema, PageOf, PageQuerySchema } from '../schemas.js';
 import { checkScript } from './script-check.js';
@@ -118,11 +119,12 @@ export function scriptApi({ db, scriptChecker, locate }: ManagerContext): Fastif
       },
       async (request, reply) => {
         const { app: appRef, kind, ...rest } = request.body;
-        const script = await createScript(db, scriptChecker, {
-          appId: await resolveAppId(db, appRef),
-          kind: kind ?? 'endpoint',
-          ...rest,
-        });
+        const script = await createScript(
+          db,
+          scriptChecker,
+          { appId: await resolveAppId(db, appRef), kind: kind ?? 'endpoint', ...rest },
+          callerRights(request.principal),
+        );
         return reply.code(201).send(script);
       },
     );
@@ -159,6 +161,7 @@ export function scriptApi({ db, scriptChecker, locate }: ManagerContext): Fastif
           kind: kind ?? 'endpoint',
           source,
           name: name === undefined || name === '' ? null : name,
+          caller: callerRights(request.principal),
         });
       },
     );
@@ -200,7 +203,8 @@ export function scriptApi({ db, scriptChecker, locate }: ManagerContext): Fastif
           response: { 200: ScriptSchema, 404: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema },
         },
       },
-      async (request) => updateScript(db, scriptChecker, request.params.id, request.body),
+      async (request) =>
+        updateScript(db, scriptChecker, request.params.id, request.body, callerRights(request.principal)),
     );
 
     app.delete(
@@ -261,7 +265,14 @@ export function scriptApi({ db, scriptChecker, locate }: ManagerContext): Fastif
           response: { 200: ScriptSchema, 404: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema },
         },
       },
-      async (request) => rollbackScript(db, scriptChecker, request.params.id, request.body.version),
+      async (request) =>
+        rollbackScript(
+          db,
+          scriptChecker,
+          request.params.id,
+          request.body.version,
+          callerRights(request.principal),
+        ),
     );
   };
 }

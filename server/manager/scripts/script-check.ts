@@ -8,6 +8,7 @@
 import type { Kysely } from 'kysely';
 import type { ScriptImport } from '../../contracts/script-checker.js';
 import type { Database, ScriptKind } from '../../db/schema.js';
+import type { CallerRights } from '../auth/caller-rights.js';
 import type { ScriptChecker } from '../manager-deps.js';
 import {
   type ImportProblem,
@@ -45,6 +46,8 @@ export interface CheckInput {
   source: string;
   /** The script's name: an existing script of the app by that name is the one being edited. */
   name: string | null;
+  /** Who asks: another app's module is named as such only to a caller allowed to see that app. */
+  caller?: CallerRights;
 }
 
 /** The placeholder id of a script that does not exist yet, in the app's graph (never a UUID). */
@@ -90,7 +93,7 @@ export async function checkScript(
     const inUse = existing ? inUseProblem(graph, { ...script, name: existing.name }) : null;
     if (inUse) problems.push(inUse);
     const resolved = await resolveImports(graph, script, imports, {
-      moduleElsewhere: (name) => moduleOfAnotherApp(db, input.appId, name),
+      moduleElsewhere: (name) => moduleOfAnotherApp(db, input.appId, name, input.caller),
       firstOnly: false,
     });
     problems.push(...resolved.problems);

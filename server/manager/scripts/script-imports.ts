@@ -11,6 +11,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { RESERVED_MODULE_NAMES, type ScriptImport } from '../../contracts/script-checker.js';
 import type { Database, ScriptKind } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
+import { APPLIANCE, type CallerRights } from '../auth/caller-rights.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -56,6 +57,8 @@ export interface SavedScript extends GraphNode {
   appId: string;
   /** Name and kind before the save; null for a new script. */
   before: { name: string; kind: ScriptKind } | null;
+  /** Who saves: a refusal names another app's module only to a caller allowed to see that app. */
+  caller?: CallerRights;
 }
 
 /**
@@ -195,16 +198,24 @@ export async function resolveImports(
   return { problems, targets };
 }
 
-/** A module of another app named `name` exists (for the message about an unknown import). */
-export async function moduleOfAnotherApp(db: Db, appId: string, name: string): Promise<boolean> {
+/**
+ * A module named `name` exists in another app the caller may see (for the message about an unknown
+ * import); to a token limited to one app, another app's module is as unknown as a missing one.
+ */
+export async function moduleOfAnotherApp(
+  db: Db,
+  appId: string,
+  name: string,
+  caller: CallerRights = APPLIANCE,
+): Promise<boolean> {
   const found = await db
     .selectFrom('scripts')
-    .select('id')
+    .select('app_id')
     .where('name', '=', name)
     .where('kind', '=', 'module')
     .where('app_id', '!=', appId)
-    .executeTakeFirst();
-  return found !== undefined;
+    .execute();
+  return found.some((row) => caller.seesApp(row.app_id));
 }
 
 /**
@@ -228,7 +239,7 @@ export async function saveImports(
 
   const graph = await loadImportGraph(trx, saved.appId);
   const { problems, targets } = await resolveImports(graph, saved, imports, {
-    moduleElsewhere: (name) => moduleOfAnotherApp(trx, saved.appId, name),
+    moduleElsewhere: (name) => moduleOfAnotherApp(trx, saved.appId, name, saved.caller),
     firstOnly: true,
   });
   if (problems.length > 0) throw importError(problems[0]);

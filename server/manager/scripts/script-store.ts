@@ -8,6 +8,7 @@ import type { ScriptImport } from '../../contracts/script-checker.js';
 import type { Database, ScriptKind, ScriptsTable } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { requireAppById } from '../apps/app-store.js';
+import { APPLIANCE, type CallerRights } from '../auth/caller-rights.js';
 import { announce, type WriteTransaction, writeTransaction } from '../change-feed.js';
 import { isUniqueViolation } from '../db-errors.js';
 import { isUuid } from '../ids.js';
@@ -132,6 +133,7 @@ export async function createScript(
   db: Kysely<Database>,
   checker: ScriptChecker,
   input: NewScript,
+  caller: CallerRights = APPLIANCE,
 ): Promise<ScriptView> {
   const imports = compileOrThrow(checker, input.source, input.kind);
   return guardingName(input.name, () =>
@@ -162,7 +164,7 @@ export async function createScript(
         .execute();
       await saveImports(
         trx,
-        { id: row.id, appId: row.app_id, name: row.name, kind: row.kind, before: null },
+        { id: row.id, appId: row.app_id, name: row.name, kind: row.kind, before: null, caller },
         imports,
       );
       await announce(trx, { topic: 'scripts', app: row.app_id, script: row.id });
@@ -211,6 +213,7 @@ async function appendVersion(
   kind: ScriptKind,
   message: string,
   imports: readonly ScriptImport[],
+  caller: CallerRights,
   extra: { name?: string; description?: string } = {},
 ): Promise<ScriptView> {
   if (kind === 'module' && script.kind === 'endpoint') {
@@ -246,6 +249,7 @@ async function appendVersion(
       name: extra.name ?? script.name,
       kind,
       before: { name: script.name, kind: script.kind },
+      caller,
     },
     imports,
   );
@@ -279,6 +283,7 @@ export async function updateScript(
   checker: ScriptChecker,
   id: string,
   changes: ScriptChanges,
+  caller: CallerRights = APPLIANCE,
 ): Promise<ScriptView> {
   const current = await requireScript(db, id);
   const source = changes.source ?? current.source;
@@ -302,14 +307,21 @@ export async function updateScript(
       };
       if (source !== script.source || kind !== script.kind) {
         const checked = imports ?? compileOrThrow(checker, source, kind);
-        return appendVersion(trx, script, source, kind, changes.message ?? '', checked, extra);
+        return appendVersion(trx, script, source, kind, changes.message ?? '', checked, caller, extra);
       }
       if (extra.name !== undefined && extra.name !== script.name) {
         // A rename: importers name a module by its name.
         const { imports: current } = checker.analyze(script.source, script.kind);
         await saveImports(
           trx,
-          { id: script.id, appId: script.app_id, name: extra.name, kind: script.kind, before: script },
+          {
+            id: script.id,
+            appId: script.app_id,
+            name: extra.name,
+            kind: script.kind,
+            before: script,
+            caller,
+          },
           current,
         );
       }
@@ -331,6 +343,7 @@ export async function rollbackScript(
   checker: ScriptChecker,
   id: string,
   version: number,
+  caller: CallerRights = APPLIANCE,
 ): Promise<ScriptView> {
   const { app_id: appId } = await requireScript(db, id);
   return writeTransaction(db, async (trx) => {
@@ -349,7 +362,15 @@ export async function rollbackScript(
       );
     // The engine may have grown stricter since: a rollback is a save like any other.
     const imports = compileOrThrow(checker, old.source, old.kind);
-    return appendVersion(trx, script, old.source, old.kind, `Rollback to version ${version}`, imports);
+    return appendVersion(
+      trx,
+      script,
+      old.source,
+      old.kind,
+      `Rollback to version ${version}`,
+      imports,
+      caller,
+    );
   });
 }
 

@@ -27,6 +27,8 @@ export interface HttpServiceOptions {
   maxResponseBytes: number;
   /** For tests: the resolver (default: the system's). */
   resolve?: OutboundOptions['resolve'];
+  /** Sees each connection the requests open (the appliance remembers its own; never a trusted proxy). */
+  onSocket?: OutboundOptions['onSocket'];
 }
 
 const FIELDS = ['method', 'url', 'headers', 'body', 'timeout_ms'];
@@ -116,6 +118,7 @@ export function httpHandler(allowHosts: AllowHostsLookup, options: HttpServiceOp
           maxResponseBytes: options.maxResponseBytes,
           userAgent,
           resolve: options.resolve,
+          onSocket: options.onSocket,
           signal,
         });
       } catch (error) {
