@@ -89,7 +89,7 @@ describe('GET /api/v1/admin/node', () => {
         })
       ).token;
     const call = async (bearer: string) =>
-      (await fetch(`${pc.baseUrl}/api/v1/admin/node`, { headers: { authorization: `Bearer ${bearer}` } }))
+      (await fetch(`${pc.panelUrl}/api/v1/admin/node`, { headers: { authorization: `Bearer ${bearer}` } }))
         .status;
     expect(await call(await token(['apps:read']))).toBe(403);
     expect(await call(await token(['logs:read']))).toBe(200);

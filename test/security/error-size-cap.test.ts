@@ -112,7 +112,7 @@ describe('reading logs back is bounded whatever the rows hold', () => {
       FROM generate_series(1, 20) AS n`.execute(pc.appliance.database.db);
 
     const started = process.memoryUsage().rss;
-    const response = await fetch(`${pc.baseUrl}/api/v1/admin/logs?limit=20`, {
+    const response = await fetch(`${pc.panelUrl}/api/v1/admin/logs?limit=20`, {
       headers: { authorization: `Bearer ${pc.token}` },
     });
     const text = await response.text();
