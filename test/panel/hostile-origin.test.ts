@@ -11,10 +11,9 @@
  * session is HttpOnly, bound to its CSRF token, checked against the exact origin, and not confused by
  * tossed cookies. On the panel's port no script answers at all.
  */
-import { hostname } from 'node:os';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentMachineHosts } from '../../server/routing/machine-hosts.js';
+import { HOST_NAME, LAN_ADDRESS } from '../support/machine.js';
 import {
   apiFromPage,
   launchChromium,
@@ -25,11 +24,9 @@ import {
   startPanelAppliance,
 } from './panel-harness.js';
 
-/** The machine's first LAN (non-loopback IPv4) address; the test needs one. */
-const LAN = [...currentMachineHosts().addresses].find(
-  (address) => /^\d+\.\d+\.\d+\.\d+$/.test(address) && !address.startsWith('127.'),
-);
-const MDNS_NAME = `${hostname().toLowerCase().split('.')[0]}.local`;
+/** The machine's LAN address; the test needs one. */
+const LAN = LAN_ADDRESS;
+const MDNS_NAME = `${HOST_NAME.split('.')[0]}.local`;
 const HOSTS = ['localhost', '127.0.0.1', ...(LAN ? [LAN, MDNS_NAME] : [])];
 
 /**

@@ -4,31 +4,20 @@
  * are released at start-up, and routing sends the machine's hosts to the `localhost` app whatever the
  * table says.
  */
-import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseMachineHostClaims } from '../../server/manager/domains/domain-store.js';
 import { machineHostCheck, resolveApp } from '../../server/orchestrator/build-orchestrator.js';
 import { HostTable, parseHostClaim } from '../../server/routing/host-claim.js';
-import {
-  currentMachineHosts,
-  isMachineHost,
-  type MachineHosts,
-  machineHostClaimed,
-} from '../../server/routing/machine-hosts.js';
+import { isMachineHost, type MachineHosts, machineHostClaimed } from '../../server/routing/machine-hosts.js';
 import { startTestAppliance, type TestAppliance } from '../support/appliance.js';
 import { requestWithHost } from '../support/http.js';
+import { HOST_NAME, LAN_ADDRESS } from '../support/machine.js';
 import { createManagerTestServer, type ManagerTestServer } from '../support/manager-server.js';
 
 const PI: MachineHosts = {
   names: new Set(['pi', 'pi.local', 'pi.home.lan']),
   addresses: new Set(['127.0.0.1', '::1', '192.168.1.20', 'fe80::1', 'fd00::20']),
 };
-
-/** This machine's first non-loopback IPv4 address, if it has one. */
-const LAN_ADDRESS = [...currentMachineHosts().addresses].find(
-  (address) => /^\d+\.\d+\.\d+\.\d+$/.test(address) && !address.startsWith('127.'),
-);
-const HOST = hostname().toLowerCase();
 
 describe('machine hosts (pure)', () => {
   it.each([
@@ -117,8 +106,8 @@ describe('claiming a host of this machine', () => {
     '0.0.0.0',
     'app.localhost',
     '*.localhost',
-    HOST,
-    `${HOST}.local`,
+    HOST_NAME,
+    `${HOST_NAME}.local`,
     '*.local',
     ...(LAN_ADDRESS ? [LAN_ADDRESS] : []),
   ];
@@ -175,7 +164,7 @@ describe('claiming a host of this machine', () => {
   it('claims made before the rule are released at start-up, announced and audited', async () => {
     const hostile = (await t.request('GET', '/admin/apps/hostile')).body.id;
     // As an older version stored them.
-    for (const pattern of ['127.0.0.1', `${HOST}.local`, '*.localhost']) {
+    for (const pattern of ['127.0.0.1', `${HOST_NAME}.local`, '*.localhost']) {
       const kind = pattern.startsWith('*.') ? 'wildcard' : 'exact';
       await t.database.pool.query(
         'INSERT INTO app_domains (app_id, pattern, kind, shape_key) VALUES ($1, $2, $3, $2)',
@@ -185,7 +174,7 @@ describe('claiming a host of this machine', () => {
     await t.changes.drain();
     const released = await t.manager.releaseMachineHostClaims();
     expect(released.map((claim) => claim.pattern).sort()).toEqual(
-      ['*.localhost', '127.0.0.1', `${HOST}.local`].sort(),
+      ['*.localhost', '127.0.0.1', `${HOST_NAME}.local`].sort(),
     );
     const left = (await t.request('GET', '/admin/apps/hostile/domains')).body.items.map(
       (domain: { pattern: string }) => domain.pattern,

@@ -7,25 +7,21 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
-import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applianceReachedBy } from '../../server/outbound/appliance-entries.js';
 import { HostPolicy } from '../../server/outbound/host-policy.js';
 import { sendOutbound } from '../../server/outbound/outbound-request.js';
 import { OwnConnections } from '../../server/outbound/own-connections.js';
-import { currentMachineHosts, type MachineHosts } from '../../server/routing/machine-hosts.js';
+import type { MachineHosts } from '../../server/routing/machine-hosts.js';
 import { startTestAppliance, type TestAppliance } from '../support/appliance.js';
 import { requestWithHost } from '../support/http.js';
+import { HOST_NAME, LAN_ADDRESS } from '../support/machine.js';
 import { createManagerTestServer, type ManagerTestServer } from '../support/manager-server.js';
 
 const PI: MachineHosts = {
   names: new Set(['pi', 'pi.local']),
   addresses: new Set(['127.0.0.1', '::1', '192.168.1.20', 'fe80::1']),
 };
-const HOST = hostname().toLowerCase();
-const LAN_ADDRESS = [...currentMachineHosts().addresses].find(
-  (address) => /^\d+\.\d+\.\d+\.\d+$/.test(address) && !address.startsWith('127.'),
-);
 
 /** Entries that reach this machine or its link-local neighbours. */
 const TO_APPLIANCE = [
@@ -49,8 +45,8 @@ const TO_APPLIANCE = [
   '2002:7f00:1::1',
   'localhost',
   '*.localhost',
-  HOST,
-  `${HOST}.local`,
+  HOST_NAME,
+  `${HOST_NAME}.local`,
   ...(LAN_ADDRESS ? [LAN_ADDRESS, `${LAN_ADDRESS.split('.').slice(0, 3).join('.')}.0/24`] : []),
 ];
 /** Entries for other devices and the internet. */
