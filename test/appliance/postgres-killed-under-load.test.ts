@@ -51,7 +51,11 @@ it(`survives ${KILLS} kill -9 of PostgreSQL under ${WRITERS} writing clients, an
       throw new Error(`picloud exited:\n${appliance.output()}`);
     }
   };
-  const api = apiClient(baseUrl, await ownerTokenAt(connectionString()));
+  const api = apiClient(
+    baseUrl,
+    await ownerTokenAt(connectionString()),
+    `http://127.0.0.1:${appliance.panelPort}`,
+  );
   const source = 'kv::set("writes", ctx.params.key, ctx.body); "stored"';
   expect((await api('POST', '/api/v1/admin/scripts', { app: 'default', name: 'write', source })).status).toBe(
     201,

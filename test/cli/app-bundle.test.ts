@@ -23,7 +23,7 @@ let target: TestAppliance;
 const work = mkdtempSync(join(tmpdir(), 'picloud-bundles-'));
 const bundle = join(work, 'garden.picloud.tgz');
 const cli = (appliance: TestAppliance) => ({
-  PICLOUD_URL: appliance.baseUrl,
+  PICLOUD_URL: appliance.panelUrl,
   PICLOUD_TOKEN: appliance.token,
   PICLOUD_CREDENTIALS: join(work, 'none'),
 });
@@ -127,7 +127,7 @@ describe('export from one appliance, import into another', () => {
 
 describe('bundles that must be refused whole', () => {
   async function upload(body: Buffer) {
-    const response = await fetch(`${target.baseUrl}/api/v1/admin/apps:import?as=fresh`, {
+    const response = await fetch(`${target.panelUrl}/api/v1/admin/apps:import?as=fresh`, {
       method: 'POST',
       headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/gzip' },
       body: new Uint8Array(body),

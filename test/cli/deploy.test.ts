@@ -35,11 +35,11 @@ afterAll(async () => {
 
 describe('picloud login, pull and deploy', () => {
   it('login checks the token and saves it', async () => {
-    const wrong = await runCli(['login', pc.baseUrl, '--token-stdin'], env(), 'pic_not-a-token\n');
+    const wrong = await runCli(['login', pc.panelUrl, '--token-stdin'], env(), 'pic_not-a-token\n');
     expect(wrong.code).toBe(1);
-    const login = await runCli(['login', pc.baseUrl, '--token-stdin'], env(), `${pc.token}\n`);
+    const login = await runCli(['login', pc.panelUrl, '--token-stdin'], env(), `${pc.token}\n`);
     expect(login.code, login.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(credentials, 'utf8')).current).toBe(pc.baseUrl);
+    expect(JSON.parse(readFileSync(credentials, 'utf8')).current).toBe(pc.panelUrl);
   });
 
   it('pull writes the app as picloud.toml and scripts/*.rhai', async () => {
@@ -116,12 +116,12 @@ describe('picloud login, pull and deploy', () => {
   });
 
   it('PICLOUD_TOKEN and --url reach an appliance without a login', async () => {
-    const deployed = await runCli(['deploy', folder, '--url', pc.baseUrl], {
+    const deployed = await runCli(['deploy', folder, '--url', pc.panelUrl], {
       PICLOUD_CREDENTIALS: join(work, 'none.json'),
       PICLOUD_TOKEN: pc.token,
     });
     expect(deployed.code, deployed.stderr).toBe(0);
-    const missing = await runCli(['deploy', folder, '--url', pc.baseUrl], {
+    const missing = await runCli(['deploy', folder, '--url', pc.panelUrl], {
       PICLOUD_CREDENTIALS: join(work, 'none.json'),
       PICLOUD_TOKEN: '',
     });
