@@ -165,7 +165,7 @@ describe('daily use of the panel (Chromium)', { timeout: 90_000 }, () => {
     // A real request to the app's host, with a query that must not reach the log.
     await new Promise((resolve) => setTimeout(resolve, 200));
     const answered = await requestWithHost(
-      `${appliance.baseUrl}/lamp/hall?state=xyz&token=s3cret`,
+      `${appliance.endpointsUrl}/lamp/hall?state=xyz&token=s3cret`,
       'porch.lan',
     );
     expect(answered.status, answered.text).toBe(500);
