@@ -67,12 +67,20 @@ export async function runCli(
 /** The ready banner's first two lines: the panel's URL, then the endpoints'. */
 export const READY_BANNER = /Panel: +http:\/\/localhost:(\d+)\/\n +Endpoints: +http:\/\/localhost:(\d+)\//;
 
-/** Starts `picloud start` and resolves once it prints its ready banner (or rejects with its output). */
+/** Turns a command line into the one that runs it somewhere else (e.g. on a LAN host of lan-hosts.ts). */
+export type Launcher = (command: string, args: string[]) => [string, string[]];
+
+/**
+ * Starts `picloud start` (through `launch`, if given) and resolves once it prints its ready banner (or
+ * rejects with its output).
+ */
 export async function startApplianceProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
+  launch: Launcher = (command, args) => [command, args],
 ): Promise<ApplianceProcess> {
-  const child = spawn(process.execPath, [PICLOUD_BIN, 'start'], {
+  const [command, args] = launch(process.execPath, [PICLOUD_BIN, 'start']);
+  const child = spawn(command, args, {
     env: { ...process.env, PICLOUD_CONFIG: '', PICLOUD_PORT: '0', PICLOUD_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
