@@ -21,6 +21,8 @@ import { seedHelloWorldIfFresh } from '../manager/seed-hello-world.js';
 import { createOrchestrator } from '../orchestrator/build-orchestrator.js';
 import { OwnConnections } from '../outbound/own-connections.js';
 import { PANEL_DIR } from '../paths.js';
+import { TrustStoreError } from '../trust/ca-files.js';
+import { type CertificateAuthority, loadCertificateAuthority } from '../trust/certificate-authority.js';
 import { PRODUCT_VERSION } from '../version.js';
 import { prepareDataDir } from './data-dir.js';
 import { acquireInstanceLock } from './instance-lock.js';
@@ -39,6 +41,8 @@ export interface Appliance {
   startupMs: number;
   /** The one-time set-up code while no admin account exists, else null. */
   setupCode: string | null;
+  /** The appliance's certificate authority (made at first start, `ca.pem` in the data folder). */
+  ca: CertificateAuthority;
   /** Graceful shutdown; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -81,6 +85,11 @@ export async function startAppliance(
       if (error instanceof SecretKeyError) throw new StartupError(error.message);
       throw error;
     }
+    // The CA: made at first start; a CA file others may read, or a damaged one, stops start-up.
+    const ca = await loadCertificateAuthority(config.dataDir).catch((error: unknown) => {
+      if (error instanceof TrustStoreError) throw new StartupError(error.message);
+      throw error;
+    });
     const dbLog = logger.child({ component: 'db' });
     // Debug-level milestones show where start-up time goes (bench/startup).
     const milestone = (step: string) =>
@@ -251,7 +260,7 @@ export async function startAppliance(
       })();
       return stopping;
     };
-    return { server, database: open, runtime, startupMs: performance.now() - started, setupCode, stop };
+    return { server, database: open, runtime, startupMs: performance.now() - started, setupCode, ca, stop };
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
     await database?.close();

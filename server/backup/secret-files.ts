@@ -1,13 +1,15 @@
 /**
  * The files of the data folder that are secrets: a backup holds them only sealed under a passphrase
- * (see server/security/passphrase-seal.ts), never in the clear. Today that is `secrets.key` (which
- * encrypts the apps' secrets); a file added to {@link SECRET_FILES} — the appliance CA's private key,
- * for one — is backed up and restored the same way with no other change.
+ * (see server/security/passphrase-seal.ts), never in the clear: `secrets.key` (which encrypts the apps'
+ * secrets) and `ca.pem` (the appliance CA's private key with its certificate: restoring it keeps every
+ * device that trusts the CA trusting the restored appliance). A file added to {@link SECRET_FILES} is
+ * backed up and restored the same way with no other change.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SECRET_KEY_FILE } from '../manager/secrets/secret-key.js';
 import { openWithPassphrase, type SealedBytes, sealWithPassphrase } from '../security/passphrase-seal.js';
+import { CA_FILE } from '../trust/ca-files.js';
 
 /** A secret file of the data folder. */
 export interface SecretFileSpec {
@@ -22,6 +24,7 @@ export interface SecretFileSpec {
 /** Every secret file a backup carries (sealed). Extend here; nothing else needs to change. */
 export const SECRET_FILES: readonly SecretFileSpec[] = [
   { name: 'secrets.key', path: SECRET_KEY_FILE, description: "the key that encrypts the apps' secrets" },
+  { name: 'ca.pem', path: CA_FILE, description: "the appliance CA's private key and certificate" },
 ];
 
 /** A secret file's bytes. */

@@ -5,7 +5,7 @@
  * secrets comes back and the result says so; a wrong passphrase, an archive from a newer schema or a
  * restore over data without confirmation change nothing.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,11 @@ describe('a backup restored into another database', () => {
     expect(readFileSync(join(target.dataDir, 'secrets.key'), 'utf8')).toBe(
       readFileSync(join(source.dataDir, 'secrets.key'), 'utf8'),
     );
+    // The appliance CA travels sealed too: devices that trust the source trust the restored appliance.
+    expect(readFileSync(join(target.dataDir, 'ca.pem'), 'utf8')).toBe(
+      readFileSync(join(source.dataDir, 'ca.pem'), 'utf8'),
+    );
+    expect(statSync(join(target.dataDir, 'ca.pem')).mode & 0o777).toBe(0o600);
   });
 });
 
