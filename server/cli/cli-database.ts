@@ -27,6 +27,7 @@ import { StartupError } from '../errors/startup-error.js';
 import { AuditLog } from '../manager/auth/audit-store.js';
 import { MIGRATIONS_DIR } from '../paths.js';
 import { processAlive } from '../platform/process-alive.js';
+import { CliFailure } from './cli-failure.js';
 import { EXIT } from './exit-codes.js';
 
 /** How long to wait for a PiCloud that holds the lock but is still starting (or another CLI command). */
@@ -46,17 +47,6 @@ export interface CliDatabase {
   runtime: RuntimeInfo | null;
   /** Closes the pool; stops the embedded server and releases the lock when this command started it. */
   close(): Promise<void>;
-}
-
-/** A refusal the user can act on: printed as one `picloud: …` line, then the process exits with `exitCode`. */
-export class CliFailure extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number = EXIT.failure,
-  ) {
-    super(message);
-    this.name = 'CliFailure';
-  }
 }
 
 /** The database cannot be reached; its message says why and what to do. */

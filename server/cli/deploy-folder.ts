@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import type { AppSpec } from '../manager/app-spec/app-spec.js';
-import { CliFailure } from './cli-database.js';
+import { CliFailure } from './cli-failure.js';
 
 /** The description file names, in the order they are looked for. */
 export const DESCRIPTION_FILES = ['picloud.toml', 'picloud.json'] as const;

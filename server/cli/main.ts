@@ -5,6 +5,7 @@
  * this file only dispatches.
  */
 
+import { CliFailure } from './cli-failure.js';
 import { EXIT, wantsHelp } from './exit-codes.js';
 
 export { EXIT } from './exit-codes.js';
@@ -93,6 +94,11 @@ export async function main(argv: string[]): Promise<number> {
     if (String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')) {
       console.error(`picloud: ${(error as Error).message}\n\n${USAGE}`);
       return EXIT.usage;
+    }
+    // The commands that talk to an appliance over HTTP (login, pull, deploy, app) refuse this way.
+    if (error instanceof CliFailure) {
+      console.error(`picloud: ${error.message}`);
+      return error.exitCode;
     }
     throw error;
   }

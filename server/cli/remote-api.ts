@@ -11,7 +11,7 @@ import { readRuntimeInfo } from '../appliance/runtime-file.js';
 import { loadConfig } from '../config/load-config.js';
 import { defaultCredentialsFile } from '../config/platform-dirs.js';
 import { processAlive } from '../platform/process-alive.js';
-import { CliFailure } from './cli-database.js';
+import { CliFailure } from './cli-failure.js';
 
 /** An appliance to talk to. */
 export interface RemoteTarget {

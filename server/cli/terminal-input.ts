@@ -2,7 +2,7 @@
  * Reading a password or passphrase at the terminal: the first line of standard input (piped in), or a
  * prompt that echoes nothing.
  */
-import { CliFailure } from './cli-database.js';
+import { CliFailure } from './cli-failure.js';
 
 /** The first line of a stream (a password piped in), without its line ending; `option` names the flag for the error. */
 export async function readFirstLine(stream: NodeJS.ReadStream, option: string): Promise<string> {

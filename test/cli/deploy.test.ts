@@ -128,6 +128,25 @@ describe('picloud login, pull and deploy', () => {
     expect(missing.stderr).toMatch(/no API token/);
   });
 
+  it('a refusal is one "picloud: …" line and exit code 1, never a stack trace', async () => {
+    const noToken = await runCli(['login', pc.panelUrl], {
+      PICLOUD_CREDENTIALS: join(work, 'none.json'),
+      PICLOUD_TOKEN: '',
+    });
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toBe(
+      'picloud: give the token on standard input with --token-stdin, or in PICLOUD_TOKEN\n',
+    );
+    const unreachable = await runCli(
+      ['pull', 'garden', join(work, 'nowhere'), '--url', 'http://127.0.0.1:1'],
+      {
+        PICLOUD_TOKEN: pc.token,
+      },
+    );
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/^picloud: cannot reach http:\/\/127\.0\.0\.1:1[^\n]*\n$/);
+  });
+
   it('--watch deploys again when a script is saved', async () => {
     const child = spawn(process.execPath, [PICLOUD_BIN, 'deploy', folder, '--watch'], {
       env: { ...process.env, PICLOUD_CONFIG: '', ...env() },

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../server/config/settings.js';
 import { ERROR_CATALOGUE } from '../../server/errors/catalogue.js';
 import { PACKAGE_ROOT } from '../../server/paths.js';
+import { isScope, SCOPE_NAMES } from '../../server/security/scopes.js';
+import { API_TOKEN_PREFIX } from '../../server/security/secret-token.js';
 
 const read = (path: string) => readFileSync(`${PACKAGE_ROOT}/${path}`, 'utf8');
 
@@ -43,5 +45,22 @@ describe('settings', () => {
     );
     const actual = Object.fromEntries(Object.values(SETTINGS).map((spec) => [spec.env, spec.fileKey]));
     expect(documented).toEqual(actual);
+  });
+});
+
+describe('docs/http-api.md', () => {
+  const doc = read('docs/http-api.md');
+
+  it('lists every scope a route may require', () => {
+    const bullet = /- `required_scope`:[\s\S]*?(?=\n- )/.exec(doc)?.[0] ?? '';
+    const listed = [...bullet.matchAll(/`([a-z]+(?::[a-z]+)?)`/g)].map((m) => m[1]).filter(isScope);
+    expect(new Set(listed)).toEqual(new Set(SCOPE_NAMES));
+  });
+});
+
+describe('API tokens in the docs', () => {
+  it.each(['README.md', 'docs/http-api.md', 'docs/security.md'])('%s shows the real token prefix', (file) => {
+    const prefixes = [...read(file).matchAll(/\b([a-z]{2,4}_)(?:…|\$|[A-Za-z0-9_-]{43})/g)].map((m) => m[1]);
+    for (const prefix of prefixes.filter((p) => /^p[a-z]+_$/.test(p))) expect(prefix).toBe(API_TOKEN_PREFIX);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CliFailure } from '../cli-database.js';
+import { CliFailure } from '../cli-failure.js';
 import { EXIT } from '../main.js';
 import { callApi, expectStatus, resolveTarget } from '../remote-api.js';
 import { readFirstLine } from '../terminal-input.js';

@@ -8,7 +8,7 @@
 import { statSync, watch } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CliFailure } from '../cli-database.js';
+import { CliFailure } from '../cli-failure.js';
 import { readDeployFolder } from '../deploy-folder.js';
 import { EXIT } from '../main.js';
 import { callApi, type RemoteTarget, resolveTarget } from '../remote-api.js';

@@ -3,7 +3,7 @@
  * file, so `picloud pull`, `deploy` and `app` reach it without `--url` and `PICLOUD_TOKEN`.
  */
 import { parseArgs } from 'node:util';
-import { CliFailure } from '../cli-database.js';
+import { CliFailure } from '../cli-failure.js';
 import { EXIT } from '../main.js';
 import { callApi, credentialsPath, expectStatus, normaliseUrl, saveLogin } from '../remote-api.js';
 import { promptHidden, readFirstLine } from '../terminal-input.js';
