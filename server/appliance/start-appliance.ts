@@ -18,6 +18,8 @@ import { createManager } from '../manager/build-manager.js';
 import { followCommits } from '../manager/change-feed.js';
 import { loadSecretKey, SecretKeyError } from '../manager/secrets/secret-key.js';
 import { seedHelloWorldIfFresh } from '../manager/seed-hello-world.js';
+import { startApplianceNames } from '../mdns/appliance-names.js';
+import type { LanNames } from '../mdns/lan-names.js';
 import { createOrchestrator } from '../orchestrator/build-orchestrator.js';
 import { OwnConnections } from '../outbound/own-connections.js';
 import { PANEL_DIR } from '../paths.js';
@@ -114,6 +116,7 @@ export async function startAppliance(
     // Scripts' outbound connections, which the listeners recognise: the appliance's own requests are
     // never believed as a trusted proxy.
     const ownConnections = new OwnConnections();
+    let lanNames: LanNames | null = null;
     const manager = createManager(
       {
         db: open.db,
@@ -121,6 +124,7 @@ export async function startAppliance(
         listenAddress: () => listening,
         backups: { service: backups, schedule: () => scheduleView(config, backupScheduler) },
         waitUntilLive: (versions, timeoutMs) => waitUntilLive(versions, timeoutMs),
+        localNameStatus: (name) => lanNames?.status(name) ?? null,
       },
       {
         logRetentionCount: config.logRetentionCount,
@@ -217,6 +221,20 @@ export async function startAppliance(
     const port = server.portOf('endpoints') ?? config.port;
     const panelPort = server.portOf('panel') ?? config.panelPort;
     listening = { host: config.host, port };
+    const mdnsLog = logger.child({ component: 'mdns' });
+    const mdns = await startApplianceNames({
+      enabled: config.mdns,
+      host: config.host,
+      panelPort,
+      port,
+      claims: {
+        current: () => orchestrator.routing.snapshot.hosts.exactHosts(),
+        follow: (listener) => orchestrator.routing.onRefresh(listener),
+      },
+      log: (level, message) => mdnsLog[level](message),
+    });
+    lanNames = mdns?.names ?? null;
+    undo.push(async () => mdns?.stop());
     const runtime: RuntimeInfo = {
       pid: process.pid,
       port,
@@ -234,6 +252,8 @@ export async function startAppliance(
     let stopping: Promise<void> | null = null;
     const stop = () => {
       stopping ??= (async () => {
+        // Goodbyes first, so the LAN stops sending requests to a node that is going away.
+        await mdns?.stop();
         server.beginShutdown();
         const cut = setTimeout(() => {
           logger.warn('shutdown timeout: closing open connections');

@@ -46,6 +46,7 @@ function defaults(): Config {
     backupMinFreeMb: 1024,
     backupMaxMb: 2048,
     backupPassphraseFile: null,
+    mdns: true,
   };
 }
 

@@ -81,6 +81,8 @@ export interface Config {
   backupMaxMb: number;
   /** A file holding the passphrase that seals the secret files into scheduled backups, or null. */
   backupPassphraseFile: string | null;
+  /** Answer for `<host name>.local` and the apps' `.local` names, and announce PiCloud, over mDNS. */
+  mdns: boolean;
 }
 
 /** Thrown when a setting has an invalid value; the message names the setting. */
@@ -368,6 +370,19 @@ export const SETTINGS: { [K in keyof Config]: SettingSpec<K> } = {
     description:
       'A file holding the passphrase that seals secrets.key into scheduled backups (default none: scheduled backups leave the secret files out).',
     parse: absolutePath,
+  },
+  mdns: {
+    env: 'PICLOUD_MDNS',
+    fileKey: 'mdns',
+    description:
+      "Answer for `<host name>.local` and the apps' `.local` names, and announce the appliance, over mDNS: `on` (default) or `off`. Off anyway when PICLOUD_HOST is a loopback address.",
+    parse(raw) {
+      if (raw === true || raw === false) return raw;
+      const text = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+      if (text === 'on' || text === 'true') return true;
+      if (text === 'off' || text === 'false') return false;
+      throw new Error('must be on or off');
+    },
   },
 };
 

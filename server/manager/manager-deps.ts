@@ -1,8 +1,10 @@
 /**
  * What the manager (control plane) needs from the rest of the appliance, injected by the assembly.
  */
+
 import type { Kysely } from 'kysely';
 import type { BackupService } from '../backup/backup-service.js';
+import type { LocalNameLookup } from '../contracts/local-names.js';
 import type { ScriptChecker } from '../contracts/script-checker.js';
 import type { Database } from '../db/schema.js';
 import type { AppLocators } from './auth/app-locators.js';
@@ -26,6 +28,11 @@ export interface ManagerDeps {
    * version of 0: the script is gone), false after `timeoutMs`. Absent without an orchestrator.
    */
   waitUntilLive?: (versions: Record<string, number>, timeoutMs: number) => Promise<boolean>;
+  /**
+   * The mDNS status of an exact `.local` claim (probing, announced, conflict), for the domain API.
+   * Absent, or answering null, when mDNS is off.
+   */
+  localNameStatus?: LocalNameLookup;
 }
 
 /** Backups as the admin API serves them. */

@@ -28,6 +28,8 @@ export class RoutingCache implements ChangeFollower {
   generation = 0;
   /** Checks run after each refresh by {@link waitFor}. */
   private readonly waiters = new Set<() => void>();
+  /** Followers of every new snapshot (see {@link onRefresh}). */
+  private readonly followers = new Set<(snapshot: RoutingSnapshot) => void>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -142,6 +144,7 @@ export class RoutingCache implements ChangeFollower {
         for (const resolve of served) resolve();
         served = [];
         for (const check of this.waiters) check();
+        for (const follower of this.followers) follower(this.snapshot);
       }
     } catch (error) {
       // The database is unavailable: the next change, or the listener's reconnection, rebuilds it all.
@@ -172,6 +175,15 @@ export class RoutingCache implements ChangeFollower {
       const timer = setTimeout(() => finish(false), timeoutMs);
       this.waiters.add(check);
     });
+  }
+
+  /**
+   * Calls `follower` after every refresh with the new snapshot (the mDNS names follow the `.local`
+   * claims this way); returns the function that stops it.
+   */
+  onRefresh(follower: (snapshot: RoutingSnapshot) => void): () => void {
+    this.followers.add(follower);
+    return () => this.followers.delete(follower);
   }
 
   /** Resolves once no refresh is pending (for tests and orderly shutdown). */

@@ -93,6 +93,11 @@ export class HostTable<Owner> {
     else this.wildcard.set(claim.pattern.slice(2), owner);
   }
 
+  /** Every exact host claimed (e.g. to announce the `.local` ones over mDNS). */
+  exactHosts(): IterableIterator<string> {
+    return this.exact.keys();
+  }
+
   /** The owner of `host`, or undefined. */
   resolve(host: string): Owner | undefined {
     const exact = this.exact.get(host);

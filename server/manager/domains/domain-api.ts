@@ -1,22 +1,48 @@
 /** `/api/v1/admin/apps/:app/domains`: the host claims of an app. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { LocalNameLookup, LocalNameStatus } from '../../contracts/local-names.js';
 import { appFromParam } from '../app-param.js';
 import { callerRights } from '../auth/caller-rights.js';
 import type { ManagerContext } from '../manager-deps.js';
 import { AppParam, ErrorSchema } from '../schemas.js';
-import { addDomain, listDomains, removeDomain } from './domain-store.js';
+import { addDomain, type DomainView, listDomains, removeDomain } from './domain-store.js';
 
 const DomainSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
   pattern: Type.String(),
   kind: Type.Union([Type.Literal('exact'), Type.Literal('wildcard')]),
   created_at: Type.String({ format: 'date-time' }),
+  lan: Type.Optional(
+    Type.Object(
+      {
+        state: Type.Union([Type.Literal('probing'), Type.Literal('announced'), Type.Literal('conflict')]),
+        conflict_with: Type.Optional(Type.String()),
+        since: Type.String({ format: 'date-time' }),
+      },
+      {
+        description:
+          'For an exact claim under .local while mDNS runs: whether PiCloud answers for it on the LAN, or another host (conflict_with) does',
+      },
+    ),
+  ),
 });
 const tags = ['domains'];
 
+/** Adds the mDNS status of an exact `.local` claim, when mDNS runs. */
+function withLanStatus(item: DomainView, lookup: LocalNameLookup | undefined) {
+  const status = item.kind === 'exact' && item.pattern.endsWith('.local') ? lookup?.(item.pattern) : null;
+  if (!status) return item;
+  const lan: { state: LocalNameStatus['state']; since: string; conflict_with?: string } = {
+    state: status.state,
+    since: status.since,
+  };
+  if (status.conflictWith) lan.conflict_with = status.conflictWith;
+  return { ...item, lan };
+}
+
 /** Registers the domain routes. */
-export function domainApi({ db, locate }: ManagerContext): FastifyPluginAsyncTypebox {
+export function domainApi({ db, locate, localNameStatus }: ManagerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/admin/apps/:app/domains',
@@ -31,7 +57,9 @@ export function domainApi({ db, locate }: ManagerContext): FastifyPluginAsyncTyp
       },
       async (request, reply) => {
         const found = await appFromParam(db, request, reply);
-        return found ? { items: await listDomains(db, found.id) } : reply;
+        if (!found) return reply;
+        const items = await listDomains(db, found.id);
+        return { items: items.map((item) => withLanStatus(item, localNameStatus)) };
       },
     );
 
