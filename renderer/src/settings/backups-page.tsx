@@ -115,56 +115,58 @@ export function BackupsPage() {
               {items.length === 0 ? (
                 <Empty>No backups yet.</Empty>
               ) : (
-                <table class="table" aria-label="Backups">
-                  <thead>
-                    <tr>
-                      <th>Created</th>
-                      <th>Kind</th>
-                      <th>Size</th>
-                      <th>Secrets</th>
-                      <th>
-                        <span class="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((backup) => (
-                      <tr key={backup.name} data-backup={backup.name}>
-                        <td title={backup.name}>{new Date(backup.created_at).toLocaleString()}</td>
-                        <td>{backup.kind}</td>
-                        <td>{size(backup.size)}</td>
-                        <td>{backup.secrets}</td>
-                        <td class="row">
-                          <ActionButton
-                            action={async () =>
-                              saveBlob(
-                                await apiBytes<Blob>('GET', `/admin/backups/${seg(backup.name)}`, {
-                                  download: true,
-                                }),
-                                backup.name,
-                              )
-                            }
-                          >
-                            Download
-                          </ActionButton>
-                          <button type="button" onClick={() => setRestoring(backup)}>
-                            Restore
-                          </button>
-                          <ActionButton
-                            class="danger"
-                            confirm={`Delete ${backup.name}?`}
-                            action={async () => {
-                              await api('DELETE', `/admin/backups/${seg(backup.name)}`);
-                              list.reload();
-                            }}
-                          >
-                            Delete
-                          </ActionButton>
-                        </td>
+                <div class="table-wrap">
+                  <table class="table" aria-label="Backups">
+                    <thead>
+                      <tr>
+                        <th>Created</th>
+                        <th>Kind</th>
+                        <th>Size</th>
+                        <th>Secrets</th>
+                        <th>
+                          <span class="visually-hidden">Actions</span>
+                        </th>
                       </tr>
-                    ))}
-                  </tbody>
-                </table>
+                    </thead>
+                    <tbody>
+                      {items.map((backup) => (
+                        <tr key={backup.name} data-backup={backup.name}>
+                          <td title={backup.name}>{new Date(backup.created_at).toLocaleString()}</td>
+                          <td>{backup.kind}</td>
+                          <td>{size(backup.size)}</td>
+                          <td>{backup.secrets}</td>
+                          <td class="row">
+                            <ActionButton
+                              action={async () =>
+                                saveBlob(
+                                  await apiBytes<Blob>('GET', `/admin/backups/${seg(backup.name)}`, {
+                                    download: true,
+                                  }),
+                                  backup.name,
+                                )
+                              }
+                            >
+                              Download
+                            </ActionButton>
+                            <button type="button" onClick={() => setRestoring(backup)}>
+                              Restore
+                            </button>
+                            <ActionButton
+                              class="danger"
+                              confirm={`Delete ${backup.name}?`}
+                              action={async () => {
+                                await api('DELETE', `/admin/backups/${seg(backup.name)}`);
+                                list.reload();
+                              }}
+                            >
+                              Delete
+                            </ActionButton>
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
               )}
             </div>
           )}
