@@ -180,7 +180,11 @@ describe('daily use of the panel (Chromium)', { timeout: 90_000 }, () => {
     const facts = page.locator('dl.facts');
     await expect(facts.textContent()).resolves.toContain('GET /lamp/hall');
     await expect(facts.textContent()).resolves.toContain('Hostporch.lan');
-    await expect(facts.textContent()).resolves.toMatch(/Response500 · \d+ B/);
+    // The status and size answered, and the request id the caller saw.
+    await expect(facts.textContent()).resolves.toContain(
+      `Response500 · ${Buffer.byteLength(answered.text)} B`,
+    );
+    await expect(facts.textContent()).resolves.toContain(`Request id${answered.headers['x-request-id']}`);
     await expect(facts.getByRole('link', { name: 'lamp', exact: true }).count()).resolves.toBe(1);
     const open = page.getByRole('link', { name: /^Open lamp at line 2, column \d+$/ });
     const column = Number(/column (\d+)/.exec((await open.textContent()) ?? '')?.[1]);
