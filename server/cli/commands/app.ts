@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CliFailure } from '../cli-failure.js';
-import { EXIT } from '../main.js';
+import { EXIT, wantsHelp } from '../exit-codes.js';
 import { callApi, expectStatus, resolveTarget } from '../remote-api.js';
 import { readFirstLine } from '../terminal-input.js';
 
@@ -24,6 +24,10 @@ Commands:
 /** Dispatches `picloud app <command>`. */
 export async function runApp(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (wantsHelp(argv)) {
+    console.log(APP_USAGE);
+    return EXIT.ok;
+  }
   if (command === 'export') return runExport(rest);
   if (command === 'import') return runImport(rest);
   if (command === 'help' || command === '--help' || command === '-h') {

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliFailure } from '../cli-failure.js';
 import { readDeployFolder } from '../deploy-folder.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit-codes.js';
 import { callApi, type RemoteTarget, resolveTarget } from '../remote-api.js';
 
 /** How long after the last file event a watch deploys (editors write a file in several steps). */

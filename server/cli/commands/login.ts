@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CliFailure } from '../cli-failure.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit-codes.js';
 import { callApi, credentialsPath, expectStatus, normaliseUrl, saveLogin } from '../remote-api.js';
 import { promptHidden, readFirstLine } from '../terminal-input.js';
 

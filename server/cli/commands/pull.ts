@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeDeployFolder } from '../deploy-folder.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit-codes.js';
 import { callApi, expectStatus, resolveTarget } from '../remote-api.js';
 
 /** Runs `picloud pull SLUG DIR [--url URL]`. */
