@@ -48,6 +48,25 @@ describe('settings', () => {
   });
 });
 
+describe('the documented ranges of settings', () => {
+  it.each(['docs/configuration.md', 'README.md'])('%s gives the bounds the configuration accepts', (file) => {
+    const specs = new Map(Object.values(SETTINGS).map((spec) => [spec.env, spec]));
+    const ranges = tableRows(read(file)).flatMap(([variable, , , meaning]) => {
+      const range = /\b(\d+) to (\d+)\b(?! ?[A-Za-z])/.exec(meaning ?? '');
+      return range ? [[variable, Number(range[1]), Number(range[2])] as const] : [];
+    });
+    expect(ranges.map(([variable]) => variable)).toContain('PICLOUD_LOG_RETENTION_COUNT');
+    for (const [variable, min, max] of ranges) {
+      const spec = specs.get(variable);
+      expect(spec, variable).toBeDefined();
+      expect(spec?.parse(String(min)), variable).toBe(min);
+      expect(spec?.parse(String(max)), variable).toBe(max);
+      expect(() => spec?.parse(String(min - 1)), variable).toThrow();
+      expect(() => spec?.parse(String(max + 1)), variable).toThrow();
+    }
+  });
+});
+
 describe('docs/http-api.md', () => {
   const doc = read('docs/http-api.md');
 
