@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ServiceBinding, sdkModules } from '../../server/executor/sdk/index.js';
 import { createScriptChecker } from '../../server/executor/script-checker.js';
+import { ServiceBinding, sdkModules } from '../../server/executor/sdk/index.js';
 import { PACKAGE_ROOT } from '../../server/paths.js';
 import { runScript, scriptValue } from '../support/script-runner.js';
 
