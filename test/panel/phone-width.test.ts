@@ -158,6 +158,25 @@ describe(`every screen at ${WIDTH} px (Chromium)`, { timeout: 90_000 }, () => {
     expect((await overflow(page)).by).toBeLessThanOrEqual(0);
   });
 
+  const dialogs: [string, () => string, string][] = [
+    ['New app', () => '#/apps', 'New app'],
+    ['Add route', () => `#/apps/${slug}/routes`, 'Add route'],
+    ['Add entry', () => `#/apps/${slug}/kv`, 'Add entry'],
+    ['Add trigger', () => `#/apps/${slug}/triggers`, 'Add trigger'],
+    ['New token', () => '#/account', 'New token'],
+    ['Add an admin', () => '#/account', 'Add an admin'],
+    ['Restore (a backup)', () => '#/settings', 'Restore'],
+  ];
+
+  it.each(dialogs)('the dialog of %s fits', async (_name, hash, button) => {
+    await page.goto(`${appliance.baseUrl}/${hash()}`);
+    await page.getByRole('button', { name: button, exact: true }).first().click();
+    await page.getByRole('dialog').waitFor();
+    const found = await overflow(page);
+    expect(found.by, `${hash()} ${button}: ${found.culprits.join(', ')}`).toBeLessThanOrEqual(0);
+    await page.keyboard.press('Escape');
+  });
+
   it('the first-run set-up screen fits', () => {
     expect(setupOverflow.by, setupOverflow.culprits.join(', ')).toBeLessThanOrEqual(0);
   });
