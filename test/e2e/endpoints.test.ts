@@ -45,7 +45,14 @@ describe('a script becomes an endpoint', () => {
 
   it('2. the route answers for a host the app claims, with the script output', async () => {
     await sleep(PROPAGATION_MS);
-    const response = await requestWithHost(`${pc.baseUrl}/greet/Pi?token=not-for-the-log`, 'lights.home.lan');
+    // A query and a header that carry credentials: neither may reach the execution log.
+    const response = await requestWithHost(
+      `${pc.baseUrl}/greet/Pi?token=not-for-the-log`,
+      'lights.home.lan',
+      {
+        headers: { 'x-api-key': 'not-for-the-log-either', cookie: 'session=not-for-the-log-at-all' },
+      },
+    );
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(response.json()).toEqual({ hello: 'Pi', version: 1, app: 'home' });
