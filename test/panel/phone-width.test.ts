@@ -4,7 +4,8 @@
 /**
  * docs/control-panel.md promises 360 px and up: every screen of the panel, at 360 px wide and filled
  * with realistic data (a script whose lines are far longer than the screen, long paths, errors), fits
- * without horizontal scrolling — wide content scrolls inside its own box (the editor, tables).
+ * without horizontal scrolling — wide content scrolls inside its own box (the editor, tables). Every
+ * dialog too, which also behaves as docs/control-panel.md says (modal, Escape, focus back).
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,14 +169,24 @@ describe(`every screen at ${WIDTH} px (Chromium)`, { timeout: 90_000 }, () => {
     ['Restore (a backup)', () => '#/settings', 'Restore'],
   ];
 
-  it.each(dialogs)('the dialog of %s fits', async (_name, hash, button) => {
-    await page.goto(`${appliance.baseUrl}/${hash()}`);
-    await page.getByRole('button', { name: button, exact: true }).first().click();
-    await page.getByRole('dialog').waitFor();
-    const found = await overflow(page);
-    expect(found.by, `${hash()} ${button}: ${found.culprits.join(', ')}`).toBeLessThanOrEqual(0);
-    await page.keyboard.press('Escape');
-  });
+  // docs/control-panel.md: dialogs are modal (the page behind is inert), Escape closes them and focus
+  // returns to the button that opened them.
+  it.each(dialogs)(
+    'the dialog of %s fits, is modal, closes on Escape and gives focus back',
+    async (_name, hash, button) => {
+      await page.goto(`${appliance.baseUrl}/${hash()}`);
+      const opener = page.getByRole('button', { name: button, exact: true }).first();
+      await opener.click();
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      const found = await overflow(page);
+      expect(found.by, `${hash()} ${button}: ${found.culprits.join(', ')}`).toBeLessThanOrEqual(0);
+      await expect(dialog.evaluate((element) => element.matches(':modal'))).resolves.toBe(true);
+      await page.keyboard.press('Escape');
+      await expect.poll(() => dialog.count()).toBe(0);
+      await expect.poll(() => opener.evaluate((element) => element === document.activeElement)).toBe(true);
+    },
+  );
 
   it('the first-run set-up screen fits', () => {
     expect(setupOverflow.by, setupOverflow.culprits.join(', ')).toBeLessThanOrEqual(0);
