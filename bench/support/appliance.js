@@ -44,6 +44,17 @@ export async function startAppliance(dataDir, extraEnv = {}, core = null) {
     port,
     panelPort,
     readyMs,
+    /** Milliseconds from spawn until `/healthz` answers `ok` (asked once ready, then every 10 ms). */
+    async healthyMs() {
+      for (;;) {
+        const answer = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          async (response) => (response.ok ? await response.text() : ''),
+          () => '',
+        );
+        if (answer === 'ok') return performance.now() - started;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
     async stop() {
       child.kill('SIGTERM');
       await once(child, 'exit');
