@@ -10,12 +10,22 @@ import {
   type ExecutionReport,
   MAX_VALUE_DEPTH,
 } from '../contracts/executor.js';
-import type { SyncServiceClient } from '../contracts/script-services.js';
-import { AST, Engine, isRhaiError, type Limits, RhaiError, Scope } from '../rhai/index.js';
+import type { ServiceCall, ServiceOutcome, SyncServiceClient } from '../contracts/script-services.js';
+import {
+  AST,
+  Engine,
+  type RunStep as EngineStep,
+  isRhaiError,
+  type Limits,
+  RhaiError,
+  Scope,
+  type SuspendableRun,
+} from '../rhai/index.js';
 import { SDK_VERSION } from '../version.js';
 import { ModuleCache } from './module-resolver.js';
 import { bodyBytes, ResponseShapeError, toScriptResponse } from './script-response.js';
 import { registerSdkModules, ScriptServiceError, ServiceBinding } from './sdk/index.js';
+import { SERVICE_UNAVAILABLE } from './service-bridge.js';
 import { capText, headWithin, truncationNote } from './text-cap.js';
 
 /** What stands in a thrown map's details for a value nested deeper than {@link MAX_VALUE_DEPTH}. */
@@ -69,14 +79,32 @@ export function versionKey(ref: { id: string; version: number }): string {
 export class RunState {
   readonly output = new OutputBuffer();
   readonly stats = { operations: 0 };
+  readonly started = performance.now();
+  /** The engine's run, once started. */
+  handle: SuspendableRun | null = null;
 
   constructor(
+    /** The caller's id for the run (the pool's task id in a worker). */
+    readonly id: number,
     readonly job: RunnableJob,
     readonly deadline: number,
     readonly services: SyncServiceClient | null,
     readonly modules: ReadonlyMap<string, AST | RhaiError>,
   ) {
     this.output.reset(job.limits.maxOutputBytes);
+  }
+
+  /** The report of the run, ended with `result`. */
+  report(result: ExecutionReport['result']): ExecutionReport {
+    return {
+      // A thrown message is as big as the script makes it (4 Mi characters): it is capped like output.
+      result: result.ok
+        ? result
+        : { ok: false, error: capFailure(result.error, this.job.limits.maxOutputBytes) },
+      operations: this.stats.operations,
+      output: this.output.text(),
+      durationMs: performance.now() - this.started,
+    };
   }
 
   /** `import "name"`: only the job's own modules (null lets the engine try its host modules). */
@@ -94,6 +122,19 @@ interface EngineEntry {
   limits: ExecutionLimits;
 }
 
+/** How a run goes on: ended with its report, or suspended on a service call. */
+export type RunStep = { done: true; report: ExecutionReport } | { done: false; call: ServiceCall };
+
+/** A report for a run that failed outside the script. */
+function failedReport(message: string): ExecutionReport {
+  return {
+    result: { ok: false, error: { code: 'PICLOUD_ERR_SCRIPT_RUNTIME', status: 500, message } },
+    operations: 0,
+    output: '',
+    durationMs: 0,
+  };
+}
+
 /** Keeps compiled scripts (by id and version) and one engine per distinct set of limits. */
 export class ScriptRunner {
   private readonly engines: EngineEntry[] = [];
@@ -102,6 +143,10 @@ export class ScriptRunner {
   private readonly services = new ServiceBinding();
   /** The run whose code is executing now (print, debug and import act for it); null between runs. */
   private active: RunState | null = null;
+  /** Runs waiting on a service call, by id. */
+  private readonly suspended = new Map<number, RunState>();
+  /** Ids for runs started by `run` (negative: apart from the caller's own). */
+  private nextLocalId = -1;
 
   /** Compiled modules for `import` (by id and version). */
   private readonly modules: ModuleCache;
@@ -167,23 +212,32 @@ export class ScriptRunner {
    * timeout from now.
    */
   run(job: RunnableJob, services?: SyncServiceClient, deadline?: number): ExecutionReport {
-    const started = performance.now();
+    const id = this.nextLocalId--;
+    let step = this.start(id, job, services, deadline);
+    while (!step.done) {
+      step = this.resume(id, services ? services.call(step.call) : SERVICE_UNAVAILABLE) ?? {
+        done: true,
+        report: failedReport('The run was lost'),
+      };
+    }
+    return step.report;
+  }
+
+  /**
+   * Starts the job as run `id`: it ends (with its report) or suspends on a service call, to be resumed
+   * with `resume(id, outcome)`. Calls it makes where it cannot suspend go to `services` and block.
+   * Never throws.
+   */
+  start(id: number, job: RunnableJob, services?: SyncServiceClient, deadline?: number): RunStep {
     const engine = this.engineFor(job.limits);
     const run = new RunState(
+      id,
       job,
       deadline ?? Date.now() + job.limits.timeoutMs,
       services ?? null,
       this.modules.pin(engine, job.modules),
     );
-    const finish = (result: ExecutionReport['result']): ExecutionReport => ({
-      // A thrown message is as big as the script makes it (4 Mi characters): it is capped like output.
-      result: result.ok ? result : { ok: false, error: capFailure(result.error, job.limits.maxOutputBytes) },
-      operations: run.stats.operations,
-      output: run.output.text(),
-      durationMs: performance.now() - started,
-    });
-    const previous = this.active;
-    this.activate(run);
+    const previous = this.activate(run);
     try {
       const ast = this.compile(engine, job);
       const scope = new Scope();
@@ -193,31 +247,78 @@ export class ScriptRunner {
         raw_body: job.request.raw_body ?? null,
         sdk_version: SDK_VERSION,
       });
-      const value = engine.evalRaw(ast, scope, { deadline: run.deadline, stats: run.stats });
-      const response = toScriptResponse(value);
-      if (bodyBytes(response) > job.limits.maxResponseBytes) {
-        return finish({
-          ok: false,
-          error: {
-            code: 'PICLOUD_ERR_SCRIPT_RESPONSE_TOO_LARGE',
-            status: 500,
-            message: `The response body is ${bodyBytes(response)} bytes, over the limit of ${job.limits.maxResponseBytes}`,
-          },
-        });
-      }
-      return finish({ ok: true, response });
+      run.handle = engine.start(ast, scope, {
+        deadline: run.deadline,
+        stats: run.stats,
+        block: (request) => (run.services ? run.services.call(request as ServiceCall) : SERVICE_UNAVAILABLE),
+      });
+      return this.step(run, run.handle.next());
     } catch (error) {
-      return finish({ ok: false, error: describeFailure(error) });
+      return { done: true, report: run.report({ ok: false, error: describeFailure(error) }) };
     } finally {
       this.activate(previous);
     }
   }
 
-  /** Makes `run` the one whose code executes from now on (null: none). */
-  private activate(run: RunState | null): void {
+  /** Resumes suspended run `id` with the outcome of its call; null when no such run waits here. */
+  resume(id: number, outcome: ServiceOutcome): RunStep | null {
+    const run = this.suspended.get(id);
+    if (run === undefined || run.handle === null) return null;
+    this.suspended.delete(id);
+    const previous = this.activate(run);
+    try {
+      return this.step(run, run.handle.next(outcome));
+    } catch (error) {
+      return { done: true, report: run.report({ ok: false, error: describeFailure(error) }) };
+    } finally {
+      this.activate(previous);
+    }
+  }
+
+  /** Abandons suspended run `id` (its caller gave up on it). */
+  cancel(id: number): void {
+    const run = this.suspended.get(id);
+    if (run === undefined) return;
+    this.suspended.delete(id);
+    run.handle?.cancel();
+  }
+
+  /** Runs suspended now. */
+  get suspendedRuns(): number {
+    return this.suspended.size;
+  }
+
+  /** The engine's step as the runner's: a suspended run is kept until resumed; an ended one reported. */
+  private step(run: RunState, step: EngineStep): RunStep {
+    if (!step.done) {
+      this.suspended.set(run.id, run);
+      return { done: false, call: step.request as ServiceCall };
+    }
+    const response = toScriptResponse(step.value);
+    const bytes = bodyBytes(response);
+    if (bytes > run.job.limits.maxResponseBytes) {
+      return {
+        done: true,
+        report: run.report({
+          ok: false,
+          error: {
+            code: 'PICLOUD_ERR_SCRIPT_RESPONSE_TOO_LARGE',
+            status: 500,
+            message: `The response body is ${bytes} bytes, over the limit of ${run.job.limits.maxResponseBytes}`,
+          },
+        }),
+      };
+    }
+    return { done: true, report: run.report({ ok: true, response }) };
+  }
+
+  /** Makes `run` the one whose code executes from now on (null: none); returns the one before. */
+  private activate(run: RunState | null): RunState | null {
+    const previous = this.active;
     this.active = run;
     if (run === null) this.services.end();
     else this.services.begin(run.services, run.deadline);
+    return previous;
   }
 }
 

@@ -6,16 +6,19 @@
  * runs, sources to fetch, service calls) goes back in one message, so a busy worker costs the main
  * thread one message per batch rather than several per request. A job whose claim the pool took back
  * (it moved the job to another worker) is skipped. Service calls block this thread (`Atomics.wait` on
- * the bridge the pool handed over as `workerData`) — see docs/architecture.md for what suspends.
+ * the bridge the pool handed over as `workerData`) where a run cannot suspend; where it can, the call
+ * goes out with the batch and the run waits for its answer while the worker runs others — see
+ * docs/architecture.md for what suspends.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ExecutionReport } from '../contracts/executor.js';
-import { ScriptRunner, versionKey } from './run-script.js';
+import { type RunStep, ScriptRunner, versionKey } from './run-script.js';
 import { BridgeClient } from './service-bridge.js';
 import {
   type FromWorker,
   type RunDone,
   type ScriptWorkerData,
+  type ServiceAnswer,
   type ServiceRequest,
   STATE_CURRENT,
   STATE_PROGRESS,
@@ -40,6 +43,11 @@ const queue: WireJob[] = [];
 const supplied: WireJob[] = [];
 /** Claimed jobs waiting for the sources they asked for, by task id. */
 const parked = new Map<number, WireJob>();
+/** Answers to suspended runs, to resume them with (before anything new starts). */
+const answered: ServiceAnswer[] = [];
+/** Suspended runs by the id of the call they wait on, and when each started (for its computing time). */
+const waiting = new Map<number, { run: number; activeMs: number }>();
+let nextCallId = 1;
 
 let done: RunDone[] = [];
 let misses: { id: number; keys: string[] }[] = [];
@@ -62,10 +70,14 @@ port.on('message', (message: ToWorker) => {
       break;
     }
     case 'answers':
-      // Answers for runs suspended on a service call (none suspend yet: every call blocks).
+      for (const answer of message.answers) answered.push(answer);
       break;
     case 'cancel':
-      for (const id of message.ids) parked.delete(id);
+      for (const id of message.ids) {
+        parked.delete(id);
+        runner.cancel(id);
+        for (const [call, entry] of waiting) if (entry.run === id) waiting.delete(call);
+      }
       break;
   }
   if (!scheduled) {
@@ -89,6 +101,12 @@ function supply(job: WireJob, sources: Record<string, string>): void {
 function drain(): void {
   scheduled = false;
   for (;;) {
+    if (done.length > 0 && performance.now() - oldest > REPORT_HOLD_MS) flush();
+    const answer = answered.shift();
+    if (answer !== undefined) {
+      resume(answer);
+      continue;
+    }
     let job = supplied.shift();
     if (job === undefined) {
       job = queue.shift();
@@ -96,7 +114,6 @@ function drain(): void {
       // The pool may have taken it back for another worker: whoever swaps the cell runs the job.
       if (Atomics.compareExchange(claims, job.cell, job.id, 0) !== job.id) continue;
     }
-    if (done.length > 0 && performance.now() - oldest > REPORT_HOLD_MS) flush();
     start(job);
   }
   flush();
@@ -109,16 +126,34 @@ function start(job: WireJob): void {
     misses.push({ id: job.id, keys: missing });
     return;
   }
-  Atomics.store(state, STATE_CURRENT, job.id);
+  compute(job.id, 0, () => runner.start(job.id, job, blocking.forRun(job.id, job.deadline), job.deadline));
+}
+
+function resume(answer: ServiceAnswer): void {
+  const entry = waiting.get(answer.id);
+  if (entry === undefined || entry.run !== answer.run) return; // cancelled meanwhile
+  waiting.delete(answer.id);
+  compute(answer.run, entry.activeMs, () => runner.resume(answer.run, answer.outcome));
+}
+
+/** One stretch of a run's computation, until it ends or suspends on a service call. */
+function compute(id: number, activeMs: number, stretch: () => RunStep | null): void {
+  Atomics.store(state, STATE_CURRENT, id);
   Atomics.add(state, STATE_PROGRESS, 1);
   const started = performance.now();
-  blocking.beginRun(job.id, job.deadline);
-  const report = runner.run(job, blocking, job.deadline);
-  blocking.endRun();
+  const step = stretch();
   Atomics.store(state, STATE_CURRENT, 0);
   const ended = performance.now();
+  const active = activeMs + (ended - started);
+  if (step === null) return;
+  if (!step.done) {
+    const call = nextCallId++;
+    waiting.set(call, { run: id, activeMs: active });
+    calls.push({ id: call, run: id, call: step.call });
+    return;
+  }
   if (done.length === 0) oldest = ended;
-  done.push({ id: job.id, report, activeMs: ended - started });
+  done.push({ id, report: step.report, activeMs: active });
 }
 
 /** Sends what happened since the last message, if anything did. */

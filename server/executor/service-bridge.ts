@@ -188,6 +188,20 @@ export class BridgeClient implements SyncServiceClient {
     this.flag = new Int32Array(data.serviceFlag);
   }
 
+  /** A client whose calls act for run `run` (the pool's task id) and wait at most until `deadline`. */
+  forRun(run: number, deadline: number): SyncServiceClient {
+    return {
+      call: (call) => {
+        this.beginRun(run, deadline);
+        try {
+          return this.call(call);
+        } finally {
+          this.endRun();
+        }
+      },
+    };
+  }
+
   /** The run `run` (the pool's task id) starts; its calls wait at most until `deadline` (epoch ms). */
   beginRun(run: number, deadline: number): void {
     this.run = run;

@@ -25,6 +25,7 @@ import type { Scope } from './runtime/scope.js';
 import { HostScopeView } from './runtime/scope-view.js';
 import type { Value } from './runtime/value.js';
 import { registerStandardLibrary } from './stdlib/index.js';
+import type { RunStep, SuspendableRun } from './suspension.js';
 
 export type { HostModule } from './runtime/modules.js';
 
@@ -61,6 +62,11 @@ export interface RunOptions {
   onProgress?: (operations: number) => boolean | undefined;
   /** Filled in when the run ends, successfully or not: the operations it used. */
   stats?: { operations: number };
+  /**
+   * Waits in place for the answer to a host function's request (see `Suspension`), where the run
+   * cannot suspend. Without it such a request fails the run.
+   */
+  block?: (request: unknown) => unknown;
 }
 
 /** Options for `compile`. */
@@ -270,6 +276,25 @@ export class Engine {
   /** Run a script and return its result as a JS value (see docs/rhai-engine.md for the conversion). */
   eval(sourceOrAst: string | AST, scope?: Scope, run?: RunOptions): unknown {
     return toJs(this.evalRaw(sourceOrAst, scope, run));
+  }
+
+  /**
+   * Starts a run that may suspend where a host function returns a `Suspension`: each `next(answer)`
+   * runs until the script ends or waits on a request. Limits and the deadline apply across the whole
+   * run, suspended time included.
+   */
+  start(ast: AST, scope?: Scope, run?: RunOptions): SuspendableRun {
+    let finished = false;
+    return {
+      next: (): RunStep => {
+        if (finished) throw new RhaiError('ErrorRuntime', 'The run is over');
+        finished = true;
+        return { done: true, value: this.evalRaw(ast, scope, run) };
+      },
+      cancel: () => {
+        finished = true;
+      },
+    };
   }
 
   /** Run a script and return its result as a Rhai value. */

@@ -21,6 +21,7 @@ export type {
   ParamType,
 } from './runtime/native.js';
 export { Scope } from './runtime/scope.js';
+export { type RunStep, Suspension, type SuspendableRun } from './suspension.js';
 export {
   cloneValue,
   debugString,
