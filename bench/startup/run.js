@@ -65,7 +65,9 @@ try {
     ['picloud start, warm', median(warm), TARGETS.warm],
     ['picloud start, first run (initdb)', median(firstRuns), TARGETS.firstRun],
   ];
-  console.log(`bench/startup — median of ${runs} warm, ${firstRuns.length} first runs (spawn → /healthz answers ok)`);
+  console.log(
+    `bench/startup — median of ${runs} warm, ${firstRuns.length} first runs (spawn → /healthz answers ok)`,
+  );
   console.log('case'.padEnd(36), 'ms'.padStart(8), 'ratio'.padStart(8), 'target'.padStart(9), '');
   let failed = false;
   for (const [name, ms, target] of rows) {

@@ -16,6 +16,7 @@ import { FunctionRegistry } from './runtime/registry.js';
 import {
   type CompiledUnit,
   type Factory,
+  PLAIN_VALUE_WORK,
   Runtime,
   type RuntimeHost,
   toRhaiError,
@@ -24,7 +25,7 @@ import {
 import type { Scope } from './runtime/scope.js';
 import { HostScopeView } from './runtime/scope-view.js';
 import type { Value } from './runtime/value.js';
-import { registerStandardLibrary } from './stdlib/index.js';
+import { registerStandardLibrary, STANDARD_VALUE_WORK } from './stdlib/index.js';
 import type { RunStep, SuspendableRun } from './suspension.js';
 
 export type { HostModule } from './runtime/modules.js';
@@ -136,6 +137,7 @@ export class Engine {
     }
     this.host = {
       registry: this.registry,
+      values: options.noStdlib ? PLAIN_VALUE_WORK : STANDARD_VALUE_WORK,
       limits: this.limits,
       modules: this.modules,
       disableEval: !!options.disableEval,

@@ -21,7 +21,6 @@ export type {
   ParamType,
 } from './runtime/native.js';
 export { Scope } from './runtime/scope.js';
-export { type RunStep, Suspension, type SuspendableRun } from './suspension.js';
 export {
   cloneValue,
   debugString,
@@ -44,3 +43,4 @@ export {
   type Value,
   valuesEqual,
 } from './runtime/value.js';
+export { type RunStep, type SuspendableRun, Suspension } from './suspension.js';

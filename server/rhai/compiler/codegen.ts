@@ -283,7 +283,8 @@ class Codegen {
       'let rt = null;',
       'const { UNBOUND, NS, SC, FnPtr, DONE, NADD, NSUB, NMUL, NDIV, NADDA, IDX, cloneValue } = H;',
       'function B(v, p) { return typeof v === "boolean" ? v : rt.notBool(v, p); }',
-      'function CL(v) { return typeof v === "object" ? cloneValue(v) : v; }',
+      // Copies are charged by their size (see Runtime.clone).
+      'function CL(v) { return typeof v === "object" ? rt.clone(v) : v; }',
       'const F = FP === null ? new Map() : FP;',
       'const G = GP === null ? new Map() : GP;',
       'const OWN = { bind, cur };',
@@ -862,9 +863,10 @@ class Codegen {
     const blocks = parts.filter((p): p is Block => typeof p !== 'string');
     const codes = this.operands(blocks);
     let bi = 0;
-    const pieces = parts.map((p) => (typeof p === 'string' ? this.k(p) : `rt.interp(${codes[bi++]})`));
+    const P = this.p(pos);
+    const pieces = parts.map((p) => (typeof p === 'string' ? this.k(p) : `rt.interp(${codes[bi++]}, ${P})`));
     const joined = `(${pieces.length === 1 && typeof parts[0] !== 'string' ? `"" + ${pieces[0]}` : pieces.join(' + ')})`;
-    return this.opts.limits.maxStringSize > 0 ? `rt.checkString(${joined}, ${this.p(pos)})` : joined;
+    return this.opts.limits.maxStringSize > 0 ? `rt.checkString(${joined}, ${P})` : joined;
   }
 
   private unary(e: Unary): string {

@@ -64,3 +64,10 @@ export const HARD_LIMITS = Object.freeze({
 export function effectiveLimit(limit: number, hard: number): number {
   return limit > 0 && limit < hard ? limit : hard;
 }
+
+/**
+ * Characters, bytes or copied elements per operation charged for bulk work (string building,
+ * copies, comparisons): a native whose work grows with its input counts against `maxOperations`
+ * and reaches the deadline check every few thousand operations, like a script's own loop.
+ */
+export const BYTES_PER_OPERATION = 64;

@@ -8,7 +8,7 @@ import type { CallSite } from '../compiler/codegen.js';
 import { type Position, type PositionLike, RhaiError, toPositionObject } from '../errors.js';
 import { indexGet, indexSet } from './indexing.js';
 import { type Cursor, DONE, iterate } from './iterate.js';
-import { effectiveLimit, HARD_LIMITS, type Limits } from './limits.js';
+import { BYTES_PER_OPERATION, effectiveLimit, HARD_LIMITS, type Limits } from './limits.js';
 import { type CompiledFn, type FnOwner, moduleFromHost, RModule, type ScriptFn } from './modules.js';
 import type { NativeCallContext, NativeFnDef } from './native.js';
 import * as ops from './ops.js';
@@ -193,9 +193,34 @@ const HELPERS = {
   IDX: indexRead,
 };
 
+/**
+ * Work on whole values that grows with their size (showing, copying, comparing an array of a
+ * million elements), done so that it counts against the run's operations and reaches the deadline
+ * check as it goes. The engine passes the standard library's; {@link PLAIN_VALUE_WORK} without it.
+ */
+export interface ValueWork {
+  /** What `print` and interpolation show. */
+  display(ctx: NativeCallContext, v: Value): string;
+  /** What `debug` shows. */
+  debug(ctx: NativeCallContext, v: Value): string;
+  /** A copy with Rhai's value semantics. */
+  copy(ctx: NativeCallContext, v: Value): Value;
+  /** Rhai `==` of two containers or function pointers. */
+  equal(ctx: NativeCallContext, a: Value, b: Value): boolean;
+}
+
+/** The same answers, uncharged: for an engine without the standard library. */
+export const PLAIN_VALUE_WORK: ValueWork = {
+  display: (_, v) => displayString(v),
+  debug: (_, v) => debugString(v),
+  copy: (_, v) => cloneValue(v),
+  equal: (_, a, b) => ops.eq(a, b),
+};
+
 /** What the engine provides to a run. */
 export interface RuntimeHost {
   readonly registry: FunctionRegistry;
+  readonly values: ValueWork;
   readonly limits: Readonly<Limits>;
   readonly modules: ReadonlyMap<string, RModule>;
   readonly disableEval: boolean;
@@ -213,6 +238,21 @@ export interface RunOptions {
   readonly deadline?: number;
   /** Host variables visible at the top level (and receiving top-level definitions). */
   readonly view?: ScopeView | null;
+}
+
+/** Elements the nested size check walks between two charges. */
+const NESTED_CHARGE = 1 << 16;
+
+/** Elements `in` compares (or map properties `+` copies) between two charges. */
+const CONTAINS_CHUNK = 1 << 12;
+
+/** True when `==` of the two must walk nested values (containers, curried function pointers). */
+function isNestedPair(a: Value, b: Value): boolean {
+  return (
+    (Array.isArray(a) && Array.isArray(b)) ||
+    (a instanceof Map && b instanceof Map) ||
+    (a instanceof FnPtr && b instanceof FnPtr && a.curried.length > 0)
+  );
 }
 
 /** Operations between clock/progress checks. */
@@ -521,6 +561,18 @@ export class Runtime {
     this.lim = this.nextLimit();
   }
 
+  /** Charge `n` characters, bytes or elements of bulk work done at `pos` (see BYTES_PER_OPERATION). */
+  charge(n: number, pos: PositionLike): void {
+    this.ops += Math.floor(n / BYTES_PER_OPERATION);
+    if (this.ops > this.lim) this.tick(pos);
+  }
+
+  /** The native call context, positioned at `pos`, for value work done on the run's behalf. */
+  private work(pos: PositionLike | undefined): NativeCtx {
+    if (pos !== undefined) this.ctx.at = pos;
+    return this.ctx;
+  }
+
   /** Add a function-local operation count to the run's counter (returns the reset local count). */
   flush(n: number, pos: PositionLike): number {
     this.ops += n;
@@ -575,13 +627,20 @@ export class Runtime {
     let maps = 0;
     let strings = 0;
     const stack: Value[] = [root];
+    // The walk is real work (a map of arrays is walked whole at each assignment): it is charged.
+    let walked = 0;
     while (stack.length > 0) {
+      if (walked >= NESTED_CHARGE) {
+        this.charge(walked, pos ?? this.ctx.at);
+        walked = 0;
+      }
       const v = stack.pop();
       if (typeof v === 'string') {
         strings += v.length;
         if (maxStringSize > 0 && strings > maxStringSize) throw RhaiError.tooLarge('Length of string', pos);
       } else if (Array.isArray(v)) {
         arrays += v.length;
+        walked += v.length;
         if (maxArraySize > 0 && arrays > maxArraySize) throw RhaiError.tooLarge('Size of array', pos);
         for (let i = 0; i < v.length; i++) {
           const x = v[i];
@@ -589,6 +648,7 @@ export class Runtime {
         }
       } else if (v instanceof Map) {
         maps += v.size;
+        walked += v.size;
         if (maxMapSize > 0 && maps > maxMapSize) throw RhaiError.tooLarge('Size of object map', pos);
         for (const x of v.values()) if (typeof x === 'object' || typeof x === 'string') stack.push(x);
       } else if (v instanceof RBlob) {
@@ -596,6 +656,7 @@ export class Runtime {
         if (maxArraySize > 0 && arrays > maxArraySize) throw RhaiError.tooLarge('Size of array', pos);
       }
     }
+    if (walked >= BYTES_PER_OPERATION) this.charge(walked, pos ?? this.ctx.at);
   }
 
   private checkMap(m: Map<string, Value>, pos: PositionLike | null): Map<string, Value> {
@@ -622,8 +683,9 @@ export class Runtime {
 
   // ---- values ---------------------------------------------------------------------------------
 
+  /** A copy of a value a variable may alias (`let b = a`), charged by its size. */
   clone(v: Value): Value {
-    return cloneValue(v);
+    return typeof v === 'object' ? this.host.values.copy(this.ctx, v) : v;
   }
 
   mkMap(keys: readonly string[], vals: Value[], pos: PositionLike): Map<string, Value> {
@@ -640,10 +702,14 @@ export class Runtime {
   }
 
   /** String interpolation: display form; blobs are read as UTF-8 text. */
-  interp(v: Value): string {
+  interp(v: Value, pos?: PositionLike): string {
     if (typeof v === 'string') return v;
-    if (v instanceof RBlob) return new TextDecoder().decode(v.view());
-    return displayString(v);
+    if (typeof v !== 'object') return displayString(v);
+    if (v instanceof RBlob) {
+      this.charge(v.length, pos ?? this.ctx.at);
+      return this.checkString(new TextDecoder().decode(v.view()), pos ?? null);
+    }
+    return this.host.values.display(this.work(pos), v);
   }
 
   typeOf(v: Value): string {
@@ -735,11 +801,67 @@ export class Runtime {
   add(a: Value, b: Value, pos: PositionLike): Value {
     const f = floatPair(a, b);
     if (f !== undefined) return makeFloat(f[0] + f[1]);
+    if (typeof a === 'object' || typeof b === 'object') {
+      const joined = this.join(a, b, pos);
+      if (joined !== NOT_BUILTIN) return this.checkSize(joined, pos);
+    }
     const r = this.binop('+', ops.add, a, b, pos);
     return typeof r === 'object' || (typeof r === 'string' && this.limits.maxStringSize > 0)
       ? this.checkSize(r, pos)
       : r;
   }
+  /**
+   * `+` of containers, or of a string and a container: the same results as `ops.add`, with the
+   * copying and showing charged as it goes. NOT_BUILTIN for the other pairs.
+   */
+  private join(a: Value, b: Value, pos: PositionLike): OpResult {
+    if (typeof a === 'string') {
+      return typeof b === 'object' && !(b instanceof RFloat) && !(b instanceof RChar)
+        ? a + this.interpText(b, pos)
+        : NOT_BUILTIN;
+    }
+    if (typeof b === 'string') {
+      return !(a instanceof RFloat) && !(a instanceof RChar) ? this.interpText(a, pos) + b : NOT_BUILTIN;
+    }
+    if (Array.isArray(a) && Array.isArray(b)) {
+      if (a.length + b.length > effectiveLimit(this.limits.maxArraySize, HARD_LIMITS.arraySize)) {
+        throw RhaiError.tooLarge('Size of array', pos);
+      }
+      this.charge(a.length + b.length, pos);
+      const out = a.concat(b);
+      const ctx = this.work(pos);
+      for (let i = 0; i < out.length; i++) {
+        const e = out[i];
+        if (typeof e === 'object') out[i] = this.host.values.copy(ctx, e);
+      }
+      return out;
+    }
+    if (a instanceof Map && b instanceof Map) {
+      const ctx = this.work(pos);
+      const out = this.host.values.copy(ctx, a) as Map<string, Value>;
+      // One operation per property (a hash insertion each), as the library's map copies count.
+      let n = 0;
+      for (const [k, v] of b) {
+        out.set(k, typeof v === 'object' ? this.host.values.copy(ctx, v) : v);
+        if (++n === CONTAINS_CHUNK) {
+          this.charge(n * BYTES_PER_OPERATION, pos);
+          n = 0;
+        }
+      }
+      this.charge(n * BYTES_PER_OPERATION, pos);
+      return out;
+    }
+    if (a instanceof RBlob && b instanceof RBlob) this.charge(a.length + b.length, pos);
+    return NOT_BUILTIN;
+  }
+
+  /** What `ops.add` appends for a non-string operand of a string `+`: its display form. */
+  private interpText(v: Value, pos: PositionLike): string {
+    return Array.isArray(v) || v instanceof Map || v instanceof RBlob
+      ? this.host.values.display(this.work(pos), v)
+      : displayString(v);
+  }
+
   sub(a: Value, b: Value, pos: PositionLike): Value {
     const f = floatPair(a, b);
     if (f !== undefined) return makeFloat(f[0] - f[1]);
@@ -812,6 +934,7 @@ export class Runtime {
   eq(a: Value, b: Value, pos: PositionLike): boolean {
     if (a === b && !(a instanceof RCustom)) return true;
     if (this.isCustom(a, b)) return this.customCompare('==', a, b, pos, false);
+    if (isNestedPair(a, b)) return this.host.values.equal(this.work(pos), a, b);
     return ops.eq(a, b);
   }
 
@@ -841,6 +964,20 @@ export class Runtime {
 
   /** `item in container` (the `contains` function for other types). */
   contains(container: Value, item: Value, pos: PositionLike): boolean {
+    if (Array.isArray(container)) {
+      // Charged per element compared, in chunks, so a scan of a huge array reaches the deadline check.
+      for (let from = 0; from < container.length; from += CONTAINS_CHUNK) {
+        const to = Math.min(container.length, from + CONTAINS_CHUNK);
+        this.charge(to - from, pos);
+        for (let i = from; i < to; i++) {
+          const x = container[i];
+          if (isNestedPair(x, item) ? this.host.values.equal(this.work(pos), x, item) : ops.eq(x, item))
+            return true;
+        }
+      }
+      return false;
+    }
+    if (container instanceof RBlob || typeof container === 'string') this.charge(container.length, pos);
     const r = ops.contains(container, item);
     if (r !== NOT_BUILTIN) return r as boolean;
     const def = this.reg.resolve('contains', [container, item]);
@@ -1056,7 +1193,7 @@ export class Runtime {
     }
     if (recv instanceof FnPtr) {
       if (name === 'call') return this.callPtr(F, recv, all.slice(1), d, UNBOUND, site.pos);
-      if (name === 'curry') return recv.curry(all.slice(1));
+      if (name === 'curry') return this.curry(recv, all.slice(1), site.pos);
     }
     if (name === 'call' && all.length >= 2 && all[1] instanceof FnPtr) {
       return this.callPtr(F, all[1], all.slice(2), d, recv, site.pos);
@@ -1136,6 +1273,8 @@ export class Runtime {
     if (!(fp instanceof FnPtr)) {
       throw new RhaiError('ErrorMismatchDataType', `Data type incorrect: ${typeOf(fp)} (expecting Fn)`, pos);
     }
+    // Each curry copies the arguments curried before: a chain of them is quadratic work.
+    this.charge(fp.curried.length + args.length, pos);
     return fp.curry(args);
   }
 
@@ -1162,12 +1301,17 @@ export class Runtime {
   }
 
   print(v: Value): Value {
-    this.host.onPrint?.(displayString(v));
+    const print = this.host.onPrint;
+    if (print !== undefined)
+      print(typeof v === 'object' ? this.host.values.display(this.ctx, v) : displayString(v));
     return undefined;
   }
 
   debug(v: Value, pos: PositionLike): Value {
-    this.host.onDebug?.(debugString(v), toPositionObject(pos) ?? { line: 0, column: 0 });
+    const debug = this.host.onDebug;
+    if (debug === undefined) return undefined;
+    const text = typeof v === 'object' ? this.host.values.debug(this.work(pos), v) : debugString(v);
+    debug(text, toPositionObject(pos) ?? { line: 0, column: 0 });
     return undefined;
   }
 
@@ -1405,7 +1549,8 @@ export class Runtime {
 
   /** `throw value`. */
   mkThrow(v: Value, pos: PositionLike): RhaiError {
-    const msg = v === undefined || v === '' ? 'Runtime error' : `Runtime error: ${displayString(v)}`;
+    const shown = typeof v === 'object' ? this.host.values.display(this.work(pos), v) : displayString(v);
+    const msg = v === undefined || v === '' ? 'Runtime error' : `Runtime error: ${shown}`;
     return new RhaiError('ErrorRuntime', msg, pos, v);
   }
 

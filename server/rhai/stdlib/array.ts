@@ -25,6 +25,7 @@ import { copyValue, deepEqual, measure } from './deep.js';
 import { mergeSort } from './sort.js';
 import {
   CHUNK,
+  COMPARISONS_PER_OPERATION,
   chargeBytes,
   chargeElements,
   checkArraySize,
@@ -261,9 +262,6 @@ function builtinComparator(array: Value[]): ((a: Value, b: Value) => number) | n
       throw new RhaiError('ErrorFunctionNotFound', `elements of ${kind} cannot be sorted`);
   }
 }
-
-/** Comparisons per operation charged while sorting. */
-const COMPARISONS_PER_OPERATION = 16;
 
 /** `sort()` / `sort_desc()`. */
 function sortBuiltin(ctx: NativeCallContext, array: Value[], descending: boolean): void {

@@ -36,7 +36,8 @@ const BIG_PIECE = 1 << 14;
 export class StringBuilder {
   /** UTF-16 units appended so far (including the `prefix` given to the constructor). */
   length: number;
-  private readonly ctx: NativeCallContext;
+  /** The run the work is charged to. */
+  readonly ctx: NativeCallContext;
   private readonly maxUnits: number;
   private batch: string[] = [];
   private chunks: string[] | null = null;

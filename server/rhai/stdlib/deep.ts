@@ -6,7 +6,7 @@
  */
 import type { NativeCallContext } from '../runtime/native.js';
 import { FnPtr, RBlob, type Value, valuesEqual } from '../runtime/value.js';
-import { chargeBytes } from './support.js';
+import { chargeBytes, chargeElements } from './support.js';
 
 type RMap = Map<string, Value>;
 
@@ -23,25 +23,47 @@ function isMutable(v: Value): v is Value[] | RMap | RBlob {
 export function copyValue(ctx: NativeCallContext, v: Value): Value {
   if (typeof v !== 'object') return v;
   // Fast paths for flat containers (the common case): one native copy and a scan.
+  // Charged before copying, so a copy past the deadline is not made.
   if (Array.isArray(v)) {
+    chargeBytes(ctx, v.length);
     const out = v.slice();
     for (let i = 0; i < out.length; i++) {
       const e = out[i];
       if (typeof e === 'object' && isMutable(e)) return copyNested(ctx, out);
     }
-    chargeBytes(ctx, out.length);
     return out;
   }
   if (v instanceof Map) {
-    const out = new Map(v);
+    const out = copyMap(ctx, v);
     for (const e of out.values()) {
       if (typeof e === 'object' && isMutable(e)) return copyNested(ctx, out);
     }
-    chargeBytes(ctx, out.size);
     return out;
   }
   if (v instanceof RBlob) return v.clone();
   return v;
+}
+
+/** Properties copied between two charges. */
+const MAP_CHUNK = 1 << 12;
+
+/**
+ * A one-level copy of a map, charged as it goes: a property costs a hash insertion, many times an
+ * array element's copy, so it counts one operation, and a 100,000-property copy (tens of
+ * milliseconds) reaches the deadline check several times.
+ */
+function copyMap(ctx: NativeCallContext, m: RMap): RMap {
+  const out: RMap = new Map();
+  let n = 0;
+  for (const [k, e] of m) {
+    out.set(k, e);
+    if (++n === MAP_CHUNK) {
+      chargeElements(ctx, n);
+      n = 0;
+    }
+  }
+  chargeElements(ctx, n);
+  return out;
 }
 
 /** Finish copying `root` (already a one-level copy) whose children include containers. */
@@ -55,12 +77,12 @@ function copyNested(ctx: NativeCallContext, root: Value[] | RMap): Value {
       copied += c.length;
       for (let i = 0; i < c.length; i++) {
         const e = c[i];
-        if (typeof e === 'object' && isMutable(e)) c[i] = duplicate(e, pending);
+        if (typeof e === 'object' && isMutable(e)) c[i] = duplicate(ctx, e, pending);
       }
     } else {
       copied += c.size;
       for (const [k, e] of c) {
-        if (typeof e === 'object' && isMutable(e)) c.set(k, duplicate(e, pending));
+        if (typeof e === 'object' && isMutable(e)) c.set(k, duplicate(ctx, e, pending));
       }
     }
     if (copied >= 4096) {
@@ -73,9 +95,9 @@ function copyNested(ctx: NativeCallContext, root: Value[] | RMap): Value {
 }
 
 /** A one-level copy of a container; arrays and maps are queued so their children get copied too. */
-function duplicate(e: Value[] | RMap | RBlob, pending: (Value[] | RMap)[]): Value {
+function duplicate(ctx: NativeCallContext, e: Value[] | RMap | RBlob, pending: (Value[] | RMap)[]): Value {
   if (e instanceof RBlob) return e.clone();
-  const c = Array.isArray(e) ? e.slice() : new Map(e);
+  const c = Array.isArray(e) ? e.slice() : copyMap(ctx, e);
   pending.push(c);
   return c;
 }
@@ -102,6 +124,7 @@ export function deepEqual(ctx: NativeCallContext, a: Value, b: Value): boolean {
   if (Array.isArray(a)) {
     // Fast path for flat arrays (the common case): no frames.
     if (!Array.isArray(b) || a.length !== b.length) return false;
+    chargeBytes(ctx, a.length);
     const flat = flatEqual(a, b);
     if (flat !== null) return flat;
   }

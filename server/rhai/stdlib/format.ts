@@ -6,9 +6,9 @@
  * and strings are escaped in bulk rather than character by character.
  */
 import type { NativeCallContext } from '../runtime/native.js';
-import { debugString, displayString, FnPtr, RBlob, sortedKeys, type Value } from '../runtime/value.js';
+import { debugString, displayString, FnPtr, RBlob, type Value } from '../runtime/value.js';
 import { StringBuilder } from './builder.js';
-import { checkStringSize } from './support.js';
+import { chargedSortedKeys, checkStringSize } from './support.js';
 
 const NEEDS_ESCAPE = /[\\"\u0000-\u001f\u007f]/;
 const ESCAPES = /[\\"\u0000-\u001f\u007f]/g;
@@ -103,7 +103,7 @@ function addDebugOrOpen(out: StringBuilder, v: Value): Frame | null {
       return null;
     }
     out.add('#{');
-    const keys = sortedKeys(v);
+    const keys = chargedSortedKeys(out.ctx, v);
     const values = keys.map((k) => v.get(k));
     return { values, keys, i: 0, first: true, close: '}' };
   }

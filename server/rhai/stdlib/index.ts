@@ -3,13 +3,16 @@
  * it is created with `noStdlib`.
  */
 import type { NativeFnDef, NativeRegistry } from '../runtime/native.js';
+import type { ValueWork } from '../runtime/runtime.js';
 import { arrayFunctions } from './array.js';
 import { bitFieldFunctions } from './bit-field.js';
 import { blobFunctions } from './blob.js';
 import { charFunctions } from './char.js';
 import { coreFunctions } from './core.js';
+import { copyValue, deepEqual } from './deep.js';
 import { displayFunctions } from './display.js';
 import { fnPtrFunctions } from './fn-ptr.js';
+import { formatDebug, formatDisplay } from './format.js';
 import { jsonFunctions } from './json.js';
 import { mapFunctions } from './map.js';
 import { mathFunctions } from './math.js';
@@ -59,3 +62,14 @@ export function standardLibrary(): readonly NativeFnDef[] {
 export function registerStandardLibrary(registry: NativeRegistry): void {
   for (const fn of standardLibrary()) registry.register(fn);
 }
+
+/**
+ * The runtime's work on whole values (interpolation, `print`, `let b = a`, `==`, `+`) done by the
+ * library's charged, non-recursive walks, so it counts against the limits and meets the deadline.
+ */
+export const STANDARD_VALUE_WORK: ValueWork = {
+  display: formatDisplay,
+  debug: formatDebug,
+  copy: copyValue,
+  equal: deepEqual,
+};

@@ -26,7 +26,14 @@ import {
 } from '../runtime/value.js';
 import { StringBuilder } from './builder.js';
 import { isSmall } from './format.js';
-import { chargeBytes, checkArraySize, checkMapSize, checkStringSize, def } from './support.js';
+import {
+  chargeBytes,
+  chargedSortedKeys,
+  checkArraySize,
+  checkMapSize,
+  checkStringSize,
+  def,
+} from './support.js';
 
 /** Deepest nesting of arrays/objects accepted when parsing. */
 export const MAX_JSON_DEPTH = 512;
@@ -378,7 +385,7 @@ function addJsonOrOpen(out: StringBuilder, value: Value): Frame | null {
       return null;
     }
     out.add('{');
-    return { container: v, keys: sortedKeys(v), i: 0 };
+    return { container: v, keys: chargedSortedKeys(out.ctx, v), i: 0 };
   }
   if (v instanceof RFloat) out.add(Number.isFinite(v.value) ? jsonFloat(v.value) : 'null');
   else if (v instanceof RChar) addJsonString(out, v.str);

@@ -6,9 +6,9 @@
  * charges that let `maxOperations`, the deadline and `onProgress` stop long native calls.
  */
 import { RhaiError } from '../errors.js';
-import { effectiveLimit, HARD_LIMITS } from '../runtime/limits.js';
+import { BYTES_PER_OPERATION, effectiveLimit, HARD_LIMITS } from '../runtime/limits.js';
 import type { NativeCallContext, NativeFn, NativeFnDef, ParamType } from '../runtime/native.js';
-import { RFloat, type RRange, typeOf, type Value } from '../runtime/value.js';
+import { RFloat, type RRange, sortedKeys, typeOf, type Value } from '../runtime/value.js';
 
 /** Build a native function definition; `mutates` marks functions that change their receiver. */
 export function def(name: string, params: readonly ParamType[], fn: NativeFn, mutates = false): NativeFnDef {
@@ -209,7 +209,7 @@ export function trimEnd(s: string): string {
  * runtime: they keep every value a native builds within what V8 can represent, so a script gets
  * ErrorDataTooLarge instead of aborting the whole process. Always checked before allocating.
  */
-export { HARD_LIMITS };
+export { BYTES_PER_OPERATION, HARD_LIMITS };
 
 /** Refuse a string longer than the engine's `maxStringSize` (counted in characters). */
 export function checkStringSize(ctx: NativeCallContext, s: string): string {
@@ -267,9 +267,6 @@ export function checkMapSize(ctx: NativeCallContext, size: number): void {
   }
 }
 
-/** Characters or bytes per operation charged for bulk text and byte work. */
-export const BYTES_PER_OPERATION = 64;
-
 /**
  * Elements processed between two charges in chunked loops: small enough that the deadline and
  * `onProgress` are polled every few milliseconds, large enough that charging costs nothing.
@@ -282,6 +279,16 @@ export const CHUNK = 1 << 16;
  */
 export function chargeElements(ctx: NativeCallContext, n: number): void {
   if (n > 0) ctx.addOperations(n);
+}
+
+/** Comparisons per operation charged while sorting. */
+export const COMPARISONS_PER_OPERATION = 16;
+
+/** The keys of `map` in Rhai's order, the sort charged (n log n comparisons) before it runs. */
+export function chargedSortedKeys(ctx: NativeCallContext, map: Map<string, Value>): string[] {
+  const n = map.size;
+  if (n > 1) ctx.addOperations(Math.ceil((n * Math.log2(n)) / COMPARISONS_PER_OPERATION));
+  return sortedKeys(map);
 }
 
 /** Charge for scanning or copying `n` characters or bytes (cheaper than script-visible elements). */
