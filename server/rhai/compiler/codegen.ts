@@ -927,6 +927,12 @@ class Codegen {
     // FLOAT results are returned inline when non-integral (integral ones must be boxed).
     const floatPath = (expr: string, t: string, extra = '') =>
       `(${numCheck}${extra} && (${t} = ${expr}, Math.floor(${t}) !== ${t}))`;
+    // Two numbers of any kind, one operation: a non-integral result is a FLOAT as it is; an
+    // integral one is an INT only from two int32 INTs (`exact`: and within the safe range), else
+    // the helper decides (boxed FLOAT, large INT). One type test and one operation for FLOAT and
+    // INT alike; V8 drops the floor test where it knows the operands are small integers.
+    const numberPair = (assign: string, t: string, exact = '') =>
+      `${numCheck} && ((${assign}, Math.floor(${t}) !== ${t}) || (${a} | 0) === ${a} && (${b} | 0) === ${b}${exact})`;
     switch (op) {
       case '+':
       case '-': {
@@ -936,14 +942,17 @@ class Codegen {
         }
         if (intLit) return `(${i32Check} ? ${a} ${op} ${b} : ${slow(ARITH_TEMPLATES[op])})`;
         const t = this.temp();
-        return `(${i32Check} ? ${a} ${op} ${b} : ${floatPath(`${a} ${op} ${b}`, t)} ? ${t} : ${slow(ARITH_TEMPLATES[op])})`;
+        return `(${numberPair(`${t} = ${a} ${op} ${b}`, t)} ? ${t} : ${slow(ARITH_TEMPLATES[op])})`;
       }
       case '*': {
         const t = this.temp();
         if (floatLit) return `(${floatPath(`${a} * ${b}`, t)} ? ${t} : ${slow('mul')})`;
-        const ints = `(${i32Check} && (${t} = ${a} * ${b}) <= ${MAX_SAFE} && ${t} >= -${MAX_SAFE} ? ${t} + 0`;
-        if (intLit) return `${ints} : ${slow('mul')})`;
-        return `${ints} : ${floatPath(`${a} * ${b}`, t)} ? ${t} : ${slow('mul')})`;
+        if (intLit) {
+          return `(${i32Check} && (${t} = ${a} * ${b}) <= ${MAX_SAFE} && ${t} >= -${MAX_SAFE} ? ${t} + 0 : ${slow('mul')})`;
+        }
+        // `t += 0`: an INT product is never -0.
+        const exact = ` && ${t} <= ${MAX_SAFE} && ${t} >= -${MAX_SAFE} && (${t} += 0, true)`;
+        return `(${numberPair(`${t} = ${a} * ${b}`, t, exact)} ? ${t} : ${slow('mul')})`;
       }
       case '/': {
         const t = this.temp();
@@ -1049,9 +1058,13 @@ class Codegen {
     }
     const lit = /^\d+$/.test(i);
     const int = this.intVars.has(i);
-    const idx = lit ? '' : int ? `${i} >= 0 && ` : `typeof ${i} === "number" && ${i} >>> 0 === ${i} && `;
+    // An array element is never `undefined` in JS unless the index is out of bounds, negative or
+    // not an integer (the element `()` is too, and the runtime returns it): one read does the
+    // bounds test for us.
+    const t = this.temp();
+    const idx = lit || int ? '' : `typeof ${i} === "number" && `;
     const map = lit || int ? '' : ` : ${a} instanceof Map && typeof ${i} === "string" ? ${a}.get(${i})`;
-    return `(${a} instanceof Array && ${idx}${i} < ${a}.length ? ${a}[${i}]${map} : ${slow})`;
+    return `(Array.isArray(${a}) && ${idx}(${t} = ${a}[${i}]) !== undefined ? ${t}${map} : ${slow})`;
   }
 
   /**
@@ -1669,10 +1682,12 @@ class Codegen {
     const result = this.temp();
     this.emit(`${result} = undefined;`);
     this.emit(`${label}: for (;;) {`);
-    this.emit(this.opsCheck(e.body.body.length + 1, e.pos));
     const c = this.capture(() => this.cond(e.cond));
     this.append(c.stmts);
     this.emit(`if (!${c.code}) break;`);
+    // Counted after the test (`continue` comes back through it too): the exit test first keeps
+    // V8's loop tight (the count before it costs about a third of a one-statement loop).
+    this.emit(this.opsCheck(e.body.body.length + 1, e.pos));
     this.withLoop({ label, result }, () => this.block(e.body, false));
     this.emit('}');
     this.emit(this.opsFlush(e.pos));
