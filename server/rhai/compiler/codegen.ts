@@ -130,12 +130,24 @@ export function generate(script: Script, options: CodegenOptions): GeneratedCode
   return new Codegen(options).generate(script);
 }
 
+/**
+ * Literal and identifier codes are short. The tests below look at a code's length before its
+ * characters: reading a character of a long code (a rope of concatenated pieces) would flatten it,
+ * copying it once per nesting level of the expression.
+ */
+const ATOM_MAX = 40;
+
 function isLiteralCode(code: string): boolean {
+  if (code.length > ATOM_MAX) return false;
+  // Most operands are temporaries and variables: decided on the first character.
+  const c = code.charCodeAt(0);
+  if ((c === 116 && code !== 'true') || c === 118 || c === 114) return false; // t, v, r
   return /^(?:\(-?[0-9][0-9.e+-]*\)|[0-9][0-9.e+-]*|K\[\d+\]|undefined|true|false)$/.test(code);
 }
 
 /** The value of a numeric literal atom (`42`, `(-1)`, `1.5`), else undefined. */
 function literalNumber(code: string): number | undefined {
+  if (code.length > ATOM_MAX) return undefined;
   const c = code.charCodeAt(0);
   if (!(c >= 48 && c <= 57) && !(c === 40 && code.charCodeAt(1) === 45)) return undefined;
   if (!/^(?:\(-[0-9][0-9.e+-]*\)|[0-9][0-9.e+-]*)$/.test(code)) return undefined;
@@ -143,11 +155,32 @@ function literalNumber(code: string): number | undefined {
   return Number.isFinite(v) ? v : undefined;
 }
 
+/**
+ * `parts.join(sep)` for code pieces. A join copies every piece into a new flat string, so nested
+ * expressions joined level by level would be copied once per level; a few pieces are concatenated
+ * instead (V8 links them without copying), a long list of pieces is joined.
+ */
+function cat(parts: readonly string[], sep: string): string {
+  if (parts.length > 8) return parts.join(sep);
+  if (parts.length === 0) return '';
+  let s = parts[0];
+  for (let i = 1; i < parts.length; i++) s = s + sep + parts[i];
+  return s;
+}
+
+/** A numeric literal code in parentheses, so that a property access or call can follow it. */
+function parenNumber(code: string): string {
+  return code.length <= ATOM_MAX && /^[0-9]/.test(code) ? `(${code})` : code;
+}
+
 function isInt32(v: number): boolean {
   return (v | 0) === v && !Object.is(v, -0);
 }
 
 function isIdentCode(code: string): boolean {
+  if (code.length > ATOM_MAX) return false;
+  const c = code.charCodeAt(0);
+  if (c !== 116 && c !== 118) return false; // t, v
   return /^(?:[vt]\d+|th)$/.test(code);
 }
 
@@ -654,14 +687,14 @@ class Codegen {
         return this.interp(e.parts, e.pos);
       case 'ArrayLit': {
         const items = this.operands(e.items).map((c, i) => (mayAlias(e.items[i]) ? `CL(${c})` : c));
-        const arr = `[${items.join(', ')}]`;
+        const arr = `[${cat(items, ', ')}]`;
         return this.nestedLimits() ? `rt.checkArray(${arr}, ${this.p(e.pos)})` : arr;
       }
       case 'MapLit': {
         const vals = this.operands(e.entries.map((x) => x.value)).map((c, i) =>
           mayAlias(e.entries[i].value) ? `CL(${c})` : c,
         );
-        return `rt.mkMap(${this.k(e.entries.map((x) => x.key))}, [${vals.join(', ')}], ${this.p(e.pos)})`;
+        return `rt.mkMap(${this.k(e.entries.map((x) => x.key))}, [${cat(vals, ', ')}], ${this.p(e.pos)})`;
       }
       case 'Variable':
         return this.variable(e.name, e.namespace, e.pos);
@@ -717,6 +750,7 @@ class Codegen {
 
   /** Some link of the chain ending at `e` is `?.` or `?[`. */
   private safeChain(e: Expr): boolean {
+    if (e.type !== 'Index' && e.type !== 'Property' && e.type !== 'MethodCall') return false;
     let cached = this.safeChains.get(e);
     if (cached === undefined) {
       cached =
@@ -791,7 +825,7 @@ class Codegen {
   }
 
   private seq(pre: string[], body: string): string {
-    return pre.length === 0 ? body : `(${pre.join(', ')}, ${body})`;
+    return pre.length === 0 ? body : `(${cat(pre, ', ')}, ${body})`;
   }
 
   private variable(name: string, namespace: readonly string[] | undefined, pos: SrcPos): string {
@@ -865,7 +899,7 @@ class Codegen {
     let bi = 0;
     const P = this.p(pos);
     const pieces = parts.map((p) => (typeof p === 'string' ? this.k(p) : `rt.interp(${codes[bi++]}, ${P})`));
-    const joined = `(${pieces.length === 1 && typeof parts[0] !== 'string' ? `"" + ${pieces[0]}` : pieces.join(' + ')})`;
+    const joined = `(${pieces.length === 1 && typeof parts[0] !== 'string' ? `"" + ${pieces[0]}` : cat(pieces, ' + ')})`;
     return this.opts.limits.maxStringSize > 0 ? `rt.checkString(${joined}, ${P})` : joined;
   }
 
@@ -1050,13 +1084,13 @@ class Codegen {
    * (helpers are not inlined into large generated functions); the runtime does the rest.
    */
   private indexTemplate(a0: string, i: string, pos: SrcPos): string {
-    const a = /^[0-9]/.test(a0) ? `(${a0})` : a0;
+    const a = parenNumber(a0);
     const slow = `rt.index(${a}, ${i}, ${this.p(pos)})`;
-    if (/^K\[\d+\]$/.test(i)) {
+    if (i.length <= ATOM_MAX && /^K\[\d+\]$/.test(i)) {
       // A string-literal key: only maps index by it inline.
       return `(${a} instanceof Map ? ${a}.get(${i}) : ${slow})`;
     }
-    const lit = /^\d+$/.test(i);
+    const lit = i.length <= ATOM_MAX && /^\d+$/.test(i);
     const int = this.intVars.has(i);
     // An array element is never `undefined` in JS unless the index is out of bounds, negative or
     // not an integer (the element `()` is too, and the runtime returns it): one read does the
@@ -1094,7 +1128,7 @@ class Codegen {
   }
 
   private propTemplate(o0: string, name: string, pos: SrcPos): string {
-    const o = /^[0-9]/.test(o0) ? `(${o0})` : o0;
+    const o = parenNumber(o0);
     const K = this.k(name);
     const P = this.p(pos);
     if (name === 'len') {
@@ -1241,7 +1275,7 @@ class Codegen {
   private emitPre(pre: readonly string[]): void {
     let run: string[] = [];
     const flush = () => {
-      if (run.length > 0) this.emit(`${run.join(', ')};`);
+      if (run.length > 0) this.emit(`${cat(run, ', ')};`);
       run = [];
     };
     for (const part of pre) {
@@ -1323,11 +1357,11 @@ class Codegen {
             .map((a) => `, ${a}`)
             .join('')})`;
         }
-        return `rt.call(${this.site(e.name, argc, e.pos)}, [${this.argCodes(e.args, false).join(', ')}], F, d)`;
+        return `rt.call(${this.site(e.name, argc, e.pos)}, [${cat(this.argCodes(e.args, false), ', ')}], F, d)`;
       }
       const mod = this.moduleRef(ns, e.pos);
       const args = this.argCodes(e.args, false);
-      return `rt.moduleCall(${mod}, ${this.site(e.name, argc, e.pos, false, ns.join('::'))}, [${args.join(', ')}], d)`;
+      return `rt.moduleCall(${mod}, ${this.site(e.name, argc, e.pos, false, ns.join('::'))}, [${cat(args, ', ')}], d)`;
     }
     const script = this.fnTable.get(`${e.name}/${argc}`);
     if (script !== undefined) {
@@ -1350,7 +1384,7 @@ class Codegen {
     if (e.name === 'call' && argc >= 1) {
       const args = this.argCodes(e.args, false);
       const { pre, atoms } = this.atoms(args, e.args);
-      const rest = `[${atoms.slice(1).join(', ')}]`;
+      const rest = `[${cat(atoms.slice(1), ', ')}]`;
       if (e.capture) {
         const r = this.temp();
         return this.seq(
@@ -1373,7 +1407,7 @@ class Codegen {
           e.args,
         );
         const r = this.temp();
-        const list = `[${byRef.atoms.slice(1).join(', ')}]`;
+        const list = `[${cat(byRef.atoms.slice(1), ', ')}]`;
         return this.seq(
           [...byRef.pre, 'rt.dirty = false', `${r} = rt.callPtrRef(F, ${byRef.atoms[0]}, ${list}, d, ${P})`],
           `(rt.dirty && (${ref.js} = rt.takeThis()), ${r})`,
@@ -1383,13 +1417,13 @@ class Codegen {
     }
     if (e.name === 'curry' && argc >= 1) {
       const args = this.argCodes(e.args, false);
-      return `rt.curry(${args[0]}, [${args.slice(1).join(', ')}], ${P})`;
+      return `rt.curry(${args[0]}, [${cat(args.slice(1), ', ')}], ${P})`;
     }
     // A variable holding a function pointer can be called like a function.
     const asVar = this.scope.lookup(e.name, this.fn);
     if (asVar !== undefined) {
       const args = this.argCodes(e.args, false);
-      return `rt.callValue(${asVar.js}, ${this.site(e.name, argc, e.pos)}, [${args.join(', ')}], F, d)`;
+      return `rt.callValue(${asVar.js}, ${this.site(e.name, argc, e.pos)}, [${cat(args, ', ')}], F, d)`;
     }
     // Native function: the first argument is passed by reference (like a method receiver).
     const first = e.args[0];
@@ -1397,7 +1431,7 @@ class Codegen {
       first?.type === 'Variable' && !first.namespace ? this.scope.lookup(first.name, this.fn) : undefined;
     const args = this.argCodes(e.args, true);
     const site = this.site(e.name, argc, e.pos, firstVar?.constant ?? false);
-    const callCode = `rt.call(${site}, [${args.join(', ')}], F, d)`;
+    const callCode = `rt.call(${site}, [${cat(args, ', ')}], F, d)`;
     if (firstVar === undefined || firstVar.constant) return callCode;
     const r = this.temp();
     return this.lend(
@@ -1528,7 +1562,7 @@ class Codegen {
     let callCode = generic;
     if (script !== undefined) {
       const K = this.k(e.name);
-      if (/^[0-9]/.test(recv)) recv = `(${recv})`;
+      recv = parenNumber(recv);
       // A constant receiver is passed as a copy: the method cannot change the constant.
       const thisArg = constRecv ? `CL(${recv})` : recv;
       callCode = `(${recv} instanceof Map && ${recv}.get(${K}) instanceof FnPtr ? ${generic} : ${script.js}(d + 1, ${thisArg}${argAtoms.atoms.map((a) => `, ${a}`).join('')}))`;
@@ -1562,7 +1596,7 @@ class Codegen {
     constRecv: boolean,
     pos: SrcPos,
   ): string | null {
-    const recv = /^[0-9]/.test(recv0) ? `(${recv0})` : recv0;
+    const recv = parenNumber(recv0);
     const count = `++rt.ops > rt.lim && rt.tick(${this.p(pos)})`;
     if (name === 'len' && args.length === 0) {
       return `rt.std && ${recv} instanceof Array ? (${count}, ${recv}.length)`;
@@ -1804,7 +1838,7 @@ class Codegen {
       // The counting loop stands for the call of the native: it counts its operation.
       count = ` && (++rt.ops > rt.lim && rt.tick(${P}), true)`;
       const site = this.site('range', args.length, it.pos);
-      fallback = (atoms) => `rt.call(${site}, [${atoms.join(', ')}], F, d)`;
+      fallback = (atoms) => `rt.call(${site}, [${cat(atoms, ', ')}], F, d)`;
     } else {
       return null;
     }
