@@ -121,8 +121,12 @@ interface LRef {
   readonly pre: string[];
   /** Atom holding the current value (a reference for containers). */
   readonly get: string;
-  /** Expression storing a new value (writing back through immutable containers). */
-  set(v: string): string;
+  /**
+   * Expression storing a new value (writing back through immutable containers). `rare`: the store
+   * writes back a replaced container (a string or bit-field changed in place), which happens
+   * seldom: through the runtime, without inline fast paths.
+   */
+  set(v: string, rare?: boolean): string;
 }
 
 /** Compile a parsed script to JavaScript source. */
@@ -1198,9 +1202,13 @@ class Codegen {
         return {
           pre,
           get: t,
-          set: (x) => {
+          set: (x, rare) => {
+            if (rare) {
+              const tn = this.temp();
+              return `((${tn} = rt.setIndex(${base.get}, ${ti}, ${x}, ${this.p(e.pos)})) !== ${base.get} && ${base.set(tn, true)})`;
+            }
             const tx = this.temp();
-            return `(${tx} = ${x}, ${this.indexStore(base.get, ti, tx, e.pos, base.set)})`;
+            return `(${tx} = ${x}, ${this.indexStore(base.get, ti, tx, e.pos, (v) => base.set(v, true))})`;
           },
         };
       }
@@ -1218,7 +1226,7 @@ class Codegen {
           ],
           get: t,
           set: (x) =>
-            `((${tn} = rt.setProp(${base.get}, ${K}, ${x}, ${P})) !== ${base.get} && ${base.set(tn)})`,
+            `((${tn} = rt.setProp(${base.get}, ${K}, ${x}, ${P})) !== ${base.get} && ${base.set(tn, true)})`,
         };
       }
       default:
@@ -1304,7 +1312,7 @@ class Codegen {
           base.pre.push(`${ti} = ${ic}`);
         }
         this.emitPre(base.pre);
-        this.emit(`${this.indexStore(base.get, ti, tv, e.pos, base.set)};`);
+        this.emit(`${this.indexStore(base.get, ti, tv, e.pos, (v) => base.set(v, true))};`);
         return;
       }
       if (target.type === 'Property') {
@@ -1318,7 +1326,7 @@ class Codegen {
           ? `${b} instanceof Map && ${b}.has(${K}) && typeof ${tv} !== "object"`
           : `${b} instanceof Map`;
         this.emit(
-          `if (${fast}) ${b}.set(${K}, ${tv}); else if ((${tn} = rt.setProp(${b}, ${K}, ${tv}, ${P})) !== ${b}) ${base.set(tn)};`,
+          `if (${fast}) ${b}.set(${K}, ${tv}); else if ((${tn} = rt.setProp(${b}, ${K}, ${tv}, ${P})) !== ${b}) ${base.set(tn, true)};`,
         );
         return;
       }
@@ -1782,17 +1790,20 @@ class Codegen {
       const v = this.declare(e.name, false, e.pos);
       const c = e.counter !== undefined ? this.declare(e.counter, false, e.pos) : undefined;
       this.emit(`let ${v}${c ? `, ${c}` : ''};`);
+      // The iteration counter exists only for a loop that names it.
       const k = `i${++this.counter}`;
+      const kInit = c ? `, ${k} = 0` : '';
+      const kStep = c ? `, ${k}++` : '';
       if (counting !== null) {
         const i = `i${++this.counter}`;
         const step = counting.step === '1' ? `${i}++` : `${i} += ${counting.step}`;
-        this.emit(`${label}: for (let ${i} = ${counting.start}, ${k} = 0; ; ${step}, ${k}++) {`);
+        this.emit(`${label}: for (let ${i} = ${counting.start}${kInit}; ; ${step}${kStep}) {`);
         this.emit(`if (${cur} === null) { if (!(${counting.test(i)})) break; ${v} = ${i}; }`);
         this.emit(`else { ${x} = ${cur}.next(); if (${x} === DONE) break; ${v} = ${x}; }`);
         // The variable is always an INT here: index fast paths may skip their type checks.
         if (counting.intValues && keepsValue(e.name, e.body)) this.intVars.add(v);
       } else {
-        this.emit(`${label}: for (let ${k} = 0; ; ${k}++) {`);
+        this.emit(c ? `${label}: for (let ${k} = 0; ; ${k}++) {` : `${label}: for (;;) {`);
         this.emit(`${x} = ${cur}.next(); if (${x} === DONE) break; ${v} = ${x};`);
       }
       if (c) this.emit(`${c} = ${k};`);
@@ -1843,13 +1854,23 @@ class Codegen {
       return null;
     }
     const codes = this.operands(args);
+    // An INT literal bound is used as it is and needs no test.
+    const isIntLit = (c: string) => {
+      const v = literalNumber(c);
+      return v !== undefined && Number.isSafeInteger(v) && !c.includes('.') && !c.includes('e');
+    };
     const atoms = codes.map((c) => {
+      if (isIntLit(c)) return c;
       const t = this.temp();
       this.emit(`${t} = ${c};`);
       return t;
     });
     const [s, en, st] = atoms;
-    const ints = atoms.map((a) => `typeof ${a} === "number" && Number.isInteger(${a})`).join(' && ');
+    const tests = atoms.filter((a) => !isIntLit(a));
+    const ints =
+      tests.length === 0
+        ? 'true'
+        : tests.map((a) => `typeof ${a} === "number" && Number.isInteger(${a})`).join(' && ');
     if (st === undefined) {
       this.emit(`${cur} = ${std}${ints}${count} ? null : rt.iterate(${fallback(atoms)}, false, ${P});`);
       return { start: s, step: '1', test: (i) => `${i} ${inclusive ? '<=' : '<'} ${en}`, intValues: true };

@@ -106,4 +106,28 @@ export const assignmentsCases: readonly ConformanceCase[] = [
     value: 42,
   },
   { name: '== is not assignment', script: 'let x = 1; x == 2', value: false },
+  // A char or bit stored into a string or an INT held in a container replaces the container's
+  // element (strings and INTs are values), through every level of the chain.
+  { name: 'char into a string in an array', script: 'let a = ["abc"]; a[0][1] = \'x\'; a', value: ['axc'] },
+  {
+    name: 'char into a string two arrays deep',
+    script: 'let a = [["abc"], ["def"]]; a[1][0][2] = \'q\'; a',
+    value: [['abc'], ['deq']],
+  },
+  {
+    name: 'char into a string in a map',
+    script: 'let m = #{s: "abc"}; m.s[0] = \'z\'; m',
+    value: { s: 'zbc' },
+  },
+  {
+    name: 'char into a string in a map in an array',
+    script: 'let a = [#{s: "abc"}]; a[0].s[2] = \'y\'; a[0].s',
+    value: 'aby',
+  },
+  { name: 'bit into an INT in an array', script: 'let a = [0, 1]; a[1][3] = true; a', value: [0, 9] },
+  {
+    name: 'char into a string at a loop variable index',
+    script: 'let a = ["aaa", "bbb"]; for i in 0..2 { a[i][i] = \'-\'; } a',
+    value: ['-aa', 'b-b'],
+  },
 ];
