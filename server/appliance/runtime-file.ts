@@ -22,6 +22,22 @@ export interface RuntimeInfo {
   panelUrl: string;
   /** The control panel for other devices on the LAN. */
   panelLanUrls: string[];
+  /** HTTPS port of the apps' endpoints (PICLOUD_HTTPS_PORT). */
+  httpsPort: number;
+  /** HTTPS port of the panel (PICLOUD_PANEL_HTTPS_PORT). */
+  panelHttpsPort: number;
+  /** The apps' endpoints over HTTPS from this machine. */
+  httpsUrl: string;
+  /** The apps' endpoints over HTTPS for other devices on the LAN. */
+  httpsLanUrls: string[];
+  /** The panel over HTTPS from this machine. */
+  panelHttpsUrl: string;
+  /** The panel over HTTPS for other devices on the LAN. */
+  panelHttpsLanUrls: string[];
+  /** The trust page (plain HTTP on the panel's port, so a device can fetch the CA before trusting it). */
+  trustUrl: string;
+  /** The appliance CA's SHA-256 fingerprint (`AB:CD:…`), to compare before trusting it. */
+  caFingerprint: string;
   /** 'embedded' or 'external'. */
   database: 'embedded' | 'external';
   /** ISO time of start. */

@@ -4,7 +4,7 @@
  * refuse new requests, drain in-flight ones (bounded by shutdownTimeoutMs), close the pool, stop
  * PostgreSQL cleanly.
  */
-import type { FastifyInstance } from 'fastify';
+import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { createBackupService, scheduleView, startBackupScheduler } from '../backup/build-backups.js';
 import { executionLimits } from '../config/execution-limits.js';
@@ -25,6 +25,8 @@ import { OwnConnections } from '../outbound/own-connections.js';
 import { PANEL_DIR } from '../paths.js';
 import { TrustStoreError } from '../trust/ca-files.js';
 import { type CertificateAuthority, loadCertificateAuthority } from '../trust/certificate-authority.js';
+import { claimNames, machineNames, mergeNames } from '../trust/leaf-names.js';
+import { ServerCertificate } from '../trust/server-certificate.js';
 import { PRODUCT_VERSION } from '../version.js';
 import { prepareDataDir } from './data-dir.js';
 import { acquireInstanceLock } from './instance-lock.js';
@@ -45,13 +47,20 @@ export interface Appliance {
   setupCode: string | null;
   /** The appliance's certificate authority (made at first start, `ca.pem` in the data folder). */
   ca: CertificateAuthority;
+  /** The node's TLS certificate (kept current as names change). */
+  certificate: ServerCertificate;
   /** Graceful shutdown; safe to call more than once. */
   stop(): Promise<void>;
 }
 
 /** Starts one listener; a port in use is a start-up error naming the setting to change. */
-async function listenOn(app: FastifyInstance, host: string, port: number, setting: string): Promise<void> {
-  await app.listen({ port, host }).catch((error: NodeJS.ErrnoException) => {
+async function listenOn(
+  listen: () => Promise<unknown>,
+  host: string,
+  port: number,
+  setting: string,
+): Promise<void> {
+  await listen().catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE') throw error;
     throw new StartupError(
       `${setting}=${port}: another program already listens on ${host}:${port}. Stop it, or choose another port with ${setting}.`,
@@ -180,6 +189,17 @@ export async function startAppliance(
         timeoutMs,
       );
     undo.push(() => orchestrator.close());
+    // The node's TLS certificate: the machine's names and addresses and every host an app claims; issued
+    // again when the claims change (a new claim is served with a valid certificate as soon as routing
+    // knows it).
+    const certificate = new ServerCertificate({
+      ca,
+      names: () => mergeNames(machineNames(), claimNames(orchestrator.routing.snapshot.claims)),
+      log: (level, message) => logger[level]({ component: 'trust' }, message),
+    });
+    await certificate.start();
+    undo.push(async () => certificate.close());
+    const unfollowClaims = orchestrator.routing.onRefresh(() => void certificate.namesChanged());
     // A write this node acknowledges is live here first: its changes reach the routing tables before
     // the API answers (other nodes follow through NOTIFY).
     const unfollow = followCommits(open.db, orchestrator.routing);
@@ -211,15 +231,49 @@ export async function startAppliance(
       headerLimit: config.headerLimitBytes,
       publicRateLimit: config.publicRateLimit,
       trustProxy: config.trustProxy,
+      tls: certificate,
+      trustPage: {
+        ca,
+        hostName: hostname(),
+        lanPageUrl: () => {
+          const url = lanUrls(config.host, server.portOf('panel') ?? config.panelPort)[0];
+          return url ? `${url}trust` : null;
+        },
+      },
     });
     const [setupCode] = await Promise.all([setupCodeReady, triggersStarted]);
     milestone('server built');
     undo.push(() => server.close());
-    await listenOn(server.endpoints, config.host, config.port, 'PICLOUD_PORT');
-    await listenOn(server.panel, config.host, config.panelPort, 'PICLOUD_PANEL_PORT');
+    const { host } = config;
+    await listenOn(
+      () => server.endpoints.listen({ host, port: config.port }),
+      host,
+      config.port,
+      'PICLOUD_PORT',
+    );
+    await listenOn(
+      () => server.panel.listen({ host, port: config.panelPort }),
+      host,
+      config.panelPort,
+      'PICLOUD_PANEL_PORT',
+    );
+    await listenOn(
+      () => server.listenHttps('endpoints', host, config.httpsPort),
+      host,
+      config.httpsPort,
+      'PICLOUD_HTTPS_PORT',
+    );
+    await listenOn(
+      () => server.listenHttps('panel', host, config.panelHttpsPort),
+      host,
+      config.panelHttpsPort,
+      'PICLOUD_PANEL_HTTPS_PORT',
+    );
     milestone('listening');
     const port = server.portOf('endpoints') ?? config.port;
     const panelPort = server.portOf('panel') ?? config.panelPort;
+    const httpsPort = server.httpsPortOf('endpoints') ?? config.httpsPort;
+    const panelHttpsPort = server.httpsPortOf('panel') ?? config.panelHttpsPort;
     listening = { host: config.host, port };
     const mdnsLog = logger.child({ component: 'mdns' });
     const mdns = await startApplianceNames({
@@ -244,6 +298,14 @@ export async function startAppliance(
       lanUrls: lanUrls(config.host, port),
       panelUrl: `http://localhost:${panelPort}/`,
       panelLanUrls: lanUrls(config.host, panelPort),
+      httpsPort,
+      panelHttpsPort,
+      httpsUrl: `https://localhost:${httpsPort}/`,
+      httpsLanUrls: lanUrls(config.host, httpsPort, 'https'),
+      panelHttpsUrl: `https://localhost:${panelHttpsPort}/`,
+      panelHttpsLanUrls: lanUrls(config.host, panelHttpsPort, 'https'),
+      trustUrl: `${lanUrls(config.host, panelPort)[0] ?? `http://localhost:${panelPort}/`}trust`,
+      caFingerprint: ca.fingerprint,
       database: config.databaseUrl ? 'external' : 'embedded',
       startedAt: new Date().toISOString(),
       version: PRODUCT_VERSION,
@@ -257,14 +319,15 @@ export async function startAppliance(
         server.beginShutdown();
         const cut = setTimeout(() => {
           logger.warn('shutdown timeout: closing open connections');
-          server.panel.server.closeAllConnections();
-          server.endpoints.server.closeAllConnections();
+          server.closeAllConnections();
         }, config.shutdownTimeoutMs);
         try {
           await server.close();
         } finally {
           clearTimeout(cut);
         }
+        unfollowClaims();
+        certificate.close();
         // A scheduled backup in progress finishes while the database is still there.
         await backupScheduler?.stop();
         // Triggered runs in progress finish while the executor is still there.
@@ -280,7 +343,16 @@ export async function startAppliance(
       })();
       return stopping;
     };
-    return { server, database: open, runtime, startupMs: performance.now() - started, setupCode, ca, stop };
+    return {
+      server,
+      database: open,
+      runtime,
+      startupMs: performance.now() - started,
+      setupCode,
+      ca,
+      certificate,
+      stop,
+    };
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
     await database?.close();

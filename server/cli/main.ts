@@ -16,6 +16,7 @@ Commands:
   start             Run the appliance headless: embedded PostgreSQL + server (Ctrl+C stops it)
   status [--json]   Is PiCloud running here? Its URLs, pid and health
   version [--json]  Versions of the product and its surfaces (SDK, API, schema, wire)
+  trust [--json]    The appliance CA's SHA-256 fingerprint, its certificate and the trust page
   rhai run FILE [--method M] [--path P] [--query K=V] [--header K:V] [--body TEXT] [--kv FILE] ...
                     Run a script as its endpoint would (ctx, kv::, secret::, modules beside it) and
                     print its response; errors with file:line:column
@@ -79,6 +80,12 @@ answers once the new versions are live.
   --dry-run   show the plan only
   --watch     deploy again whenever a file of the folder is saved (Ctrl+C stops)
   --url URL   the appliance (default: PICLOUD_URL, the saved login, or the local one)`,
+  trust: `Usage: picloud trust [--json]
+
+Prints the SHA-256 fingerprint of the appliance's certificate authority, where its certificate is
+(ca.crt in the data folder) and the trust page (/trust on the panel). Compare the fingerprint with what
+a device shows before trusting the CA. See docs/https.md.
+  --json   machine-readable output`,
   version: `Usage: picloud version [--json]
 
 The product version and the version of each surface this build speaks (SDK, API, schema, wire).
@@ -116,6 +123,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return (await import('./commands/start.js')).runStart(rest);
     case 'status':
       return (await import('./commands/status.js')).runStatus(rest);
+    case 'trust':
+      return (await import('./commands/trust.js')).runTrust(rest);
     case 'rhai':
       return (await import('./commands/rhai.js')).runRhai(rest);
     case 'admin':

@@ -14,6 +14,9 @@ function defaults(): Config {
     port: 8080,
     // Derived from the port unless given (see panelPortFor).
     panelPort: 8081,
+    // Derived from the ports unless given (see httpsPortsFor).
+    httpsPort: 8443,
+    panelHttpsPort: 8444,
     host: '0.0.0.0',
     dataDir: defaultDataDir(),
     databaseUrl: null,
@@ -112,6 +115,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       `Invalid setting PICLOUD_PANEL_PORT=${config.panelPort}: the panel needs a port of its own, not PICLOUD_PORT's (${config.port})`,
     );
+  }
+  if (!given.has('httpsPort')) config.httpsPort = config.port === 0 ? 0 : 8443;
+  if (!given.has('panelHttpsPort')) config.panelHttpsPort = panelPortFor(config.httpsPort);
+  const ports: [string, number][] = [
+    ['PICLOUD_PORT', config.port],
+    ['PICLOUD_PANEL_PORT', config.panelPort],
+    ['PICLOUD_HTTPS_PORT', config.httpsPort],
+    ['PICLOUD_PANEL_HTTPS_PORT', config.panelHttpsPort],
+  ];
+  for (const [i, [name, port]] of ports.entries()) {
+    const clash = ports.slice(0, i).find(([, other]) => other === port && port !== 0);
+    if (clash) {
+      throw new ConfigError(
+        `Invalid setting ${name}=${port}: ${clash[0]} already uses this port; each needs its own`,
+      );
+    }
   }
   return config;
 }

@@ -21,6 +21,10 @@ export interface Config {
    * same-origin with the panel (0 picks a free port). Defaults to `port + 1`, or 0 when `port` is 0.
    */
   panelPort: number;
+  /** HTTPS port of the apps' endpoints (0 picks a free port). Defaults to 8443, or 0 when `port` is 0. */
+  httpsPort: number;
+  /** HTTPS port of the panel — again an origin of its own. Defaults to `httpsPort + 1`, or 0 when that is 0. */
+  panelHttpsPort: number;
   /** Bind address; all interfaces by default so devices on the LAN can reach the endpoints. */
   host: string;
   /** Folder holding the embedded database, its password, logs and runtime state. */
@@ -135,6 +139,20 @@ export const SETTINGS: { [K in keyof Config]: SettingSpec<K> } = {
     fileKey: 'panelPort',
     description:
       'HTTP port of the control panel and its API (default: PICLOUD_PORT + 1, i.e. 8081; a free port when PICLOUD_PORT is 0).',
+    parse: integerIn(0, 65535),
+  },
+  httpsPort: {
+    env: 'PICLOUD_HTTPS_PORT',
+    fileKey: 'httpsPort',
+    description:
+      "HTTPS port of the apps' endpoints, with the appliance CA's certificate (default 8443; a free port when PICLOUD_PORT is 0).",
+    parse: integerIn(0, 65535),
+  },
+  panelHttpsPort: {
+    env: 'PICLOUD_PANEL_HTTPS_PORT',
+    fileKey: 'panelHttpsPort',
+    description:
+      'HTTPS port of the control panel and its API (default: PICLOUD_HTTPS_PORT + 1, i.e. 8444; a free port when PICLOUD_HTTPS_PORT is 0).',
     parse: integerIn(0, 65535),
   },
   host: {

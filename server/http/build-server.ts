@@ -13,11 +13,13 @@
  */
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { buildListener } from './listener.js';
+import type { TlsCertificateSource } from './https-front.js';
+import { buildListener, type Listener } from './listener.js';
 import type { ListenerName } from './listener-paths.js';
 import type { AccessControlInstaller, ApiRouteInfo } from './routes/api-v1.js';
 import { type CustomRouteHandler, panelFiles } from './routes/catch-all.js';
 import type { HealthDeps } from './routes/health.js';
+import type { TrustPageDeps } from './routes/trust-page.js';
 
 /** Everything the server needs from the rest of the appliance. */
 export interface ServerDeps extends HealthDeps {
@@ -50,6 +52,13 @@ export interface ServerDeps extends HealthDeps {
    * requests are never believed as a trusted proxy.
    */
   isOwnConnection?: (socket: Socket) => boolean;
+  /**
+   * The node's TLS certificate: with it, each listener also serves HTTPS on a port of its own (same
+   * routes; the panel's HTTPS origin is again its own). Absent: plain HTTP only.
+   */
+  tls?: TlsCertificateSource;
+  /** The trust page (`/trust` on the panel's port); absent: none. */
+  trustPage?: TrustPageDeps;
 }
 
 /** The two listeners plus the switch that makes them refuse new requests while draining. */
@@ -64,7 +73,13 @@ export interface PicloudServer {
   apiRoutes: readonly ApiRouteInfo[];
   /** The port a listener got, once listening (null before). */
   portOf(listener: ListenerName): number | null;
-  /** Closes both listeners (in-flight requests finish). */
+  /** The HTTPS port a listener got, once listening (null before, or without TLS). */
+  httpsPortOf(listener: ListenerName): number | null;
+  /** Starts a listener's HTTPS side on `host`:`port` (0: a free port); needs `tls`. */
+  listenHttps(listener: ListenerName, host: string, port: number): Promise<void>;
+  /** Cuts every open connection, both schemes (the shutdown timeout ran out). */
+  closeAllConnections(): void;
+  /** Closes both listeners, both schemes (in-flight requests finish). */
   close(): Promise<void>;
 }
 
@@ -81,8 +96,10 @@ function boundPort(app: FastifyInstance): number | null {
 export async function buildServer(deps: ServerDeps): Promise<PicloudServer> {
   let shuttingDown = false;
   const apiRoutes: ApiRouteInfo[] = [];
-  const listeners = {} as Record<ListenerName, FastifyInstance>;
-  const portOf = (listener: ListenerName) => (listeners[listener] ? boundPort(listeners[listener]) : null);
+  const listeners = {} as Record<ListenerName, Listener>;
+  const portOf = (listener: ListenerName) =>
+    listeners[listener] ? boundPort(listeners[listener].app) : null;
+  const httpsPortOf = (listener: ListenerName) => listeners[listener]?.https?.port ?? null;
   const shared = { deps, apiRoutes, isShuttingDown: () => shuttingDown, portOf };
   listeners.panel = await buildListener(shared, {
     name: 'panel',
@@ -97,15 +114,28 @@ export async function buildServer(deps: ServerDeps): Promise<PicloudServer> {
     customRoutes: deps.customRoutes ?? null,
   });
   return {
-    panel: listeners.panel,
-    endpoints: listeners.endpoints,
+    panel: listeners.panel.app,
+    endpoints: listeners.endpoints.app,
     apiRoutes,
     portOf,
+    httpsPortOf,
+    async listenHttps(listener, host, port) {
+      const front = listeners[listener].https;
+      if (!front) throw new Error('This server has no TLS certificate');
+      await front.listen(port, host);
+    },
     beginShutdown() {
       shuttingDown = true;
     },
+    closeAllConnections() {
+      for (const { app, https } of Object.values(listeners)) {
+        app.server.closeAllConnections();
+        https?.closeAllConnections();
+      }
+    },
     async close() {
-      await Promise.all([listeners.panel.close(), listeners.endpoints.close()]);
+      // Each listener's onClose hook closes its HTTPS side as well.
+      await Promise.all([listeners.panel.app.close(), listeners.endpoints.app.close()]);
     },
   };
 }

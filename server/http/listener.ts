@@ -4,6 +4,7 @@
  * security headers, the per-address limit, the OpenAPI document, health and version — plus what is
  * that listener's own: its half of the API and its catch-all (panel files, or the apps' routes).
  */
+import { createServer as createHttpServer } from 'node:http';
 import { AjvCompiler } from '@fastify/ajv-compiler';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -24,6 +25,7 @@ import { API_VERSION, PRODUCT_VERSION } from '../version.js';
 import type { ServerDeps } from './build-server.js';
 import { answerClientError } from './client-error.js';
 import { installErrorHandler } from './error-handler.js';
+import { HttpsFront } from './https-front.js';
 import { installJsonBodyParser } from './json-body.js';
 import type { ListenerName } from './listener-paths.js';
 import { installClientAddress } from './peer-address.js';
@@ -32,6 +34,7 @@ import { type ApiRouteInfo, apiV1 } from './routes/api-v1.js';
 import { type CustomRouteHandler, catchAllRoute } from './routes/catch-all.js';
 import { healthRoutes } from './routes/health.js';
 import { installNotFoundHandler, type ListenerContext } from './routes/not-found.js';
+import { trustPageRoutes } from './routes/trust-page.js';
 
 /** Ajv settings: all errors at once; 'array' coercion lets path and query strings satisfy integer/boolean schemas. */
 const AJV_OPTIONS = {
@@ -109,11 +112,44 @@ export interface ListenerParts {
   customRoutes: CustomRouteHandler | null;
 }
 
+/** One listener: its Fastify instance (plain HTTP) and, with a certificate, its HTTPS side. */
+export interface Listener {
+  app: FastifyInstance;
+  /** The same routes over HTTPS, on a port of its own; null without a certificate source. */
+  https: HttpsFront | null;
+}
+
+/** Fastify's options for the servers it would make itself, which a server factory must apply. */
+interface ServerFactoryOptions {
+  http?: { maxHeaderSize?: number };
+  keepAliveTimeout: number;
+  requestTimeout: number;
+  connectionTimeout: number;
+}
+
 /** Builds one listener (not yet listening). */
-export async function buildListener(shared: SharedParts, parts: ListenerParts): Promise<FastifyInstance> {
+export async function buildListener(shared: SharedParts, parts: ListenerParts): Promise<Listener> {
   const { deps } = shared;
   const context: ListenerContext = { name: parts.name, portOf: shared.portOf };
+  let https: HttpsFront | null = null;
+  const tls = deps.tls ?? null;
+  // With a certificate, Fastify's one request handler serves two servers: the plain-HTTP one Fastify
+  // listens with, and the HTTPS front — the same routes, hooks and limits on both schemes.
+  const serverFactory = tls
+    ? (handler: Parameters<typeof createHttpServer>[1], options: ServerFactoryOptions) => {
+        const httpOptions = { maxHeaderSize: options.http?.maxHeaderSize };
+        const plain = createHttpServer(httpOptions, handler);
+        https = new HttpsFront(handler as never, httpOptions, tls, answerClientError);
+        for (const server of [plain, https.server]) {
+          server.keepAliveTimeout = options.keepAliveTimeout;
+          server.requestTimeout = options.requestTimeout;
+          server.setTimeout(options.connectionTimeout);
+        }
+        return plain;
+      }
+    : undefined;
   const app = Fastify({
+    ...(serverFactory ? { serverFactory: serverFactory as never } : {}),
     loggerInstance: deps.logger,
     genReqId: generateRequestId,
     // One debug line per request (onResponse below) instead of Fastify's two info lines: cheaper on a Pi.
@@ -253,6 +289,7 @@ export async function buildListener(shared: SharedParts, parts: ListenerParts): 
     listener: parts.name,
   });
   app.get(`/api/v${API_VERSION}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+  if (parts.name === 'panel' && deps.trustPage) await app.register(trustPageRoutes(deps.trustPage));
   if (parts.panel) {
     // Only reply.sendFile: the catch-all route decides what is a panel file.
     await app.register(fastifyStatic, { root: parts.panel.dir, serve: false });
@@ -263,5 +300,7 @@ export async function buildListener(shared: SharedParts, parts: ListenerParts): 
     rateLimitPerMinute: deps.publicRateLimit ?? 0,
     listener: context,
   });
-  return app;
+  const front = https as HttpsFront | null;
+  if (front) app.addHook('onClose', async () => front.close());
+  return { app, https: front };
 }

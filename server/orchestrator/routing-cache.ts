@@ -179,7 +179,7 @@ export class RoutingCache implements ChangeFollower {
 
   /**
    * Calls `follower` after every refresh with the new snapshot (the mDNS names follow the `.local`
-   * claims this way); returns the function that stops it.
+   * claims this way, and the node's TLS certificate every claim); returns the function that stops it.
    */
   onRefresh(follower: (snapshot: RoutingSnapshot) => void): () => void {
     this.followers.add(follower);

@@ -42,6 +42,8 @@ export interface RouteTarget {
 export interface RoutingSnapshot {
   apps: Map<string, RoutedApp>;
   hosts: HostTable<string>;
+  /** Every host the apps claim, as claimed (`api.home.lan`, `*.home.lan`): the node's certificate names them. */
+  claims: readonly string[];
   routers: Map<string, Instance<HTTPVersion.V1>>;
   scripts: Map<string, LiveScript>;
   /** Script id → the ids of the modules it imports directly (the manager's `script_imports`). */
@@ -133,6 +135,7 @@ export async function loadRoutingSnapshot(db: Kysely<Database>): Promise<Routing
       ]),
     ),
     hosts,
+    claims: domains.map((domain) => domain.pattern),
     routers,
     scripts: new Map(
       scripts.map((s) => [

@@ -47,6 +47,8 @@ export async function startTestAppliance(
     ...loadConfig({ PICLOUD_CONFIG: '', XDG_CONFIG_HOME: dataDir }),
     port: 0,
     panelPort: 0,
+    httpsPort: 0,
+    panelHttpsPort: 0,
     host: '127.0.0.1',
     dataDir,
     databaseUrl: database.url,

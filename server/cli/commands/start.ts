@@ -45,6 +45,15 @@ export async function runStart(argv: string[]): Promise<number> {
       ...runtime.panelLanUrls.map((url) => `${url}  (panel)`),
       ...runtime.lanUrls.map((url) => `${url}  (endpoints)`),
     ].map((line, i) => `  ${i === 0 ? 'On LAN:' : '       '}     ${line}`),
+    ...[
+      `${runtime.panelHttpsUrl}  (panel)`,
+      `${runtime.httpsUrl}  (endpoints)`,
+      ...runtime.panelHttpsLanUrls.map((url) => `${url}  (panel)`),
+      ...runtime.httpsLanUrls.map((url) => `${url}  (endpoints)`),
+    ].map((line, i) => `  ${i === 0 ? 'HTTPS:' : '      '}      ${line}`),
+    `  Trust:      ${runtime.trustUrl}  (install the appliance's CA for HTTPS without warnings)`,
+    `  CA SHA-256: ${runtime.caFingerprint}`,
+    '              Compare it with what a device shows before trusting the CA.',
     ...(appliance.setupCode
       ? [
           '',

@@ -53,6 +53,12 @@ export async function runStatus(argv: string[]): Promise<number> {
     for (const url of runtime.panelLanUrls ?? []) console.log(`             ${url}`);
     console.log(`  endpoints: ${runtime.localUrl}`);
     for (const url of runtime.lanUrls) console.log(`             ${url}`);
+    if (runtime.httpsUrl) {
+      console.log(`  https:     ${runtime.panelHttpsUrl}  (panel)`);
+      console.log(`             ${runtime.httpsUrl}  (endpoints)`);
+      console.log(`  trust:     ${runtime.trustUrl}`);
+      console.log(`  CA SHA-256 ${runtime.caFingerprint}`);
+    }
     console.log(`  database:  ${runtime.database}`);
     console.log(`  data:      ${dataDir}`);
     if (versions)
