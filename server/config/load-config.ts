@@ -17,6 +17,8 @@ function defaults(): Config {
     // Derived from the ports unless given (see httpsPortsFor).
     httpsPort: 8443,
     panelHttpsPort: 8444,
+    // 0 too when the endpoints' port is picked freely (see below).
+    clusterPort: 8445,
     host: '0.0.0.0',
     dataDir: defaultDataDir(),
     databaseUrl: null,
@@ -111,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     given.add(key);
   }
   if (!given.has('panelPort')) config.panelPort = panelPortFor(config.port);
+  if (!given.has('clusterPort') && config.port === 0) config.clusterPort = 0;
   if (config.panelPort === config.port && config.port !== 0) {
     throw new ConfigError(
       `Invalid setting PICLOUD_PANEL_PORT=${config.panelPort}: the panel needs a port of its own, not PICLOUD_PORT's (${config.port})`,

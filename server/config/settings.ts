@@ -25,6 +25,11 @@ export interface Config {
   httpsPort: number;
   /** HTTPS port of the panel — again an origin of its own. Defaults to `httpsPort + 1`, or 0 when that is 0. */
   panelHttpsPort: number;
+  /**
+   * HTTPS port of the cluster's wire protocol (`/wire/v1`, mutual TLS between nodes). Defaults to
+   * 8445, or 0 (a free port) when `port` is 0.
+   */
+  clusterPort: number;
   /** Bind address; all interfaces by default so devices on the LAN can reach the endpoints. */
   host: string;
   /** Folder holding the embedded database, its password, logs and runtime state. */
@@ -153,6 +158,13 @@ export const SETTINGS: { [K in keyof Config]: SettingSpec<K> } = {
     fileKey: 'panelHttpsPort',
     description:
       'HTTPS port of the control panel and its API (default: PICLOUD_HTTPS_PORT + 1, i.e. 8444; a free port when PICLOUD_HTTPS_PORT is 0).',
+    parse: integerIn(0, 65535),
+  },
+  clusterPort: {
+    env: 'PICLOUD_CLUSTER_PORT',
+    fileKey: 'clusterPort',
+    description:
+      'HTTPS port nodes of a cluster talk on (wire protocol, mutual TLS; default 8445, a free port when PICLOUD_PORT is 0).',
     parse: integerIn(0, 65535),
   },
   host: {

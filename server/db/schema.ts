@@ -260,8 +260,22 @@ export interface SchemaMigrationsTable {
   applied_at: CreatedAt;
 }
 
+/** `cluster_join_tokens`: one-time join tokens of the cluster (SHA-256 digests, never the tokens). */
+export interface ClusterJoinTokensTable {
+  id: Generated<string>;
+  token_hash: string;
+  /** Who made it: `cli`, an admin's name, or `one-click join`. */
+  created_by: string;
+  created_at: CreatedAt;
+  expires_at: ColumnType<Date, Date | string, never>;
+  used_at: ColumnType<Date | null, never, Date | string>;
+  /** The node id that spent it. */
+  used_by: ColumnType<string | null, never, string>;
+}
+
 /** Every table PiCloud owns, for Kysely. */
 export interface Database {
+  cluster_join_tokens: ClusterJoinTokensTable;
   appliance_settings: ApplianceSettingsTable;
   apps: AppsTable;
   app_domains: AppDomainsTable;
@@ -481,5 +495,14 @@ export const SCHEMA_COLUMNS: ColumnsOf<Database> = {
     version: { type: 'integer', nullable: false },
     created_at: { type: 'timestamp with time zone', nullable: false },
     updated_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  cluster_join_tokens: {
+    id: { type: 'uuid', nullable: false },
+    token_hash: { type: 'text', nullable: false },
+    created_by: { type: 'text', nullable: false },
+    created_at: { type: 'timestamp with time zone', nullable: false },
+    expires_at: { type: 'timestamp with time zone', nullable: false },
+    used_at: { type: 'timestamp with time zone', nullable: true },
+    used_by: { type: 'text', nullable: true },
   },
 };

@@ -151,6 +151,33 @@ export const ERROR_CATALOGUE = {
   },
   PICLOUD_ERR_BUNDLE_CONFLICT: { status: 409, message: "The bundle's app conflicts with an existing app" },
   PICLOUD_ERR_DEPLOY_INVALID: { status: 400, message: "The deploy folder's description is invalid" },
+  PICLOUD_ERR_WIRE_VERSION: {
+    status: 409,
+    message: 'The other node speaks another major version of the wire protocol',
+  },
+  PICLOUD_ERR_WIRE_FORBIDDEN: {
+    status: 403,
+    message: 'Only nodes holding a certificate of this cluster may call /wire/*',
+  },
+  PICLOUD_ERR_CLUSTER_TOKEN_INVALID: { status: 403, message: 'The join token is not one this cluster made' },
+  PICLOUD_ERR_CLUSTER_TOKEN_USED: { status: 403, message: 'The join token was already used' },
+  PICLOUD_ERR_CLUSTER_TOKEN_EXPIRED: { status: 403, message: 'The join token has expired' },
+  PICLOUD_ERR_CLUSTER_SETUP_CODE: { status: 403, message: "The set-up code is not the node's" },
+  PICLOUD_ERR_CLUSTER_NOT_FRESH: {
+    status: 409,
+    message: 'The node is already set up or in a cluster: only a fresh node joins',
+  },
+  PICLOUD_ERR_CLUSTER_NOT_PRIMARY: { status: 409, message: 'Only the primary of the cluster does this' },
+  PICLOUD_ERR_CLUSTER_NODE_NOT_FOUND: { status: 404, message: 'No such node' },
+  PICLOUD_ERR_CLUSTER_NODE_UNREACHABLE: {
+    status: 502,
+    message: 'The node did not answer, or not with the certificate it announced',
+  },
+  PICLOUD_ERR_CLUSTER_JOIN_FAILED: { status: 502, message: 'The node could not join the cluster' },
+  PICLOUD_ERR_CLUSTER_BAD_REQUEST_CERT: {
+    status: 400,
+    message: 'The certificate request is not a valid, self-signed ECDSA P-256 request',
+  },
   // Start-up failures that recur on every start until the user acts. `picloud start` ends its error
   // line with the code so a supervisor (the desktop app) stops retrying; no HTTP client sees them.
   PICLOUD_ERR_STARTUP_PORT_IN_USE: { status: 503, message: 'Another program listens on the HTTP port' },
