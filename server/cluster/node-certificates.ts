@@ -19,6 +19,11 @@ export interface KeyAndCertificate {
   certificatePem: string;
 }
 
+/** PEM blocks one after the other (a certificate chain), each ending its line. */
+export function pemChain(...blocks: string[]): string {
+  return blocks.map((block) => `${block.trim()}\n`).join('');
+}
+
 /** The SHA-256 of a certificate (of its DER), lowercase hex without colons. */
 export function certificateFingerprint(certificatePem: string): string {
   return createHash('sha256').update(new NodeX509(certificatePem).raw).digest('hex');

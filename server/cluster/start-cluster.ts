@@ -23,7 +23,7 @@ import { acceptInvite } from './invite.js';
 import { admitJoin } from './join-primary.js';
 import { clusterLanAddresses } from './lan-address.js';
 import { clearMembership } from './membership-store.js';
-import { certificateFingerprint, type KeyAndCertificate } from './node-certificates.js';
+import { certificateFingerprint, type KeyAndCertificate, pemChain } from './node-certificates.js';
 import { currentNodeIdentity, type NodeIdentity } from './node-identity.js';
 import { nodeStatus, nodeVersions } from './node-status.js';
 import { buildWireServer, type WireServer } from './wire-server.js';
@@ -96,7 +96,7 @@ export async function createCluster(deps: ClusterDeps): Promise<ClusterRuntime> 
 
   const wire = await buildWireServer({
     logger: deps.logger,
-    tls: { key: identity.keyPem, cert: identity.certificatePem + identity.caPem, ca: identity.caPem },
+    tls: { key: identity.keyPem, cert: pemChain(identity.certificatePem, identity.caPem), ca: identity.caPem },
     isClusterNode: async (fingerprint) =>
       fingerprint === identity.nodeId || ((await state()) !== 'fresh' && (await deps.members?.isClusterNode(fingerprint)) === true),
     handlers: {

@@ -12,7 +12,7 @@
  */
 import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import {
   WIRE_MAJOR,
   WIRE_V1,
@@ -87,8 +87,10 @@ export async function buildWireServer(deps: WireServerDeps): Promise<WireServer>
   const app = Fastify({
     loggerInstance: deps.logger,
     genReqId: generateRequestId,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: WIRE_BODY_LIMIT,
+    // Unknown fields are refused, not silently dropped; nothing is coerced.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     // The whole request must arrive within 10 s: wire calls are small.
     requestTimeout: 10_000,
     https: {
@@ -119,6 +121,7 @@ export async function buildWireServer(deps: WireServerDeps): Promise<WireServer>
         );
       }
     }
+    // The path names the caller's major; a header, when sent, must agree.
     const header = request.headers[WIRE_VERSION_HEADER];
     const theirs = pathMajor(request.url) ?? (typeof header === 'string' ? header : null);
     if (theirs !== String(WIRE_MAJOR) || (header !== undefined && header !== String(WIRE_MAJOR))) {
