@@ -44,6 +44,15 @@ export interface RuntimeInfo {
   startedAt: string;
   /** Product version. */
   version: string;
+  /** The cluster port (wire protocol, mutual TLS). */
+  clusterPort?: number;
+  /** This node's id: SHA-256 of the certificate on its cluster port. */
+  nodeId?: string;
+  /**
+   * The one-time set-up code while no admin account exists (this file is readable by its owner only),
+   * else null: `picloud status` shows it, for set-up from another machine or joining a cluster.
+   */
+  setupCode?: string | null;
 }
 
 function path(dataDir: string): string {

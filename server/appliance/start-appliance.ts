@@ -12,6 +12,7 @@ import type { Config } from '../config/settings.js';
 import { databaseIsHealthy, type OpenDatabase, openDatabase } from '../db/database.js';
 import { StartupError } from '../errors/startup-error.js';
 import { LocalExecutorClient } from '../executor/local-executor.js';
+import { createClusterControl } from '../cluster/cluster-control.js';
 import { createScriptChecker } from '../executor/script-checker.js';
 import { buildServer, type PicloudServer } from '../http/build-server.js';
 import { createManager } from '../manager/build-manager.js';
@@ -53,6 +54,15 @@ export interface Appliance {
   stop(): Promise<void>;
 }
 
+/** What the appliance asks of the process that runs it. */
+export interface ApplianceHooks {
+  /**
+   * The node joined or left a cluster: stop this appliance and start it again (its role comes from
+   * the data folder at start). Without it the node keeps running in its old role until restarted.
+   */
+  restart?: (reason: string) => void;
+}
+
 /** Starts one listener; a port in use is a start-up error naming the setting to change. */
 async function listenOn(
   listen: () => Promise<unknown>,
@@ -81,6 +91,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 export async function startAppliance(
   config: Config,
   logger: Logger = createLogger(config),
+  hooks: ApplianceHooks = {},
 ): Promise<Appliance> {
   const started = performance.now();
   prepareDataDir(config.dataDir);
@@ -170,11 +181,18 @@ export async function startAppliance(
     });
     const orchestratorLog = logger.child({ component: 'orchestrator' });
     undo.push(() => executor.close());
+    // Script runs this process answered: the Nodes page's "requests served".
+    let requestsServed = 0;
     const orchestrator = await createOrchestrator({
       db: open.db,
       connectionString: open.connectionString,
       executor,
-      logSink: manager.logWriter,
+      logSink: {
+        record(entry) {
+          requestsServed += 1;
+          manager.logWriter.record(entry);
+        },
+      },
       limits: executionLimits(config),
       authorizeInvocation: (request, appId, scope) => manager.auth.authorizeInvocation(request, appId, scope),
       log: (level, message) => orchestratorLog[level](message),
@@ -217,12 +235,29 @@ export async function startAppliance(
     triggersStarted.catch(() => undefined);
     undo.push(() => manager.triggers.stop());
     setupCodeReady.catch(() => undefined);
+    // The cluster port, discovery, joins and the cluster API (server/cluster/).
+    let panelPortNow = config.panelPort;
+    const cluster = await createClusterControl({
+      dataDir: config.dataDir,
+      host: config.host,
+      clusterPort: config.clusterPort,
+      logger: logger.child({ component: 'cluster' }),
+      db: open.db,
+      auth: manager.auth,
+      ownCa: ca,
+      members: null,
+      discovery: null,
+      schemaVersion: open.schemaVersion,
+      panelPort: () => panelPortNow,
+      requestsServed: () => requestsServed,
+      restart: (reason) => hooks.restart?.(reason),
+    });
     const server = await buildServer({
       logger,
       panelDir: PANEL_DIR,
       schemaVersion: open.schemaVersion,
       databaseIsHealthy: () => databaseIsHealthy(open.pool),
-      apiPlugins: [...manager.apiPlugins, orchestrator.apiPlugin],
+      apiPlugins: [...manager.apiPlugins, orchestrator.apiPlugin, cluster.apiPlugin],
       endpointApiPlugins: [orchestrator.endpointApiPlugin],
       accessControl: manager.accessControl,
       isOwnConnection: (socket) => ownConnections.isOwn(socket),
@@ -269,9 +304,18 @@ export async function startAppliance(
       config.panelHttpsPort,
       'PICLOUD_PANEL_HTTPS_PORT',
     );
-    milestone('listening');
     const port = server.portOf('endpoints') ?? config.port;
     const panelPort = server.portOf('panel') ?? config.panelPort;
+    panelPortNow = panelPort;
+    undo.push(() => cluster.close());
+    await listenOn(
+      () => cluster.wire.app.listen({ host, port: config.clusterPort }),
+      host,
+      config.clusterPort,
+      'PICLOUD_CLUSTER_PORT',
+    );
+    await cluster.listening();
+    milestone('listening');
     const httpsPort = server.httpsPortOf('endpoints') ?? config.httpsPort;
     const panelHttpsPort = server.httpsPortOf('panel') ?? config.panelHttpsPort;
     listening = { host: config.host, port };
@@ -309,8 +353,17 @@ export async function startAppliance(
       database: config.databaseUrl ? 'external' : 'embedded',
       startedAt: new Date().toISOString(),
       version: PRODUCT_VERSION,
+      clusterPort: cluster.port(),
+      nodeId: cluster.identity().nodeId,
+      setupCode,
     };
     writeRuntimeInfo(config.dataDir, runtime);
+    // Once the first account exists the code is spent: `picloud status` stops showing it, and
+    // discovery stops announcing this node as fresh.
+    manager.auth.onSetupDone(() => {
+      writeRuntimeInfo(config.dataDir, { ...runtime, setupCode: null });
+      void cluster.refresh();
+    });
     let stopping: Promise<void> | null = null;
     const stop = () => {
       stopping ??= (async () => {
@@ -322,7 +375,7 @@ export async function startAppliance(
           server.closeAllConnections();
         }, config.shutdownTimeoutMs);
         try {
-          await server.close();
+          await Promise.all([server.close(), cluster.close()]);
         } finally {
           clearTimeout(cut);
         }

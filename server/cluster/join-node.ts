@@ -15,7 +15,7 @@ import type { NodeVersionsSchema } from '../contracts/wire-v1.js';
 import type { Static } from '@sinclair/typebox';
 import { parseJoinToken } from './join-token.js';
 import { type Membership, writeMembership } from './membership-store.js';
-import { certificateFingerprint, issuedBy, newNodeKey, nodeCertificateRequest } from './node-certificates.js';
+import { certificateSha256, issuedBy, newNodeKey, nodeCertificateRequest } from './node-certificates.js';
 import { peerChain, WireError, wireCall } from './wire-client.js';
 
 /** A join refused on the joining side, before anything was sent (or by the primary's answer). */
@@ -124,7 +124,7 @@ export async function joinCluster(joinUrl: string, tokenText: string, node: Join
   if (answer.cluster_id !== token.caFingerprint || !issuedBy(answer.certificate, caPem)) {
     throw new JoinRefused('The primary answered with a certificate its CA did not sign');
   }
-  const nodeId = certificateFingerprint(answer.certificate);
+  const nodeId = certificateSha256(answer.certificate);
   const membership: Membership = {
     clusterId: answer.cluster_id,
     nodeId,

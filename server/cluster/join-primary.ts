@@ -21,19 +21,15 @@ import type { ClusterMembers } from './cluster-members.js';
 import { spendJoinToken, type TokenRefusal } from './join-token.js';
 import { addressFacing } from './lan-address.js';
 import { nodeRoleName } from './membership-store.js';
-import {
-  CertificateRequestError,
-  certificateFingerprint,
-  type KeyAndCertificate,
-  signNodeRequest,
-} from './node-certificates.js';
+import { type CertificateAuthority, CertificateRequestError } from '../trust/certificate-authority.js';
+import { certificateSha256 } from './node-certificates.js';
 import type { NodeIdentity } from './node-identity.js';
 
 /** What the primary's join needs. */
 export interface PrimaryJoinDeps {
   db: Kysely<Database>;
-  /** The cluster CA (the primary's appliance CA) with its key. */
-  ca: KeyAndCertificate;
+  /** The cluster CA: the primary's appliance CA. */
+  ca: CertificateAuthority;
   /** SHA-256 of the CA's certificate: the cluster id. */
   clusterId: string;
   /** The primary's own identity on the cluster port. */
@@ -73,14 +69,17 @@ export async function admitJoin(
   // the token is refused.
   let certificatePem: string;
   try {
-    certificatePem = await signNodeRequest(deps.ca, body.csr, { commonName: role, ipAddresses: addresses });
+    ({ certificatePem } = await deps.ca.signNodeCsr(body.csr, {
+      commonName: role,
+      names: addresses.length > 0 ? { dns: [], ip: addresses } : { dns: ['localhost'], ip: [] },
+    }));
   } catch (error) {
     if (error instanceof CertificateRequestError) {
       throw new PicloudError('PICLOUD_ERR_CLUSTER_BAD_REQUEST_CERT', error.message);
     }
     throw error;
   }
-  const nodeId = certificateFingerprint(certificatePem);
+  const nodeId = certificateSha256(certificatePem);
   const spent = await spendJoinToken(deps.db, body.token, { caFingerprint: deps.clusterId, nodeId });
   if (!spent.ok) throw REFUSALS[spent.reason];
   const grant = await deps.members.admit({

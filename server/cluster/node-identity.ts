@@ -14,14 +14,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { clusterLanAddresses } from './lan-address.js';
 import { membershipPaths, readMembership, type Membership } from './membership-store.js';
-import {
-  certificateFingerprint,
-  issuedBy,
-  type KeyAndCertificate,
-  newNodeKey,
-  nodeCertificateRequest,
-  signNodeRequest,
-} from './node-certificates.js';
+import { type CertificateAuthority, partitionNames } from '../trust/certificate-authority.js';
+import { certificateSha256, issuedBy, newNodeKey, nodeCertificateRequest } from './node-certificates.js';
 
 /** The common name of a node's certificate from its own CA (it names no PostgreSQL role). */
 const LOCAL_NODE_NAME = 'picloud-node';
@@ -55,34 +49,43 @@ function localFiles(dataDir: string) {
  * The node's certificate from its own CA `ca`, made (or made again, when `ca` is not its issuer any
  * more) as needed.
  */
-export async function localNodeIdentity(dataDir: string, ca: KeyAndCertificate): Promise<NodeIdentity> {
+export async function localNodeIdentity(dataDir: string, ca: CertificateAuthority): Promise<NodeIdentity> {
   const files = localFiles(dataDir);
   if (existsSync(files.key) && existsSync(files.certificate)) {
     const keyPem = readFileSync(files.key, 'utf8');
     const certificatePem = readFileSync(files.certificate, 'utf8');
     if (issuedBy(certificatePem, ca.certificatePem)) {
-      return { nodeId: certificateFingerprint(certificatePem), keyPem, certificatePem, caPem: ca.certificatePem, membership: null };
+      return { nodeId: certificateSha256(certificatePem), keyPem, certificatePem, caPem: ca.certificatePem, membership: null };
     }
   }
   mkdirSync(files.dir, { recursive: true, mode: 0o700 });
   const keyPem = await newNodeKey();
-  const certificatePem = await signNodeRequest(ca, await nodeCertificateRequest(keyPem, LOCAL_NODE_NAME), {
+  const { certificatePem } = await ca.signNodeCsr(await nodeCertificateRequest(keyPem, LOCAL_NODE_NAME), {
     commonName: LOCAL_NODE_NAME,
-    ipAddresses: clusterLanAddresses(),
+    names: nodeNames(ca),
   });
   writeAtomically(files.key, keyPem, 0o600);
   writeAtomically(files.certificate, certificatePem, 0o644);
-  return { nodeId: certificateFingerprint(certificatePem), keyPem, certificatePem, caPem: ca.certificatePem, membership: null };
+  return { nodeId: certificateSha256(certificatePem), keyPem, certificatePem, caPem: ca.certificatePem, membership: null };
+}
+
+/**
+ * The names a node certificate of `ca` carries: the node's LAN addresses the CA may certify, or
+ * `localhost` when it has none (a certificate needs a name; peers pin it, they do not check names).
+ */
+export function nodeNames(ca: CertificateAuthority, addresses = clusterLanAddresses()): { dns: string[]; ip: string[] } {
+  const ip = partitionNames({ dns: [], ip: addresses }, ca.permitted).inside.ip;
+  return ip.length > 0 ? { dns: [], ip } : { dns: ['localhost'], ip: [] };
 }
 
 /** The identity the node shows now: its cluster certificate when a member, else its own. */
-export async function currentNodeIdentity(dataDir: string, ownCa: KeyAndCertificate): Promise<NodeIdentity> {
+export async function currentNodeIdentity(dataDir: string, ownCa: CertificateAuthority): Promise<NodeIdentity> {
   const membership = readMembership(dataDir);
   if (membership === null) return localNodeIdentity(dataDir, ownCa);
   const paths = membershipPaths(dataDir);
   const certificatePem = readFileSync(paths.cert, 'utf8');
   return {
-    nodeId: certificateFingerprint(certificatePem),
+    nodeId: certificateSha256(certificatePem),
     keyPem: readFileSync(paths.key, 'utf8'),
     certificatePem,
     caPem: readFileSync(paths.ca, 'utf8'),

@@ -12,13 +12,14 @@ import tls from 'node:tls';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WIRE_MAJOR } from '../../server/contracts/wire-v1.js';
-import { certificateFingerprint, type KeyAndCertificate, pemChain } from '../../server/cluster/node-certificates.js';
+import { certificateSha256, type KeyAndCertificate, pemChain } from '../../server/cluster/node-certificates.js';
 import { WireError, wireCall } from '../../server/cluster/wire-client.js';
 import { buildWireServer, type WireServer } from '../../server/cluster/wire-server.js';
+import type { CertificateAuthority } from '../../server/trust/certificate-authority.js';
 import { makeNodeCertificate, makeTestCa } from '../support/cluster-ca.js';
 
-let ca: KeyAndCertificate;
-let otherCa: KeyAndCertificate;
+let ca: CertificateAuthority;
+let otherCa: CertificateAuthority;
 let server: KeyAndCertificate;
 let member: KeyAndCertificate;
 let removed: KeyAndCertificate;
@@ -50,7 +51,7 @@ beforeAll(async () => {
   member = await makeNodeCertificate(ca, 'picloud_node_aaaaaaaaaaaa');
   removed = await makeNodeCertificate(ca, 'picloud_node_bbbbbbbbbbbb');
   stranger = await makeNodeCertificate(otherCa);
-  members.add(certificateFingerprint(member.certificatePem));
+  members.add(certificateSha256(member.certificatePem));
   wire = await buildWireServer({
     logger: pino({ level: 'silent' }),
     tls: { key: server.keyPem, cert: pemChain(server.certificatePem, ca.certificatePem), ca: ca.certificatePem },
@@ -255,7 +256,7 @@ describe('the client verifies the peer before it sends anything', () => {
     const answer = await wireCall(
       'invite',
       { setup_code: 'K7QF-2MZP-9XRA', join_url: 'https://127.0.0.1:1', token: 'x' },
-      { host: '127.0.0.1', port, pin: { fingerprint: certificateFingerprint(server.certificatePem) } },
+      { host: '127.0.0.1', port, pin: { fingerprint: certificateSha256(server.certificatePem) } },
     );
     expect(answer.name).toBe('fresh');
   });

@@ -23,22 +23,71 @@ export async function runStart(argv: string[]): Promise<number> {
     throw error;
   }
   const logger = createLogger(config);
-  let appliance: Awaited<ReturnType<typeof startAppliance>>;
-  try {
-    appliance = await startAppliance(config, logger);
-  } catch (error) {
-    if (!(error instanceof StartupError)) logger.error({ err: error }, 'start-up failed');
-    console.error(`picloud: could not start: ${(error as Error).message}`);
-    return 1;
+  // A node that joined or left a cluster starts again in its new role, in this process (SIGHUP asks
+  // for the same: `picloud join` sends it to a running appliance once it recorded the membership).
+  let restartRequested: (reason: string) => void = () => undefined;
+  const restarts = () =>
+    new Promise<string>((resolve) => {
+      restartRequested = resolve;
+    });
+  process.on('SIGHUP', () => restartRequested('SIGHUP: starting again'));
+  let stopRequested: (signal: NodeJS.Signals) => void = () => undefined;
+  const stops = new Promise<NodeJS.Signals>((resolve) => {
+    stopRequested = resolve;
+  });
+  let firstSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstSignalAt) {
+      // `npm start` forwards the terminal's Ctrl+C to us, which also gets it directly: only a
+      // deliberate second press, a moment later, means "stop now".
+      if (Date.now() - firstSignalAt < 1_000) return;
+      logger.warn(`${signal} again: exiting immediately`);
+      process.exit(1);
+    }
+    firstSignalAt = Date.now();
+    logger.info(`${signal}: shutting down`);
+    stopRequested(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  for (;;) {
+    const restarted = restarts();
+    let appliance: Awaited<ReturnType<typeof startAppliance>>;
+    try {
+      appliance = await startAppliance(config, logger, { restart: (reason) => restartRequested(reason) });
+    } catch (error) {
+      if (!(error instanceof StartupError)) logger.error({ err: error }, 'start-up failed');
+      console.error(`picloud: could not start: ${(error as Error).message}`);
+      return 1;
+    }
+    printBanner(appliance, config.dataDir);
+    logger.info(
+      {
+        port: appliance.runtime.port,
+        panelPort: appliance.runtime.panelPort,
+        startupMs: Math.round(appliance.startupMs),
+      },
+      'ready',
+    );
+    const next = await Promise.race([stops.then(() => 'stop' as const), restarted]);
+    try {
+      await appliance.stop();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      return 1;
+    }
+    if (next === 'stop' || firstSignalAt) return 0;
+    logger.info(`restarting: ${next}`);
   }
+}
+
+/** The ready banner: where the panel and the endpoints are, and the set-up code on a fresh install. */
+function printBanner(appliance: Awaited<ReturnType<typeof startAppliance>>, dataDir: string): void {
   const { runtime } = appliance;
-  logger.info(
-    { port: runtime.port, panelPort: runtime.panelPort, startupMs: Math.round(appliance.startupMs) },
-    'ready',
-  );
   const lines = [
     '',
-    `  PiCloud ${runtime.version} is running (${runtime.database} database, data in ${config.dataDir})`,
+    `  PiCloud ${runtime.version} is running (${runtime.database} database, data in ${dataDir})`,
     `  Panel:      ${runtime.panelUrl}`,
     `  Endpoints:  ${runtime.localUrl}`,
     ...[
@@ -59,34 +108,11 @@ export async function runStart(argv: string[]): Promise<number> {
           '',
           '  First run: open the panel to create the admin account.',
           `  From another machine it asks for this one-time set-up code: ${appliance.setupCode}`,
+          '  (the same code lets the primary of a cluster add this machine as a node)',
         ]
       : []),
     '  Stop with Ctrl+C.',
     '',
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
-
-  return new Promise<number>((resolve) => {
-    let firstSignalAt = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (firstSignalAt) {
-        // `npm start` forwards the terminal's Ctrl+C to us, which also gets it directly: only a
-        // deliberate second press, a moment later, means "stop now".
-        if (Date.now() - firstSignalAt < 1_000) return;
-        logger.warn(`${signal} again: exiting immediately`);
-        process.exit(1);
-      }
-      firstSignalAt = Date.now();
-      logger.info(`${signal}: shutting down`);
-      appliance.stop().then(
-        () => resolve(0),
-        (error: Error) => {
-          logger.error({ err: error }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
 }

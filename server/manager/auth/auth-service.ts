@@ -58,10 +58,19 @@ export class AuthService {
     return !this.adminKnown;
   }
 
+  private readonly setupListeners: (() => void)[] = [];
+
   /** After set-up: the code is spent and the API opens. */
   setupDone(): void {
+    const first = !this.adminKnown || this.setupCodeDigest !== null;
     this.adminKnown = true;
     this.setupCodeDigest = null;
+    if (first) for (const listener of this.setupListeners) listener();
+  }
+
+  /** Calls `listener` when set-up completes (the code is spent; the node is no longer fresh). */
+  onSetupDone(listener: () => void): void {
+    this.setupListeners.push(listener);
   }
 
   /**

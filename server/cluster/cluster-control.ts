@@ -23,13 +23,14 @@ import { acceptInvite } from './invite.js';
 import { admitJoin } from './join-primary.js';
 import { clusterLanAddresses } from './lan-address.js';
 import { clearMembership } from './membership-store.js';
-import { certificateFingerprint, type KeyAndCertificate, pemChain } from './node-certificates.js';
+import type { CertificateAuthority } from '../trust/certificate-authority.js';
+import { certificateSha256, pemChain } from './node-certificates.js';
 import { currentNodeIdentity, type NodeIdentity } from './node-identity.js';
 import { nodeStatus, nodeVersions } from './node-status.js';
 import { buildWireServer, type WireServer } from './wire-server.js';
 
 /** What the cluster side needs from the appliance. */
-export interface ClusterDeps {
+export interface ClusterControlDeps {
   dataDir: string;
   /** Bind address and cluster port (0: a free one). */
   host: string;
@@ -38,7 +39,7 @@ export interface ClusterDeps {
   db: Kysely<Database>;
   auth: AuthService;
   /** This appliance's own CA (the cluster's CA when this node is the primary). */
-  ownCa: KeyAndCertificate;
+  ownCa: CertificateAuthority;
   /** The membership runtime; null where there is none (a fresh node). */
   members: ClusterMembers | null;
   /** Announces and browses `_picloud._tcp`; null with mDNS off. */
@@ -49,11 +50,11 @@ export interface ClusterDeps {
   /** Script runs this node answered since it started. */
   requestsServed: () => number;
   /** The node joined (one-click) or left a cluster: restart the appliance in its new role. */
-  restart: () => void;
+  restart: (reason: string) => void;
 }
 
 /** The running cluster side. */
-export interface ClusterRuntime {
+export interface ClusterControl {
   /** `/api/v1/admin/cluster/*`, for the panel's listener. */
   apiPlugin: FastifyPluginAsync;
   wire: WireServer;
@@ -61,16 +62,18 @@ export interface ClusterRuntime {
   state(): Promise<NodeState>;
   /** The cluster port, once listening. */
   port(): number;
-  /** Listens on the cluster port and starts announcing. */
-  listen(): Promise<void>;
+  /** Once the cluster port listens: takes the port it got and starts announcing this node. */
+  listening(): Promise<void>;
+  /** Announces again: the node's state changed (set-up done). */
+  refresh(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Builds the cluster side (the cluster port is not yet listening). */
-export async function createCluster(deps: ClusterDeps): Promise<ClusterRuntime> {
+export async function createClusterControl(deps: ClusterControlDeps): Promise<ClusterControl> {
   const identity = await currentNodeIdentity(deps.dataDir, deps.ownCa);
   const name = identity.membership?.name ?? hostname();
-  const ownClusterId = certificateFingerprint(deps.ownCa.certificatePem);
+  const ownClusterId = certificateSha256(deps.ownCa.certificatePem);
   const clusterId = () => identity.membership?.clusterId ?? ownClusterId;
   const startedAt = Date.now();
   const state = async (): Promise<NodeState> => {
@@ -114,7 +117,7 @@ export async function createCluster(deps: ClusterDeps): Promise<ClusterRuntime> 
               wirePort: port,
               versions: nodeVersions(deps.schemaVersion),
             }),
-            onJoined: deps.restart,
+            onJoined: () => deps.restart('joined a cluster'),
           },
           body,
           caller.address,
@@ -140,7 +143,7 @@ export async function createCluster(deps: ClusterDeps): Promise<ClusterRuntime> 
           throw new PicloudError('PICLOUD_ERR_CLUSTER_NODE_NOT_FOUND', 'This node is not that member');
         }
         clearMembership(deps.dataDir);
-        setImmediate(deps.restart);
+        setImmediate(() => deps.restart('removed from its cluster'));
         return { left: true as const };
       },
     },
@@ -162,8 +165,7 @@ export async function createCluster(deps: ClusterDeps): Promise<ClusterRuntime> 
     identity: () => identity,
     state,
     port: () => port,
-    async listen() {
-      await wire.app.listen({ host: deps.host, port: deps.clusterPort });
+    async listening() {
       const address = wire.app.server.address();
       port = typeof address === 'object' && address ? address.port : deps.clusterPort;
       await deps.discovery?.announce({
@@ -180,6 +182,9 @@ export async function createCluster(deps: ClusterDeps): Promise<ClusterRuntime> 
           };
         },
       });
+    },
+    async refresh() {
+      await deps.discovery?.refresh();
     },
     async close() {
       await deps.discovery?.close();
