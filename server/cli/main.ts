@@ -45,6 +45,10 @@ Commands:
                     Write an app as a folder: picloud.toml + scripts/*.rhai
   deploy [DIR] [--url URL] [--dry-run] [--watch]
                     Make the app match the folder: compile all, show the plan, apply, wait until live
+  cluster status|token|nodes|remove
+                    This node's place in a cluster; on the primary: join tokens, nodes, removal
+  join https://PRIMARY:PORT TOKEN
+                    Join this machine to a cluster (the command \`picloud cluster token\` prints)
   help              This text; \`picloud COMMAND --help\` describes one command
 
 Configuration comes from environment variables (PICLOUD_PORT, PICLOUD_HOST, PICLOUD_DATA_DIR,
@@ -141,6 +145,10 @@ async function dispatch(argv: string[]): Promise<number> {
       return (await import('./commands/pull.js')).runPull(rest);
     case 'deploy':
       return (await import('./commands/deploy.js')).runDeploy(rest);
+    case 'cluster':
+      return (await import('./commands/cluster.js')).runCluster(rest);
+    case 'join':
+      return (await import('./commands/join.js')).runJoin(rest);
     case 'version':
     case '--version':
     case '-v':
