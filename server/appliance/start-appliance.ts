@@ -7,12 +7,12 @@
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { createBackupService, scheduleView, startBackupScheduler } from '../backup/build-backups.js';
+import { createClusterControl } from '../cluster/cluster-control.js';
 import { executionLimits } from '../config/execution-limits.js';
 import type { Config } from '../config/settings.js';
 import { databaseIsHealthy, type OpenDatabase, openDatabase } from '../db/database.js';
 import { StartupError } from '../errors/startup-error.js';
 import { LocalExecutorClient } from '../executor/local-executor.js';
-import { createClusterControl } from '../cluster/cluster-control.js';
 import { createScriptChecker } from '../executor/script-checker.js';
 import { buildServer, type PicloudServer } from '../http/build-server.js';
 import { createManager } from '../manager/build-manager.js';

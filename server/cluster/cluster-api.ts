@@ -74,7 +74,9 @@ const access = { scope: 'cluster:admin' as const };
 export function parseLifetime(text: string): number | null {
   const match = /^(\d{1,6})([smhd])$/.exec(text.trim());
   if (!match) return null;
-  return Number(match[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  return (
+    Number(match[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 's' | 'm' | 'h' | 'd']
+  );
 }
 
 /** Registers the cluster routes. */
@@ -115,12 +117,14 @@ export function clusterApi(deps: ClusterApiDeps): FastifyPluginAsyncTypebox {
         const selfId = deps.identity().nodeId;
         const items = await Promise.all(
           records.map(async (record) => {
-            const live = record.id === selfId ? await deps.self() : record.up ? await liveStatus(record) : null;
+            const live =
+              record.id === selfId ? await deps.self() : record.up ? await liveStatus(record) : null;
             return {
               id: record.id,
               name: record.name,
               role: record.role,
-              status: record.id === selfId || (record.up && live !== null) ? ('up' as const) : ('down' as const),
+              status:
+                record.id === selfId || (record.up && live !== null) ? ('up' as const) : ('down' as const),
               addresses: record.addresses,
               wire_port: record.wirePort,
               versions: live?.versions ?? record.versions,
@@ -170,7 +174,7 @@ export function clusterApi(deps: ClusterApiDeps): FastifyPluginAsyncTypebox {
         config: { access },
         schema: {
           tags,
-          summary: "Joins a fresh node found on the LAN, with the one-time set-up code it shows",
+          summary: 'Joins a fresh node found on the LAN, with the one-time set-up code it shows',
           body: Type.Object(
             { node_id: NodeId, setup_code: Type.String({ minLength: 1, maxLength: 64 }) },
             { additionalProperties: false },
@@ -189,10 +193,14 @@ export function clusterApi(deps: ClusterApiDeps): FastifyPluginAsyncTypebox {
         await deps.members();
         const found = deps.discovery?.nodes().find((node) => node.nodeId === request.body.node_id);
         if (!found) {
-          throw new PicloudError('PICLOUD_ERR_CLUSTER_NODE_NOT_FOUND', 'No node with this id was found on the LAN');
+          throw new PicloudError(
+            'PICLOUD_ERR_CLUSTER_NODE_NOT_FOUND',
+            'No node with this id was found on the LAN',
+          );
         }
         if (found.state !== 'fresh') throw new PicloudError('PICLOUD_ERR_CLUSTER_NOT_FRESH');
-        const who = request.principal?.kind === 'admin' ? request.principal.username : request.principal?.name;
+        const who =
+          request.principal?.kind === 'admin' ? request.principal.username : request.principal?.name;
         return inviteNode(
           { db: deps.db, clusterId: deps.clusterId, identity: deps.identity, wirePort: deps.wirePort },
           { nodeId: found.nodeId, addresses: found.addresses, wirePort: found.port },
@@ -212,7 +220,10 @@ export function clusterApi(deps: ClusterApiDeps): FastifyPluginAsyncTypebox {
           body: Type.Object(
             {
               expires_in: Type.Optional(
-                Type.String({ pattern: '^\\d{1,6}[smhd]$', description: 'lifetime such as 30m, 1h (default), 2d; at most 7d' }),
+                Type.String({
+                  pattern: '^\\d{1,6}[smhd]$',
+                  description: 'lifetime such as 30m, 1h (default), 2d; at most 7d',
+                }),
               ),
             },
             { additionalProperties: false },
@@ -234,7 +245,8 @@ export function clusterApi(deps: ClusterApiDeps): FastifyPluginAsyncTypebox {
         if (lifetimeMs === null || lifetimeMs <= 0 || lifetimeMs > MAX_TOKEN_LIFETIME_MS) {
           throw new PicloudError('PICLOUD_ERR_HTTP_VALIDATION', 'expires_in must be between 1s and 7d');
         }
-        const who = request.principal?.kind === 'admin' ? request.principal.username : request.principal?.name;
+        const who =
+          request.principal?.kind === 'admin' ? request.principal.username : request.principal?.name;
         await pruneJoinTokens(deps.db);
         const token = await createJoinToken(deps.db, {
           caFingerprint: deps.clusterId,
@@ -256,7 +268,8 @@ export function clusterApi(deps: ClusterApiDeps): FastifyPluginAsyncTypebox {
         config: { access },
         schema: {
           tags,
-          summary: 'Removes a member: it is told to leave, its certificate and database role stop working, and it is fresh again',
+          summary:
+            'Removes a member: it is told to leave, its certificate and database role stop working, and it is fresh again',
           params: Type.Object({ id: NodeId }),
           response: { 204: Type.Null(), 404: ErrorSchema, 409: ErrorSchema },
         },

@@ -16,6 +16,7 @@ import { PicloudError } from '../errors/catalogue.js';
 import type { AuthService } from '../manager/auth/auth-service.js';
 import { NodeStats } from '../manager/node/node-stats.js';
 import { loadSecretKey } from '../manager/secrets/secret-key.js';
+import type { CertificateAuthority } from '../trust/certificate-authority.js';
 import { clusterApi } from './cluster-api.js';
 import type { ClusterMembers } from './cluster-members.js';
 import type { ClusterDiscovery } from './discovery.js';
@@ -23,7 +24,6 @@ import { acceptInvite } from './invite.js';
 import { admitJoin } from './join-primary.js';
 import { clusterLanAddresses } from './lan-address.js';
 import { clearMembership } from './membership-store.js';
-import type { CertificateAuthority } from '../trust/certificate-authority.js';
 import { certificateSha256, pemChain } from './node-certificates.js';
 import { currentNodeIdentity, type NodeIdentity } from './node-identity.js';
 import { nodeStatus, nodeVersions } from './node-status.js';
@@ -93,15 +93,21 @@ export async function createClusterControl(deps: ClusterControlDeps): Promise<Cl
     startedAt,
   };
   const needPrimary = async () => {
-    if ((await state()) !== 'primary' || deps.members === null) throw new PicloudError('PICLOUD_ERR_CLUSTER_NOT_PRIMARY');
+    if ((await state()) !== 'primary' || deps.members === null)
+      throw new PicloudError('PICLOUD_ERR_CLUSTER_NOT_PRIMARY');
     return deps.members;
   };
 
   const wire = await buildWireServer({
     logger: deps.logger,
-    tls: { key: identity.keyPem, cert: pemChain(identity.certificatePem, identity.caPem), ca: identity.caPem },
+    tls: {
+      key: identity.keyPem,
+      cert: pemChain(identity.certificatePem, identity.caPem),
+      ca: identity.caPem,
+    },
     isClusterNode: async (fingerprint) =>
-      fingerprint === identity.nodeId || ((await state()) !== 'fresh' && (await deps.members?.isClusterNode(fingerprint)) === true),
+      fingerprint === identity.nodeId ||
+      ((await state()) !== 'fresh' && (await deps.members?.isClusterNode(fingerprint)) === true),
     handlers: {
       invite: (body, caller) =>
         acceptInvite(
@@ -131,7 +137,8 @@ export async function createClusterControl(deps: ClusterControlDeps): Promise<Cl
             identity: () => identity,
             members: await needPrimary(),
             self: () => ({ name, wirePort: port, panelPort: deps.panelPort() }),
-            secretsKeyHex: () => (loadSecretKey(deps.dataDir, { create: true }) as { key: Buffer }).key.toString('hex'),
+            secretsKeyHex: () =>
+              (loadSecretKey(deps.dataDir, { create: true }) as { key: Buffer }).key.toString('hex'),
           },
           body,
           caller.address,

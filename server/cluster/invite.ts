@@ -14,11 +14,11 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { digest } from '../security/secret-token.js';
 import { type ErrorCode, PicloudError } from '../errors/catalogue.js';
 import type { AttemptThrottle } from '../security/login-throttle.js';
+import { digest } from '../security/secret-token.js';
+import { type JoiningNode, JoinRefused, joinCluster } from './join-node.js';
 import { createJoinToken } from './join-token.js';
-import { JoinRefused, type JoiningNode, joinCluster } from './join-node.js';
 import { addressFacing } from './lan-address.js';
 import type { NodeIdentity } from './node-identity.js';
 import { WireError, wireCall } from './wire-client.js';
@@ -50,9 +50,13 @@ export async function acceptInvite(
   const keys = [`setup:${callerAddress}`];
   const wait = deps.throttle.reserve(keys);
   if (wait > 0) {
-    throw new PicloudError('PICLOUD_ERR_AUTH_RATE_LIMITED', `Too many failed attempts: try again in ${Math.ceil(wait / 1000)} s`, {
-      retry_after_seconds: Math.ceil(wait / 1000),
-    });
+    throw new PicloudError(
+      'PICLOUD_ERR_AUTH_RATE_LIMITED',
+      `Too many failed attempts: try again in ${Math.ceil(wait / 1000)} s`,
+      {
+        retry_after_seconds: Math.ceil(wait / 1000),
+      },
+    );
   }
   if (!deps.checkSetupCode(body.setup_code)) throw new PicloudError('PICLOUD_ERR_CLUSTER_SETUP_CODE');
   deps.throttle.succeed(keys);
@@ -61,7 +65,8 @@ export async function acceptInvite(
   try {
     membership = await joinCluster(body.join_url, body.token, node);
   } catch (error) {
-    if (error instanceof JoinRefused) throw new PicloudError('PICLOUD_ERR_CLUSTER_JOIN_FAILED', error.message);
+    if (error instanceof JoinRefused)
+      throw new PicloudError('PICLOUD_ERR_CLUSTER_JOIN_FAILED', error.message);
     throw error;
   }
   // After this answer is written: the restart closes the cluster port gracefully (in-flight answers finish).
@@ -102,7 +107,11 @@ export async function inviteNode(
 ): Promise<{ node_id: string; name: string }> {
   const address = target.addresses[0];
   const joinHost = addressFacing(address);
-  if (joinHost === null) throw new PicloudError('PICLOUD_ERR_CLUSTER_NODE_UNREACHABLE', 'This machine has no LAN address the node could call back');
+  if (joinHost === null)
+    throw new PicloudError(
+      'PICLOUD_ERR_CLUSTER_NODE_UNREACHABLE',
+      'This machine has no LAN address the node could call back',
+    );
   const token = await createJoinToken(deps.db, {
     caFingerprint: deps.clusterId,
     lifetimeMs: INVITE_TOKEN_LIFETIME_MS,
@@ -123,9 +132,14 @@ export async function inviteNode(
     );
   } catch (error) {
     // A refused invite leaves nothing behind: the token it carried goes.
-    await deps.db.deleteFrom('cluster_join_tokens').where('token_hash', '=', digest(token.text)).where('used_at', 'is', null).execute();
+    await deps.db
+      .deleteFrom('cluster_join_tokens')
+      .where('token_hash', '=', digest(token.text))
+      .where('used_at', 'is', null)
+      .execute();
     if (error instanceof WireError) {
-      if (error.code !== null && PASSED_ON.has(error.code)) throw new PicloudError(error.code as ErrorCode, error.message);
+      if (error.code !== null && PASSED_ON.has(error.code))
+        throw new PicloudError(error.code as ErrorCode, error.message);
       throw new PicloudError('PICLOUD_ERR_CLUSTER_NODE_UNREACHABLE', error.message);
     }
     throw error;

@@ -11,8 +11,8 @@
  * 4. it records its membership (server/cluster/membership-store.ts); the caller restarts it as a member.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import type { NodeVersionsSchema } from '../contracts/wire-v1.js';
 import type { Static } from '@sinclair/typebox';
+import type { NodeVersionsSchema } from '../contracts/wire-v1.js';
 import { parseJoinToken } from './join-token.js';
 import { type Membership, writeMembership } from './membership-store.js';
 import { certificateSha256, issuedBy, newNodeKey, nodeCertificateRequest } from './node-certificates.js';
@@ -52,7 +52,11 @@ export function parseJoinUrl(url: string): { host: string; port: number } {
     throw new JoinRefused(`"${url.slice(0, 200)}" is not a URL like https://192.168.1.20:8444`, null, true);
   }
   if (parsed.protocol !== 'https:' || !parsed.port) {
-    throw new JoinRefused(`The join URL must be https://<primary>:<cluster port>, not "${url.slice(0, 200)}"`, null, true);
+    throw new JoinRefused(
+      `The join URL must be https://<primary>:<cluster port>, not "${url.slice(0, 200)}"`,
+      null,
+      true,
+    );
   }
   return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port) };
 }
@@ -89,9 +93,14 @@ export async function pinClusterCa(host: string, port: number, caFingerprint: st
  * Joins the cluster at `joinUrl` with `tokenText` and records the membership in the data folder.
  * @example const membership = await joinCluster('https://192.168.1.20:8444', 'pcj1.…', node);
  */
-export async function joinCluster(joinUrl: string, tokenText: string, node: JoiningNode): Promise<Membership> {
+export async function joinCluster(
+  joinUrl: string,
+  tokenText: string,
+  node: JoiningNode,
+): Promise<Membership> {
   const token = parseJoinToken(tokenText);
-  if (token === null) throw new JoinRefused('This is not a join token (pcj1.…)', 'PICLOUD_ERR_CLUSTER_TOKEN_INVALID', true);
+  if (token === null)
+    throw new JoinRefused('This is not a join token (pcj1.…)', 'PICLOUD_ERR_CLUSTER_TOKEN_INVALID', true);
   if (token.expiresAt.getTime() <= Date.now()) {
     throw new JoinRefused(
       `The join token expired at ${token.expiresAt.toISOString()}: make a new one on the primary (picloud cluster token). Nothing was sent`,

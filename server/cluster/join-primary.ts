@@ -14,14 +14,14 @@
 import ipaddr from 'ipaddr.js';
 import type { Kysely } from 'kysely';
 import type { JoinAnswer, WireBody } from '../contracts/wire-v1.js';
-import { unstorable } from '../db/storable.js';
 import type { Database } from '../db/schema.js';
+import { unstorable } from '../db/storable.js';
 import { PicloudError } from '../errors/catalogue.js';
+import { type CertificateAuthority, CertificateRequestError } from '../trust/certificate-authority.js';
 import type { ClusterMembers } from './cluster-members.js';
 import { spendJoinToken, type TokenRefusal } from './join-token.js';
 import { addressFacing } from './lan-address.js';
 import { nodeRoleName } from './membership-store.js';
-import { type CertificateAuthority, CertificateRequestError } from '../trust/certificate-authority.js';
 import { certificateSha256 } from './node-certificates.js';
 import type { NodeIdentity } from './node-identity.js';
 
@@ -59,10 +59,14 @@ export async function admitJoin(
   callerAddress: string,
 ): Promise<JoinAnswer> {
   const problem = unstorable(body);
-  if (problem) throw new PicloudError('PICLOUD_ERR_HTTP_VALIDATION', `Invalid body: ${problem.path} ${problem.message}`);
+  if (problem)
+    throw new PicloudError('PICLOUD_ERR_HTTP_VALIDATION', `Invalid body: ${problem.path} ${problem.message}`);
   const addresses = body.addresses.filter((address) => ipaddr.isValid(address));
   if (addresses.length !== body.addresses.length) {
-    throw new PicloudError('PICLOUD_ERR_HTTP_VALIDATION', 'Invalid body: /addresses holds something that is not an IP address');
+    throw new PicloudError(
+      'PICLOUD_ERR_HTTP_VALIDATION',
+      'Invalid body: /addresses holds something that is not an IP address',
+    );
   }
   const role = nodeRoleName(body.node_id);
   // The request is checked (and signed) before the token is spent; the signature is thrown away if

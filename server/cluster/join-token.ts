@@ -30,7 +30,11 @@ export const MAX_TOKEN_LIFETIME_MS = 7 * 86_400_000;
 export function parseJoinToken(text: string): JoinToken | null {
   const match = TOKEN_SHAPE.exec(text.trim());
   if (!match) return null;
-  return { caFingerprint: match[1], expiresAt: new Date(Number.parseInt(match[2], 36) * 1000), text: text.trim() };
+  return {
+    caFingerprint: match[1],
+    expiresAt: new Date(Number.parseInt(match[2], 36) * 1000),
+    text: text.trim(),
+  };
 }
 
 /** Why a token was refused. */
@@ -86,7 +90,10 @@ export async function pruneJoinTokens(db: Kysely<Database>): Promise<void> {
   await db
     .deleteFrom('cluster_join_tokens')
     .where((eb) =>
-      eb.or([eb('expires_at', '<', sql<Date>`now() - interval '1 day'`), eb('used_at', '<', sql<Date>`now() - interval '1 day'`)]),
+      eb.or([
+        eb('expires_at', '<', sql<Date>`now() - interval '1 day'`),
+        eb('used_at', '<', sql<Date>`now() - interval '1 day'`),
+      ]),
     )
     .execute();
 }

@@ -113,7 +113,8 @@ export function readMembership(dataDir: string): Membership | null {
   const problem = problemOf(parsed);
   if (problem) throw new MembershipError(`${paths.membership} cannot be used: ${problem}`);
   for (const file of [paths.ca, paths.cert, paths.key]) {
-    if (!existsSync(file)) throw new MembershipError(`${file} is missing: this node cannot reach its cluster`);
+    if (!existsSync(file))
+      throw new MembershipError(`${file} is missing: this node cannot reach its cluster`);
   }
   return parsed as Membership;
 }

@@ -12,9 +12,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusterLanAddresses } from './lan-address.js';
-import { membershipPaths, readMembership, type Membership } from './membership-store.js';
 import { type CertificateAuthority, partitionNames } from '../trust/certificate-authority.js';
+import { clusterLanAddresses } from './lan-address.js';
+import { type Membership, membershipPaths, readMembership } from './membership-store.js';
 import { certificateSha256, issuedBy, newNodeKey, nodeCertificateRequest } from './node-certificates.js';
 
 /** The common name of a node's certificate from its own CA (it names no PostgreSQL role). */
@@ -55,7 +55,13 @@ export async function localNodeIdentity(dataDir: string, ca: CertificateAuthorit
     const keyPem = readFileSync(files.key, 'utf8');
     const certificatePem = readFileSync(files.certificate, 'utf8');
     if (issuedBy(certificatePem, ca.certificatePem)) {
-      return { nodeId: certificateSha256(certificatePem), keyPem, certificatePem, caPem: ca.certificatePem, membership: null };
+      return {
+        nodeId: certificateSha256(certificatePem),
+        keyPem,
+        certificatePem,
+        caPem: ca.certificatePem,
+        membership: null,
+      };
     }
   }
   mkdirSync(files.dir, { recursive: true, mode: 0o700 });
@@ -66,20 +72,32 @@ export async function localNodeIdentity(dataDir: string, ca: CertificateAuthorit
   });
   writeAtomically(files.key, keyPem, 0o600);
   writeAtomically(files.certificate, certificatePem, 0o644);
-  return { nodeId: certificateSha256(certificatePem), keyPem, certificatePem, caPem: ca.certificatePem, membership: null };
+  return {
+    nodeId: certificateSha256(certificatePem),
+    keyPem,
+    certificatePem,
+    caPem: ca.certificatePem,
+    membership: null,
+  };
 }
 
 /**
  * The names a node certificate of `ca` carries: the node's LAN addresses the CA may certify, or
  * `localhost` when it has none (a certificate needs a name; peers pin it, they do not check names).
  */
-export function nodeNames(ca: CertificateAuthority, addresses = clusterLanAddresses()): { dns: string[]; ip: string[] } {
+export function nodeNames(
+  ca: CertificateAuthority,
+  addresses = clusterLanAddresses(),
+): { dns: string[]; ip: string[] } {
   const ip = partitionNames({ dns: [], ip: addresses }, ca.permitted).inside.ip;
   return ip.length > 0 ? { dns: [], ip } : { dns: ['localhost'], ip: [] };
 }
 
 /** The identity the node shows now: its cluster certificate when a member, else its own. */
-export async function currentNodeIdentity(dataDir: string, ownCa: CertificateAuthority): Promise<NodeIdentity> {
+export async function currentNodeIdentity(
+  dataDir: string,
+  ownCa: CertificateAuthority,
+): Promise<NodeIdentity> {
   const membership = readMembership(dataDir);
   if (membership === null) return localNodeIdentity(dataDir, ownCa);
   const paths = membershipPaths(dataDir);

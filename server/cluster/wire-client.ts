@@ -70,7 +70,10 @@ export async function connectVerified(target: WireTarget): Promise<TLSSocket> {
   const where = `${target.host}:${target.port}`;
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new WireError(`${where} did not answer within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new WireError(`${where} did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       socket.once('secureConnect', () => {
         clearTimeout(timer);
         resolve();
@@ -87,7 +90,9 @@ export async function connectVerified(target: WireTarget): Promise<TLSSocket> {
   if ('ca' in target.pin) {
     if (!socket.authorized) {
       socket.destroy();
-      throw new WireError(`${where} is not a node of this cluster: its certificate is not signed by the pinned CA`);
+      throw new WireError(
+        `${where} is not a node of this cluster: its certificate is not signed by the pinned CA`,
+      );
     }
   } else {
     const seen = normaliseFingerprint(socket.getPeerCertificate().fingerprint256 ?? '');
@@ -107,7 +112,10 @@ export async function peerChain(host: string, port: number, timeoutMs = 5_000): 
   const socket = tls.connect({ host, port, rejectUnauthorized: false, checkServerIdentity: () => undefined });
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new WireError(`${host}:${port} did not answer within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new WireError(`${host}:${port} did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       socket.once('secureConnect', () => {
         clearTimeout(timer);
         resolve();
@@ -156,7 +164,9 @@ export async function wireCall<N extends WireRouteName>(
       },
       timeout: timeoutMs,
     });
-    request.once('timeout', () => request.destroy(new WireError(`${route.path} got no answer within ${timeoutMs} ms`)));
+    request.once('timeout', () =>
+      request.destroy(new WireError(`${route.path} got no answer within ${timeoutMs} ms`)),
+    );
     request.once('error', (error) =>
       reject(error instanceof WireError ? error : new WireError(`${route.path} failed: ${error.message}`)),
     );
@@ -177,7 +187,13 @@ export async function wireCall<N extends WireRouteName>(
         try {
           parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         } catch {
-          reject(new WireError(`${route.path} answered ${response.statusCode} with a body that is not JSON`, null, response.statusCode ?? null));
+          reject(
+            new WireError(
+              `${route.path} answered ${response.statusCode} with a body that is not JSON`,
+              null,
+              response.statusCode ?? null,
+            ),
+          );
           return;
         }
         const theirs = response.headers[WIRE_VERSION_HEADER];

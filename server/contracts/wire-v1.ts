@@ -40,7 +40,11 @@ const Name = Type.String({ minLength: 1, maxLength: 100 });
 const Address = Type.String({ minLength: 1, maxLength: 64, description: 'an IPv4 or IPv6 address' });
 
 /** The state a node advertises: not in a cluster, a member of one, or the primary of one. */
-export const NodeStateSchema = Type.Union([Type.Literal('fresh'), Type.Literal('member'), Type.Literal('primary')]);
+export const NodeStateSchema = Type.Union([
+  Type.Literal('fresh'),
+  Type.Literal('member'),
+  Type.Literal('primary'),
+]);
 /** A node's state. */
 export type NodeState = Static<typeof NodeStateSchema>;
 
@@ -61,7 +65,10 @@ export const NodeStatusSchema = Type.Object({
   addresses: Type.Array(Address, { maxItems: 32 }),
   versions: NodeVersionsSchema,
   cpu_percent: Type.Union([Type.Number({ minimum: 0, maximum: 100 }), Type.Null()]),
-  memory: Type.Object({ total_bytes: Type.Integer({ minimum: 0 }), used_bytes: Type.Integer({ minimum: 0 }) }),
+  memory: Type.Object({
+    total_bytes: Type.Integer({ minimum: 0 }),
+    used_bytes: Type.Integer({ minimum: 0 }),
+  }),
   temperature_c: Type.Union([Type.Number(), Type.Null()]),
   requests_served: Type.Integer({ minimum: 0, description: 'script runs answered since this node started' }),
   uptime_s: Type.Integer({ minimum: 0 }),
@@ -73,7 +80,7 @@ export type NodeStatus = Static<typeof NodeStatusSchema>;
 const InviteBody = Type.Object(
   {
     setup_code: Type.String({ minLength: 1, maxLength: 64 }),
-    join_url: Type.String({ minLength: 1, maxLength: 300, description: "https://<primary>:<cluster port>" }),
+    join_url: Type.String({ minLength: 1, maxLength: 300, description: 'https://<primary>:<cluster port>' }),
     token: Type.String({ minLength: 1, maxLength: 300 }),
   },
   { additionalProperties: false },
@@ -129,8 +136,20 @@ const LeaveAnswer = Type.Object({ left: Type.Literal(true) });
 
 /** Every wire v1 route. */
 export const WIRE_V1 = {
-  invite: { method: 'POST', path: '/wire/v1/invite', access: 'setup-code', body: InviteBody, answer: InviteAnswer },
-  join: { method: 'POST', path: '/wire/v1/join', access: 'join-token', body: JoinBody, answer: JoinAnswerSchema },
+  invite: {
+    method: 'POST',
+    path: '/wire/v1/invite',
+    access: 'setup-code',
+    body: InviteBody,
+    answer: InviteAnswer,
+  },
+  join: {
+    method: 'POST',
+    path: '/wire/v1/join',
+    access: 'join-token',
+    body: JoinBody,
+    answer: JoinAnswerSchema,
+  },
   status: { method: 'GET', path: '/wire/v1/status', access: 'cluster', body: null, answer: NodeStatusSchema },
   health: { method: 'GET', path: '/wire/v1/health', access: 'cluster', body: null, answer: HealthAnswer },
   leave: { method: 'POST', path: '/wire/v1/leave', access: 'cluster', body: LeaveBody, answer: LeaveAnswer },

@@ -11,10 +11,14 @@ import { connect } from 'node:net';
 import tls from 'node:tls';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WIRE_MAJOR } from '../../server/contracts/wire-v1.js';
-import { certificateSha256, type KeyAndCertificate, pemChain } from '../../server/cluster/node-certificates.js';
+import {
+  certificateSha256,
+  type KeyAndCertificate,
+  pemChain,
+} from '../../server/cluster/node-certificates.js';
 import { WireError, wireCall } from '../../server/cluster/wire-client.js';
 import { buildWireServer, type WireServer } from '../../server/cluster/wire-server.js';
+import { WIRE_MAJOR } from '../../server/contracts/wire-v1.js';
 import type { CertificateAuthority } from '../../server/trust/certificate-authority.js';
 import { makeNodeCertificate, makeTestCa } from '../support/cluster-ca.js';
 
@@ -54,7 +58,11 @@ beforeAll(async () => {
   members.add(certificateSha256(member.certificatePem));
   wire = await buildWireServer({
     logger: pino({ level: 'silent' }),
-    tls: { key: server.keyPem, cert: pemChain(server.certificatePem, ca.certificatePem), ca: ca.certificatePem },
+    tls: {
+      key: server.keyPem,
+      cert: pemChain(server.certificatePem, ca.certificatePem),
+      ca: ca.certificatePem,
+    },
     isClusterNode: async (fingerprint) => members.has(fingerprint),
     handlers: {
       invite: async () => {
@@ -106,7 +114,11 @@ async function raw(
   await once(socket, 'close');
   const text = Buffer.concat(chunks).toString('utf8');
   const [head, ...rest] = text.split('\r\n\r\n');
-  return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0), headers: head, body: rest.join('\r\n\r\n') };
+  return {
+    status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0),
+    headers: head,
+    body: rest.join('\r\n\r\n'),
+  };
 }
 
 function get(path: string, headers: Record<string, string> = { 'picloud-wire': String(WIRE_MAJOR) }): string {
@@ -119,7 +131,15 @@ function post(path: string, body: string | Buffer, extra: Record<string, string>
   const lines = Object.entries({ 'picloud-wire': '1', 'content-type': 'application/json', ...extra }).map(
     ([name, value]) => `${name}: ${value}`,
   );
-  const head = [`POST ${path} HTTP/1.1`, 'Host: node', 'Connection: close', `Content-Length: ${length}`, ...lines, '', ''];
+  const head = [
+    `POST ${path} HTTP/1.1`,
+    'Host: node',
+    'Connection: close',
+    `Content-Length: ${length}`,
+    ...lines,
+    '',
+    '',
+  ];
   return Buffer.concat([Buffer.from(head.join('\r\n')), Buffer.isBuffer(body) ? body : Buffer.from(body)]);
 }
 
@@ -192,9 +212,19 @@ describe('the join routes are reachable without a certificate, and bad bodies ch
   it.each([
     ['not JSON', 400, 'PICLOUD_ERR_HTTP_BAD_BODY', '{"setup_code": '],
     ['the wrong shape', 400, 'PICLOUD_ERR_HTTP_VALIDATION', '{"setup_code": 1}'],
-    ['extra fields', 400, 'PICLOUD_ERR_HTTP_VALIDATION', JSON.stringify({ setup_code: 'X', join_url: 'https://a:1', token: 't', more: 1 })],
+    [
+      'extra fields',
+      400,
+      'PICLOUD_ERR_HTTP_VALIDATION',
+      JSON.stringify({ setup_code: 'X', join_url: 'https://a:1', token: 't', more: 1 }),
+    ],
     ['deeply nested', 400, 'PICLOUD_ERR_HTTP_BODY_TOO_DEEP', `${'['.repeat(10_000)}${']'.repeat(10_000)}`],
-    ['1 MiB', 413, 'PICLOUD_ERR_HTTP_BODY_TOO_LARGE', JSON.stringify({ setup_code: 'x'.repeat(1024 * 1024) })],
+    [
+      '1 MiB',
+      413,
+      'PICLOUD_ERR_HTTP_BODY_TOO_LARGE',
+      JSON.stringify({ setup_code: 'x'.repeat(1024 * 1024) }),
+    ],
   ] as const)('%s → %i %s', async (_label, status, code, body) => {
     const before = handled.length;
     const answer = await raw(post('/wire/v1/invite', body));
@@ -228,7 +258,7 @@ describe('the join routes are reachable without a certificate, and bad bodies ch
 });
 
 describe('the client verifies the peer before it sends anything', () => {
-  it("a peer whose certificate is not signed by the pinned CA: refused, and the peer saw no request", async () => {
+  it('a peer whose certificate is not signed by the pinned CA: refused, and the peer saw no request', async () => {
     const before = handled.length;
     const error = await wireCall('health', undefined, {
       host: '127.0.0.1',

@@ -3,7 +3,11 @@
  * appliance's own code (kept in memory, not in a data folder), node certificates signed by them from a
  * node's own key and request, as a join does.
  */
-import { type KeyAndCertificate, newNodeKey, nodeCertificateRequest } from '../../server/cluster/node-certificates.js';
+import {
+  type KeyAndCertificate,
+  newNodeKey,
+  nodeCertificateRequest,
+} from '../../server/cluster/node-certificates.js';
 import { CertificateAuthority } from '../../server/trust/certificate-authority.js';
 
 /** A new CA, as a fresh appliance called `hostName` makes it. */

@@ -17,7 +17,8 @@ import { certificateSha256 } from '../../cluster/node-certificates.js';
 import { loadConfig } from '../../config/load-config.js';
 import { processAlive } from '../../platform/process-alive.js';
 import { readCertificateAuthority } from '../../trust/certificate-authority.js';
-import { CliFailure, cliCreator, recordCliAction, withCliDatabase } from '../cli-database.js';
+import { cliCreator, recordCliAction, withCliDatabase } from '../cli-database.js';
+import { CliFailure } from '../cli-failure.js';
 import { EXIT, wantsHelp } from '../exit-codes.js';
 import { printTable, shortDate } from '../format.js';
 import { callApi, expectStatus, resolveTarget } from '../remote-api.js';
@@ -43,26 +44,18 @@ export async function runCluster(argv: string[]): Promise<number> {
     (command === undefined ? console.error : console.log)(CLUSTER_USAGE);
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
-  try {
-    switch (command) {
-      case 'status':
-        return await runClusterStatus(rest);
-      case 'token':
-        return await runClusterToken(rest);
-      case 'nodes':
-        return await runClusterNodes(rest);
-      case 'remove':
-        return await runClusterRemove(rest);
-      default:
-        console.error(`picloud: unknown cluster command "${command}"\n\n${CLUSTER_USAGE}`);
-        return EXIT.usage;
-    }
-  } catch (error) {
-    if (error instanceof CliFailure) {
-      console.error(`picloud: ${error.message}`);
-      return error.exitCode;
-    }
-    throw error;
+  switch (command) {
+    case 'status':
+      return runClusterStatus(rest);
+    case 'token':
+      return runClusterToken(rest);
+    case 'nodes':
+      return runClusterNodes(rest);
+    case 'remove':
+      return runClusterRemove(rest);
+    default:
+      console.error(`picloud: unknown cluster command "${command}"\n\n${CLUSTER_USAGE}`);
+      return EXIT.usage;
   }
 }
 
@@ -79,7 +72,8 @@ async function runClusterStatus(argv: string[]): Promise<number> {
     state,
     running,
     node_id: running ? (runtime?.nodeId ?? null) : (membership?.nodeId ?? null),
-    cluster_id: membership?.clusterId ?? (ca && state !== 'fresh' ? certificateSha256(ca.certificatePem) : null),
+    cluster_id:
+      membership?.clusterId ?? (ca && state !== 'fresh' ? certificateSha256(ca.certificatePem) : null),
     primary: membership ? membership.primary.host : null,
     cluster_port: running ? (runtime?.clusterPort ?? null) : null,
     setup_code: setupCode,
@@ -93,15 +87,21 @@ async function runClusterStatus(argv: string[]): Promise<number> {
   if (status.cluster_id) console.log(`cluster id:  ${status.cluster_id}`);
   if (status.primary) console.log(`primary:     ${status.primary}`);
   if (status.cluster_port) console.log(`cluster port: ${status.cluster_port}`);
-  if (setupCode) console.log(`set-up code: ${setupCode}  (type it on the primary's Nodes page to join this node)`);
+  if (setupCode)
+    console.log(`set-up code: ${setupCode}  (type it on the primary's Nodes page to join this node)`);
   return EXIT.ok;
 }
 
 async function runClusterToken(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { expires: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { expires: { type: 'string' }, json: { type: 'boolean' } },
+  });
   const lifetimeMs = parseLifetime(values.expires ?? '1h');
   if (lifetimeMs === null || lifetimeMs <= 0 || lifetimeMs > MAX_TOKEN_LIFETIME_MS) {
-    console.error(`picloud: --expires "${values.expires}" must be a duration such as 30m, 1h or 2d (at most 7d)`);
+    console.error(
+      `picloud: --expires "${values.expires}" must be a duration such as 30m, 1h or 2d (at most 7d)`,
+    );
     return EXIT.usage;
   }
   const config = loadConfig();
@@ -112,12 +112,17 @@ async function runClusterToken(argv: string[]): Promise<number> {
   if (!ca) throw new CliFailure('This data folder has no CA yet: start PiCloud once (picloud start)');
   const clusterId = certificateSha256(ca.certificatePem);
   const runtime = readRuntimeInfo(config.dataDir);
-  const port = runtime && processAlive(runtime.pid) && runtime.clusterPort ? runtime.clusterPort : config.clusterPort;
+  const port =
+    runtime && processAlive(runtime.pid) && runtime.clusterPort ? runtime.clusterPort : config.clusterPort;
   const host = clusterLanAddresses()[0];
   if (!host) throw new CliFailure('This machine has no LAN address another node could reach');
   return withCliDatabase(async (db) => {
     await pruneJoinTokens(db);
-    const token = await createJoinToken(db, { caFingerprint: clusterId, lifetimeMs, createdBy: cliCreator() });
+    const token = await createJoinToken(db, {
+      caFingerprint: clusterId,
+      lifetimeMs,
+      createdBy: cliCreator(),
+    });
     await recordCliAction(db, config, {
       action: 'cli.cluster.token',
       target: { expires_at: token.expiresAt.toISOString() },
@@ -134,7 +139,10 @@ async function runClusterToken(argv: string[]): Promise<number> {
 }
 
 async function runClusterNodes(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { url: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { url: { type: 'string' }, json: { type: 'boolean' } },
+  });
   const response = await callApi(resolveTarget(values), 'GET', '/admin/cluster/nodes');
   expectStatus(response, 200);
   const items = response.body.items as {
@@ -164,7 +172,11 @@ async function runClusterNodes(argv: string[]): Promise<number> {
 }
 
 async function runClusterRemove(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { url: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { url: { type: 'string' } },
+    allowPositionals: true,
+  });
   if (positionals.length !== 1) {
     console.error('Usage: picloud cluster remove ID [--url URL]');
     return EXIT.usage;
@@ -176,7 +188,8 @@ async function runClusterRemove(argv: string[]): Promise<number> {
     const list = await callApi(target, 'GET', '/admin/cluster/nodes');
     expectStatus(list, 200);
     const matches = (list.body.items as { id: string }[]).filter((node) => node.id.startsWith(id));
-    if (matches.length !== 1) throw new CliFailure(`"${positionals[0]}" names ${matches.length === 0 ? 'no node' : 'several nodes'}`);
+    if (matches.length !== 1)
+      throw new CliFailure(`"${positionals[0]}" names ${matches.length === 0 ? 'no node' : 'several nodes'}`);
     id = matches[0].id;
   }
   const response = await callApi(target, 'DELETE', `/admin/cluster/nodes/${id}`);

@@ -62,7 +62,9 @@ export async function runJoin(argv: string[]): Promise<number> {
       wirePort: running && runtime?.clusterPort ? runtime.clusterPort : config.clusterPort,
       versions: nodeVersions(latestSchemaVersion(readMigrations(MIGRATIONS_DIR))),
     });
-    console.log(`Joined the cluster ${membership.clusterId.slice(0, 16)}… as "${name}" (node ${membership.nodeId.slice(0, 12)}).`);
+    console.log(
+      `Joined the cluster ${membership.clusterId.slice(0, 16)}… as "${name}" (node ${membership.nodeId.slice(0, 12)}).`,
+    );
     if (running && runtime) {
       process.kill(runtime.pid, 'SIGHUP');
       console.log('PiCloud is starting again as a member.');

@@ -60,7 +60,8 @@ export async function runStatus(argv: string[]): Promise<number> {
       console.log(`  CA SHA-256 ${runtime.caFingerprint}`);
     }
     console.log(`  database:  ${runtime.database}`);
-    if (runtime.clusterPort) console.log(`  cluster:   port ${runtime.clusterPort}, node ${runtime.nodeId?.slice(0, 12) ?? '?'}`);
+    if (runtime.clusterPort)
+      console.log(`  cluster:   port ${runtime.clusterPort}, node ${runtime.nodeId?.slice(0, 12) ?? '?'}`);
     if (runtime.setupCode) {
       console.log(`  set-up code: ${runtime.setupCode}  (set-up from another machine, or joining a cluster)`);
     }
