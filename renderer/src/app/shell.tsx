@@ -9,6 +9,7 @@ import { api } from '../api/client.js';
 import { AppDetail } from '../apps/app-detail.js';
 import { AppsList } from '../apps/apps-list.js';
 import { AccountPage } from '../auth/account-page.js';
+import { NodesPage } from '../cluster/nodes-page.js';
 import { LogDetailPage, LogsPage } from '../logs/logs-page.js';
 import { NodePage } from '../node/node-page.js';
 import { BackupsPage } from '../settings/backups-page.js';
@@ -19,7 +20,10 @@ import { ThemeToggle } from './theme-toggle.js';
 
 function NavLink({ href, children }: { href: string; children: string }) {
   const [location] = useLocation();
-  const current = href === '/' ? location === '/' || location.startsWith('/apps') : location.startsWith(href);
+  const current =
+    href === '/'
+      ? location === '/' || location.startsWith('/apps')
+      : location === href || location.startsWith(`${href}/`);
   return (
     <Link href={href} aria-current={current ? 'page' : undefined}>
       {children}
@@ -42,6 +46,7 @@ export function Shell({ username, onSignedOut }: { username: string; onSignedOut
           <NavLink href="/">Apps</NavLink>
           <NavLink href="/logs">Logs</NavLink>
           <NavLink href="/node">Node</NavLink>
+          <NavLink href="/nodes">Nodes</NavLink>
           <NavLink href="/settings">Settings</NavLink>
           <NavLink href="/account">Account</NavLink>
         </nav>
@@ -102,6 +107,9 @@ export function Shell({ username, onSignedOut }: { username: string; onSignedOut
           </Route>
           <Route path="/node">
             <NodePage />
+          </Route>
+          <Route path="/nodes">
+            <NodesPage />
           </Route>
           <Route path="/account">
             <AccountPage />
