@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { createBackupService, scheduleView, startBackupScheduler } from '../backup/build-backups.js';
 import { createClusterControl } from '../cluster/cluster-control.js';
+import { lanDiscovery } from '../cluster/discovery.js';
 import { executionLimits } from '../config/execution-limits.js';
 import type { Config } from '../config/settings.js';
 import { databaseIsHealthy, type OpenDatabase, openDatabase } from '../db/database.js';
@@ -246,7 +247,6 @@ export async function startAppliance(
       auth: manager.auth,
       ownCa: ca,
       members: null,
-      discovery: null,
       schemaVersion: open.schemaVersion,
       panelPort: () => panelPortNow,
       requestsServed: () => requestsServed,
@@ -314,7 +314,6 @@ export async function startAppliance(
       config.clusterPort,
       'PICLOUD_CLUSTER_PORT',
     );
-    await cluster.listening();
     milestone('listening');
     const httpsPort = server.httpsPortOf('endpoints') ?? config.httpsPort;
     const panelHttpsPort = server.httpsPortOf('panel') ?? config.panelHttpsPort;
@@ -333,6 +332,8 @@ export async function startAppliance(
     });
     lanNames = mdns?.names ?? null;
     undo.push(async () => mdns?.stop());
+    // Every node announces itself in `_picloud._tcp`'s TXT and browses for the others.
+    await cluster.listening(mdns ? lanDiscovery(mdns.names, { endpoints: String(port) }) : null);
     const runtime: RuntimeInfo = {
       pid: process.pid,
       port,

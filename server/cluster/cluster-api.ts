@@ -28,7 +28,8 @@ export interface ClusterApiDeps {
   identity: () => NodeIdentity;
   /** The membership runtime, once this node is the primary (throws otherwise). */
   members: () => Promise<ClusterMembers>;
-  discovery: ClusterDiscovery | null;
+  /** Discovery, once the node announces itself (null with mDNS off). */
+  discovery: () => ClusterDiscovery | null;
   wirePort: () => number;
   /** This node's own status. */
   self: () => Promise<NodeStatus>;
@@ -151,7 +152,7 @@ export function clusterApi(deps: ClusterApiDeps): FastifyPluginAsyncTypebox {
         },
       },
       async () => ({
-        items: (deps.discovery?.nodes() ?? [])
+        items: (deps.discovery()?.nodes() ?? [])
           .filter((node) => node.clusterId !== deps.clusterId)
           .map((node) => ({
             id: node.nodeId,
@@ -191,7 +192,10 @@ export function clusterApi(deps: ClusterApiDeps): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         await deps.members();
-        const found = deps.discovery?.nodes().find((node) => node.nodeId === request.body.node_id);
+        const found = deps
+          .discovery()
+          ?.nodes()
+          .find((node) => node.nodeId === request.body.node_id);
         if (!found) {
           throw new PicloudError(
             'PICLOUD_ERR_CLUSTER_NODE_NOT_FOUND',

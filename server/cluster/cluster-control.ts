@@ -42,8 +42,6 @@ export interface ClusterControlDeps {
   ownCa: CertificateAuthority;
   /** The membership runtime; null where there is none (a fresh node). */
   members: ClusterMembers | null;
-  /** Announces and browses `_picloud._tcp`; null with mDNS off. */
-  discovery: ClusterDiscovery | null;
   schemaVersion: number;
   /** The panel's port, once listening. */
   panelPort: () => number;
@@ -62,8 +60,11 @@ export interface ClusterControl {
   state(): Promise<NodeState>;
   /** The cluster port, once listening. */
   port(): number;
-  /** Once the cluster port listens: takes the port it got and starts announcing this node. */
-  listening(): Promise<void>;
+  /**
+   * Once the cluster port listens: takes the port it got and starts announcing this node and browsing
+   * for the others (`discovery` is null with mDNS off).
+   */
+  listening(discovery: ClusterDiscovery | null): Promise<void>;
   /** Announces again: the node's state changed (set-up done). */
   refresh(): Promise<void>;
   close(): Promise<void>;
@@ -81,6 +82,7 @@ export async function createClusterControl(deps: ClusterControlDeps): Promise<Cl
     return (await deps.auth.needsSetup()) ? 'fresh' : 'primary';
   };
   let port = deps.clusterPort;
+  let discovery: ClusterDiscovery | null = null;
   const stats = new NodeStats({ listenAddress: () => ({ host: deps.host, port }) });
   const statusSource = {
     stats,
@@ -161,7 +163,7 @@ export async function createClusterControl(deps: ClusterControlDeps): Promise<Cl
     clusterId: ownClusterId,
     identity: () => identity,
     members: needPrimary,
-    discovery: deps.discovery,
+    discovery: () => discovery,
     wirePort: () => port,
     self: () => nodeStatus(statusSource),
   });
@@ -172,10 +174,11 @@ export async function createClusterControl(deps: ClusterControlDeps): Promise<Cl
     identity: () => identity,
     state,
     port: () => port,
-    async listening() {
+    async listening(found) {
+      discovery = found;
       const address = wire.app.server.address();
       port = typeof address === 'object' && address ? address.port : deps.clusterPort;
-      await deps.discovery?.announce({
+      await discovery?.announce({
         name,
         port,
         txt: async () => {
@@ -191,10 +194,10 @@ export async function createClusterControl(deps: ClusterControlDeps): Promise<Cl
       });
     },
     async refresh() {
-      await deps.discovery?.refresh();
+      await discovery?.refresh();
     },
     async close() {
-      await deps.discovery?.close();
+      await discovery?.close();
       await wire.app.close();
     },
   };
