@@ -113,7 +113,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     given.add(key);
   }
   if (!given.has('panelPort')) config.panelPort = panelPortFor(config.port);
-  if (!given.has('clusterPort') && config.port === 0) config.clusterPort = 0;
   if (config.panelPort === config.port && config.port !== 0) {
     throw new ConfigError(
       `Invalid setting PICLOUD_PANEL_PORT=${config.panelPort}: the panel needs a port of its own, not PICLOUD_PORT's (${config.port})`,
@@ -126,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ['PICLOUD_PANEL_PORT', config.panelPort],
     ['PICLOUD_HTTPS_PORT', config.httpsPort],
     ['PICLOUD_PANEL_HTTPS_PORT', config.panelHttpsPort],
+    ['PICLOUD_CLUSTER_PORT', config.clusterPort],
   ];
   for (const [i, [name, port]] of ports.entries()) {
     const clash = ports.slice(0, i).find(([, other]) => other === port && port !== 0);

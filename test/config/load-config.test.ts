@@ -29,6 +29,7 @@ describe('defaults', () => {
     expect(config).toMatchObject({
       port: 8080,
       panelPort: 8081,
+      clusterPort: 8445,
       host: '0.0.0.0',
       databaseUrl: null,
       postgresPort: 0,
