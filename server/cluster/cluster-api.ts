@@ -114,8 +114,12 @@ export function clusterApi(deps: ClusterApiDeps): FastifyPluginAsyncTypebox {
       },
       async () => {
         const members = await deps.members();
-        const records = await members.list();
         const selfId = deps.identity().nodeId;
+        const listed = await members.list();
+        // A primary that admitted no node yet has no row of its own: it is the cluster of one.
+        const records = listed.some((record) => record.id === selfId)
+          ? listed
+          : [await selfRecord(deps), ...listed];
         const items = await Promise.all(
           records.map(async (record) => {
             const live =
@@ -307,6 +311,21 @@ export function clusterApi(deps: ClusterApiDeps): FastifyPluginAsyncTypebox {
         return reply.code(204).send(null);
       },
     );
+  };
+}
+
+/** This node as a record of the list, from its own status. */
+async function selfRecord(deps: ClusterApiDeps): Promise<ClusterNodeRecord> {
+  const self = await deps.self();
+  return {
+    id: self.node_id,
+    name: self.name,
+    role: 'primary',
+    addresses: self.addresses,
+    wirePort: deps.wirePort(),
+    versions: self.versions,
+    lastSeen: new Date(),
+    up: true,
   };
 }
 

@@ -54,15 +54,7 @@ export async function localNodeIdentity(dataDir: string, ca: CertificateAuthorit
   if (existsSync(files.key) && existsSync(files.certificate)) {
     const keyPem = readFileSync(files.key, 'utf8');
     const certificatePem = readFileSync(files.certificate, 'utf8');
-    if (issuedBy(certificatePem, ca.certificatePem)) {
-      return {
-        nodeId: certificateSha256(certificatePem),
-        keyPem,
-        certificatePem,
-        caPem: ca.certificatePem,
-        membership: null,
-      };
-    }
+    if (issuedBy(certificatePem, ca.certificatePem)) return ownIdentity(keyPem, certificatePem, ca);
   }
   mkdirSync(files.dir, { recursive: true, mode: 0o700 });
   const keyPem = await newNodeKey();
@@ -72,6 +64,10 @@ export async function localNodeIdentity(dataDir: string, ca: CertificateAuthorit
   });
   writeAtomically(files.key, keyPem, 0o600);
   writeAtomically(files.certificate, certificatePem, 0o644);
+  return ownIdentity(keyPem, certificatePem, ca);
+}
+
+function ownIdentity(keyPem: string, certificatePem: string, ca: CertificateAuthority): NodeIdentity {
   return {
     nodeId: certificateSha256(certificatePem),
     keyPem,

@@ -54,20 +54,8 @@ export class WireError extends Error {
   }
 }
 
-/** Opens a TLS connection to `target` and verifies the peer against its pin; nothing is written yet. */
-export async function connectVerified(target: WireTarget): Promise<TLSSocket> {
-  const timeoutMs = target.timeoutMs ?? 5_000;
-  const socket = tls.connect({
-    host: target.host,
-    port: target.port,
-    ca: 'ca' in target.pin ? [target.pin.ca] : undefined,
-    // Verified below, before anything is sent: the chain against the pinned CA, or the exact certificate.
-    rejectUnauthorized: false,
-    checkServerIdentity: () => undefined,
-    key: target.identity?.key,
-    cert: target.identity?.cert,
-  });
-  const where = `${target.host}:${target.port}`;
+/** Waits for the TLS handshake of `socket`; destroys it and throws a WireError on failure or timeout. */
+async function handshake(socket: TLSSocket, where: string, timeoutMs: number): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
@@ -87,6 +75,23 @@ export async function connectVerified(target: WireTarget): Promise<TLSSocket> {
     socket.destroy();
     throw error;
   }
+}
+
+/** Opens a TLS connection to `target` and verifies the peer against its pin; nothing is written yet. */
+export async function connectVerified(target: WireTarget): Promise<TLSSocket> {
+  const timeoutMs = target.timeoutMs ?? 5_000;
+  const socket = tls.connect({
+    host: target.host,
+    port: target.port,
+    ca: 'ca' in target.pin ? [target.pin.ca] : undefined,
+    // Verified below, before anything is sent: the chain against the pinned CA, or the exact certificate.
+    rejectUnauthorized: false,
+    checkServerIdentity: () => undefined,
+    key: target.identity?.key,
+    cert: target.identity?.cert,
+  });
+  const where = `${target.host}:${target.port}`;
+  await handshake(socket, where, timeoutMs);
   if ('ca' in target.pin) {
     if (!socket.authorized) {
       socket.destroy();
@@ -110,21 +115,8 @@ export async function connectVerified(target: WireTarget): Promise<TLSSocket> {
  */
 export async function peerChain(host: string, port: number, timeoutMs = 5_000): Promise<Buffer[]> {
   const socket = tls.connect({ host, port, rejectUnauthorized: false, checkServerIdentity: () => undefined });
+  await handshake(socket, `${host}:${port}`, timeoutMs);
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new WireError(`${host}:${port} did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      socket.once('secureConnect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(new WireError(`${host}:${port} cannot be reached: ${error.message}`));
-      });
-    });
     const chain: Buffer[] = [];
     let certificate = socket.getPeerCertificate(true);
     while (certificate?.raw && chain.length < 8) {
