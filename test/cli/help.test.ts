@@ -50,6 +50,12 @@ const COMMANDS = [
   ['app'],
   ['app', 'export'],
   ['app', 'import'],
+  ['cluster'],
+  ['cluster', 'status'],
+  ['cluster', 'token'],
+  ['cluster', 'nodes'],
+  ['cluster', 'remove'],
+  ['join'],
 ];
 const KNOWN = new Set(COMMANDS.map((command) => command.join(' ')));
 
@@ -90,6 +96,8 @@ describe('picloud COMMAND --help', () => {
         'login',
         'pull',
         'deploy',
+        'cluster status',
+        'join',
       ]) {
         expect(stdout).toContain(command);
       }

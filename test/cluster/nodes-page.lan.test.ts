@@ -99,7 +99,7 @@ describe.skipIf(reason)('the Nodes page (Chromium on a LAN host)', () => {
     expect(seen.joined).toBe('beta joined the cluster.');
     expect(seen.memberRow).toMatch(/member/);
     expect(seen.memberRow).toMatch(new RegExp(lan.host('beta').address.replace(/\./g, '\\.')));
-    expect(seen.command).toMatch(/^picloud join https:\/\/10\.\d+\.\d+\.\d+:8444 pcj1\.[0-9a-f]{64}\./);
+    expect(seen.command).toMatch(/^picloud join https:\/\/10\.\d+\.\d+\.\d+:8445 pcj1\.[0-9a-f]{64}\./);
     expect(seen.errors).toEqual([]);
     expect(existsSync(join(beta.dataDir, 'cluster', 'membership.json'))).toBe(true);
   }, 180_000);
