@@ -21,7 +21,7 @@ import { hostname } from 'node:os';
 import type { LocalNameStatus } from '../contracts/local-names.js';
 import { addressRecords, encodeTxt, HOST_TTL, type MdnsRecord, OTHER_TTL } from './mdns-records.js';
 import { MdnsResponder } from './mdns-responder.js';
-import { type MdnsTransport, openMdnsTransport } from './mdns-transport.js';
+import { type MdnsTransport, openMdnsTransport, type TransportStats } from './mdns-transport.js';
 import { ProbedRecords, type ProbeReport } from './probed-records.js';
 import { browseServices, type ServiceBrowser } from './service-browser.js';
 
@@ -49,6 +49,8 @@ export interface LanNames {
   status(name: string): LocalNameStatus | null;
   /** Statuses of the host name and every claimed name. */
   statuses(): LocalNameStatus[];
+  /** What the socket dropped so far (oversized, malformed packets, listener errors). */
+  transportStats(): TransportStats;
   /** Reads the interfaces again; re-announces the addresses when they changed. */
   refreshAddresses(): void;
   on(event: 'status', listener: (status: LocalNameStatus) => void): this;
@@ -291,6 +293,7 @@ export async function startLanNames(options: LanNamesOptions): Promise<LanNames>
       claimed.prober.release();
     },
     status: (name: string) => claims.get(name.toLowerCase())?.status ?? null,
+    transportStats: () => ({ ...transport.stats }),
     statuses: () => [hostStatus, ...[...claims.values()].map((claimed) => claimed.status)],
     refreshAddresses() {
       if (!transport.refreshInterfaces()) return;

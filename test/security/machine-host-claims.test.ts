@@ -133,6 +133,32 @@ describe('claiming a host of this machine', () => {
     await t.request('DELETE', `/admin/apps/default/domains/${address}`);
   });
 
+  it('lets any app claim a name under .local that is not the machine’s (PiCloud answers for it over mDNS)', async () => {
+    for (const pattern of [
+      'garden.local',
+      'lights.garden.local',
+      `${HOST_NAME}-garden.local`,
+      '*.garden.local',
+    ]) {
+      const response = await t.request(
+        'POST',
+        '/admin/apps/hostile/domains',
+        { pattern },
+        { authorization: `Bearer ${limited}` },
+      );
+      expect(response.status, `${pattern}: ${response.text}`).toBe(201);
+      await t.request('DELETE', `/admin/apps/hostile/domains/${pattern}`);
+    }
+  });
+
+  it('lets the default app claim the machine’s own .local name', async () => {
+    const response = await t.request('POST', '/admin/apps/default/domains', {
+      pattern: `${HOST_NAME}.local`,
+    });
+    expect(response.status, response.text).toBe(201);
+    await t.request('DELETE', `/admin/apps/default/domains/${HOST_NAME}.local`);
+  });
+
   it('leaves other hosts alone', async () => {
     const response = await t.request(
       'POST',
