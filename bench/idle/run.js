@@ -3,12 +3,17 @@
 // measured in the same window as the baseline. Nothing may poll: target < 1% of one core — also with
 // triggers configured: before settling, the bench adds a per-minute cron trigger and a queue trigger
 // whose consumer has handled one message (pg-boss installed, the queue polled); --bare skips that.
-//   npm run bench:idle [-- --seconds 60 --settle 20 --check --bare]
-import { execFileSync, spawn } from 'node:child_process';
+// mDNS is on while it measures: the bench runs itself in a network namespace of its own (an interface
+// with a private address and the multicast route, nothing added to this machine's network), where the
+// appliance listens on every interface, answers for its `.local` name and announces `_picloud._tcp`;
+// --no-mdns (or a machine that cannot make namespaces: not root, no iproute2) measures without.
+//   npm run bench:idle [-- --seconds 60 --settle 20 --check --bare --no-mdns]
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ownerToken, startAppliance } from '../support/appliance.js';
 
@@ -18,8 +23,82 @@ const { values } = parseArgs({
     settle: { type: 'string', default: '20' },
     check: { type: 'boolean' },
     bare: { type: 'boolean' },
+    'no-mdns': { type: 'boolean' },
+    /** Internal: set when the bench has re-run itself inside its namespace. */
+    'in-netns': { type: 'string' },
   },
 });
+
+/** Why this machine cannot make the namespace, or null. */
+function namespaceUnavailable() {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return 'needs Linux and root';
+  try {
+    execFileSync('ip', ['-V'], { stdio: 'ignore' });
+    execFileSync('unshare', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return 'needs iproute2 and util-linux';
+  }
+  return null;
+}
+
+if (!values['no-mdns'] && !values['in-netns']) {
+  const unavailable = namespaceUnavailable();
+  if (unavailable) {
+    console.log(`mDNS not measured (${unavailable}): the appliance runs on 127.0.0.1, mDNS off`);
+  } else {
+    // One namespace: loopback (the embedded PostgreSQL, the bench's API calls) and a "LAN"
+    // interface with a private address and the multicast route mDNS needs.
+    const netns = `picloud-bench-idle-${process.pid}`;
+    const ip = (...args) => execFileSync('ip', args, { stdio: 'pipe' });
+    let code = 1;
+    try {
+      ip('netns', 'add', netns);
+      ip('-n', netns, 'link', 'set', 'lo', 'up');
+      // A veth pair with both ends inside: eth0 has a carrier, nothing leaves the namespace.
+      ip('-n', netns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1');
+      ip('-n', netns, 'link', 'set', 'eth1', 'up');
+      ip('-n', netns, 'addr', 'add', '10.77.0.11/24', 'dev', 'eth0');
+      ip('-n', netns, 'link', 'set', 'eth0', 'multicast', 'on', 'up');
+      ip('-n', netns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0');
+      const self = [
+        process.execPath,
+        fileURLToPath(import.meta.url),
+        ...process.argv.slice(2),
+        '--in-netns',
+        netns,
+      ];
+      const run = spawnSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          netns,
+          'unshare',
+          '--uts',
+          'sh',
+          '-c',
+          'hostname picloud-bench && exec "$@"',
+          'sh',
+          ...self,
+        ],
+        { stdio: 'inherit' },
+      );
+      code = run.status ?? 1;
+    } finally {
+      // Whatever a failed run left in the namespace dies with it.
+      for (const pid of execFileSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' })
+        .split(/\s+/)
+        .filter(Boolean)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {}
+      }
+      execFileSync('ip', ['netns', 'del', netns], { stdio: 'ignore' });
+    }
+    process.exit(code);
+  }
+}
+const mdns = Boolean(values['in-netns']);
 const seconds = Number(values.seconds);
 // After start-up V8 keeps compacting and shrinking the heaps of the main and worker threads for a
 // few seconds (its memory reducer): that is start-up work, not idling.
@@ -118,9 +197,16 @@ async function configureTriggers(port) {
   throw new Error('the queue message was not consumed');
 }
 
-const appliance = await startAppliance(join(scratch, 'data'));
+const appliance = await startAppliance(join(scratch, 'data'), mdns ? { PICLOUD_HOST: '0.0.0.0' } : {});
 try {
   if (!values.bare) await configureTriggers(appliance.panelPort);
+  if (mdns) {
+    // Measure only once the appliance answers for its name (probing done).
+    for (let i = 0; i < 50 && !appliance.output().includes('answering for picloud-bench.local'); i++)
+      await sleep(100);
+    if (!appliance.output().includes('answering for picloud-bench.local'))
+      throw new Error(`mDNS did not start:\n${appliance.output()}`);
+  }
   await sleep(settleSeconds * 1_000);
   const pids = tree(appliance.child.pid);
   const before = sample(pids);
@@ -132,6 +218,11 @@ try {
   const percent = (ticks) => (ticks / CLOCK_TICKS / seconds) * 100;
   console.log(
     `bench/idle — ${seconds} s of idleness after ${settleSeconds} s of settling, ${after.size} processes (node + PostgreSQL)`,
+  );
+  console.log(
+    mdns
+      ? 'mDNS on: answering for picloud-bench.local and announcing _picloud._tcp (in a network namespace of its own)'
+      : 'mDNS off',
   );
   console.log(
     values.bare

@@ -55,6 +55,8 @@ export async function startAppliance(dataDir, extraEnv = {}, core = null) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },
+    /** Everything it printed so far. */
+    output: () => output,
     async stop() {
       child.kill('SIGTERM');
       await once(child, 'exit');
