@@ -30,6 +30,8 @@ export interface Domain {
   pattern: string;
   kind: 'exact' | 'wildcard';
   created_at: string;
+  /** For an exact `.local` claim while mDNS runs: whether PiCloud answers for it on the LAN. */
+  lan?: { state: 'probing' | 'announced' | 'conflict'; conflict_with?: string; since: string };
 }
 
 export interface App {

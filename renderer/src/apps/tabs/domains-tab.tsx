@@ -2,6 +2,7 @@
  * The app's host claims: which `Host` names reach this app. Exact hosts and `*.suffix` wildcards; the
  * most specific claim wins, so the list shows exact claims first, then wildcards from longest down.
  */
+import { useEffect } from 'preact/hooks';
 import { api, seg } from '../../api/client.js';
 import type { Domain } from '../../api/types.js';
 import { ActionButton, ActionForm, Empty, Field, formValues, Loaded } from '../../ui/components.js';
@@ -17,11 +18,33 @@ function bySpecificity(a: Domain, b: Domain): number {
   return a.pattern.localeCompare(b.pattern);
 }
 
+/** Whether PiCloud answers for an exact `.local` claim on the LAN (mDNS), or who does instead. */
+function LanState({ lan }: { lan: Domain['lan'] }) {
+  if (!lan) return <span class="muted">—</span>;
+  if (lan.state === 'announced') return <span class="badge badge-ok">answered on the LAN</span>;
+  if (lan.state === 'probing') return <span class="badge">checking the LAN…</span>;
+  return (
+    <span
+      class="badge badge-error"
+      title="Another device on the network answers for this name, so PiCloud does not"
+    >
+      conflict: used by {lan.conflict_with ?? 'another device'}
+    </span>
+  );
+}
+
 export function DomainsTab({ app, reloadApp }: AppTabProps) {
   const domains = useAsync(
     () => api<{ items: Domain[] }>('GET', `/admin/apps/${seg(app.id)}/domains`),
     [app.id],
   );
+  const probing = domains.data?.items.some((domain) => domain.lan?.state === 'probing') ?? false;
+  useEffect(() => {
+    if (!probing) return;
+    // Probing a .local name takes about a second (RFC 6762): read its outcome once, then stop.
+    const timer = setTimeout(() => void domains.reload(), 1_500);
+    return () => clearTimeout(timer);
+  }, [probing]);
   // The app carries its domains too (overview, routes): both are refreshed after a change.
   const refresh = async () => {
     await Promise.all([domains.reload(), reloadApp()]);
@@ -36,7 +59,9 @@ export function DomainsTab({ app, reloadApp }: AppTabProps) {
           <code>*.home.lan</code>, which covers every name in front of <code>home.lan</code> but not{' '}
           <code>home.lan</code> itself. When several apps' claims match, the most specific wins: an exact host
           beats a wildcard, a longer wildcard beats a shorter one. The names must also resolve to this machine
-          (your router's DNS or a hosts file).
+          (your router's DNS or a hosts file) — except exact names under <code>.local</code> such as{' '}
+          <code>garden.local</code>, which PiCloud answers for itself on the LAN (mDNS) once it has checked
+          that no other device uses them.
         </p>
         <ActionForm
           class="row inline-form"
@@ -75,6 +100,7 @@ export function DomainsTab({ app, reloadApp }: AppTabProps) {
                   <tr>
                     <th scope="col">Pattern</th>
                     <th scope="col">Kind</th>
+                    <th scope="col">On the LAN</th>
                     <th scope="col">Claimed</th>
                     <th scope="col">
                       <span class="visually-hidden">Actions</span>
@@ -87,6 +113,9 @@ export function DomainsTab({ app, reloadApp }: AppTabProps) {
                       <td class="key-cell">{domain.pattern}</td>
                       <td>
                         <span class={`badge badge-${domain.kind}`}>{domain.kind}</span>
+                      </td>
+                      <td>
+                        <LanState lan={domain.lan} />
                       </td>
                       <td>
                         <RelativeTime iso={domain.created_at} />
