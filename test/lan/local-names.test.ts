@@ -19,6 +19,8 @@ if (reason) console.warn(`skipping: ${reason}`);
 
 const RESOLVE = new URL('./fixtures/mdns-resolve.mjs', import.meta.url).pathname;
 const BROWSE = new URL('./fixtures/mdns-browse.mjs', import.meta.url).pathname;
+const DOMAINS_TAB = new URL('./fixtures/domains-tab.mjs', import.meta.url).pathname;
+const OWNER = { username: 'owner', password: 'correct horse battery' };
 
 interface Node {
   host: LanHost;
@@ -52,7 +54,7 @@ async function startNode(host: LanHost): Promise<Node> {
     '-H',
     'content-type: application/json',
     '--data',
-    JSON.stringify({ username: 'owner', password: 'correct horse battery' }),
+    JSON.stringify(OWNER),
     `http://127.0.0.1:${appliance.panelPort}/api/v1/auth/setup`,
   ]);
   if (setup.stdout !== '201') throw new Error(`set-up answered ${setup.stdout}: ${setup.stderr}`);
@@ -186,6 +188,21 @@ describe.skipIf(reason)('.local names on a LAN', () => {
     expect(beta.appliance.output()).toMatch(/garden\.local is already used by 10\.77\.0\.11 on the LAN/);
     expect((await lanStatus(alpha, 'garden.local'))?.state).toBe('announced');
     expect((await resolve(beta.host, 'garden.local'))?.addresses).toEqual([alpha.host.address]);
+    // The panel's Domains tab (Chromium, on the same LAN) shows it on each side.
+    const tab = async (node: Node) => {
+      const got = await node.host.run(
+        process.execPath,
+        [DOMAINS_TAB, node.appliance.panelUrl, OWNER.username, OWNER.password, 'garden', 'garden.local'],
+        { timeoutMs: 60_000 },
+      );
+      if (got.code !== 0) throw new Error(`domains tab: ${got.stderr}`);
+      return JSON.parse(got.stdout) as { header: string; row: string };
+    };
+    const onBeta = await tab(beta);
+    // (innerText follows the stylesheet's capitals.)
+    expect(onBeta.header.toLowerCase()).toContain('on the lan');
+    expect(onBeta.row.toLowerCase()).toContain(`conflict: used by ${alpha.host.address}`);
+    expect((await tab(alpha)).row.toLowerCase()).toContain('answered on the lan');
     // Released and claimed again once alpha has let it go, beta gets the name.
     expect((await api(alpha, 'DELETE', '/api/v1/admin/apps/garden/domains/garden.local')).status).toBe(204);
     expect((await api(beta, 'DELETE', '/api/v1/admin/apps/garden/domains/garden.local')).status).toBe(204);
