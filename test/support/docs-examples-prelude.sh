@@ -36,17 +36,19 @@ curl() {
   fi
   return 0
 }
-# The CLI of this checkout. A `--watch` runs until Ctrl+C: here it is stopped after a few seconds.
+# The CLI of this checkout; a failure is recorded with the command (like curl's, above). A `--watch`
+# runs until Ctrl+C: here it is stopped after a few seconds, which is not a failure.
 picloud() {
-  local arg code=0
-  for arg in "$@"; do
-    if [ "$arg" = --watch ]; then
-      command timeout -s INT 4 node "$PICLOUD_BIN" "$@" || code=$?
-      [ $code = 0 ] || [ $code = 124 ] || [ $code = 130 ]
-      return
-    fi
-  done
-  command node "$PICLOUD_BIN" "$@"
+  local arg code=0 watch=0
+  for arg in "$@"; do if [ "$arg" = --watch ]; then watch=1; fi; done
+  if [ $watch = 1 ]; then
+    command timeout -s INT 4 node "$PICLOUD_BIN" "$@" || code=$?
+    if [ $code = 124 ] || [ $code = 130 ]; then code=0; fi
+  else
+    command node "$PICLOUD_BIN" "$@" || code=$?
+  fi
+  if [ $code != 0 ]; then __fail "picloud $* failed with exit code $code"; fi
+  return 0
 }
 # The reader's editor: makes the file a small endpoint script, or adds a line to it.
 EDITOR=__editor
