@@ -16,6 +16,7 @@ import { FunctionRegistry } from './runtime/registry.js';
 import {
   type CompiledUnit,
   type Factory,
+  type Instance,
   PLAIN_VALUE_WORK,
   Runtime,
   type RuntimeHost,
@@ -109,6 +110,8 @@ export class Engine {
   private readonly limits: Limits;
   private readonly registry = new FunctionRegistry();
   private readonly modules = new Map<string, RModule>();
+  /** Host modules whose functions may return a `Suspension`. */
+  private readonly suspendingModules = new Set<string>();
   private resolver: ModuleResolver | undefined;
   private printHook: ((s: string) => void) | undefined;
   private debugHook: ((s: string, pos: Position) => void) | undefined;
@@ -209,6 +212,7 @@ export class Engine {
         mode,
         strictVariables: !!this.options.strictVariables,
         knownVariables: known,
+        suspendingModules: this.suspendingModules,
       });
     } catch (e) {
       if (e instanceof RangeError)
@@ -224,7 +228,14 @@ export class Engine {
         throw RhaiError.parse('ExprTooDeep', 'Expression exceeds maximum complexity');
       throw new RhaiError('ErrorParsing', `Internal compiler error: ${(e as Error).message}`);
     }
-    return { factory, consts: code.consts, positions: code.positions, sites: code.sites, sourceName };
+    return {
+      factory,
+      consts: code.consts,
+      positions: code.positions,
+      sites: code.sites,
+      sourceName,
+      suspends: code.suspends,
+    };
   }
 
   private compileEval(source: string): CompiledUnit {
@@ -272,7 +283,15 @@ export class Engine {
       onProgress: run?.onProgress ?? this.options.onProgress,
       deadline: run?.deadline ?? this.options.deadline,
       view: scope ? new HostScopeView(scope) : null,
+      block: run?.block,
     });
+  }
+
+  /** The value of a unit's top level run on `rt`, its service calls waited on in place. */
+  private runToEnd(rt: Runtime, unit: CompiledUnit): { value: Value; instance: Instance } {
+    const { value, instance } = rt.run(unit);
+    if (!unit.suspends) return { value, instance };
+    return { value: rt.drive(value as unknown as Generator<unknown, Value, unknown>), instance };
   }
 
   /** Run a script and return its result as a JS value (see docs/rhai-engine.md for the conversion). */
@@ -286,15 +305,52 @@ export class Engine {
    * run, suspended time included.
    */
   start(ast: AST, scope?: Scope, run?: RunOptions): SuspendableRun {
-    let finished = false;
+    let rt: Runtime | undefined;
+    let gen: Generator<unknown, Value, unknown> | null = null;
+    let over = false;
+    /** The run ended (or was abandoned): its instances go back, its operations are reported. */
+    const end = () => {
+      over = true;
+      if (run?.stats && rt) run.stats.operations = rt.ops;
+      rt?.release();
+    };
+    /** One stretch: from the start, or from an answer; ends with a value or a request. */
+    const stretch = (first: boolean, answer: unknown): RunStep => {
+      try {
+        let step: IteratorResult<unknown, Value>;
+        if (first) {
+          const unit = this.unitFor(ast, scope);
+          rt = this.runtime(scope, run);
+          const { value } = rt.run(unit);
+          if (!unit.suspends) {
+            end();
+            return { done: true, value };
+          }
+          gen = value as unknown as Generator<unknown, Value, unknown>;
+          step = gen.next();
+        } else {
+          step = (gen as Generator<unknown, Value, unknown>).next(answer);
+        }
+        if (step.done) {
+          end();
+          return { done: true, value: step.value };
+        }
+        return { done: false, request: step.value };
+      } catch (e) {
+        end();
+        throw this.finish(e, ast.sourceName);
+      }
+    };
+    let started = false;
     return {
-      next: (): RunStep => {
-        if (finished) throw new RhaiError('ErrorRuntime', 'The run is over');
-        finished = true;
-        return { done: true, value: this.evalRaw(ast, scope, run) };
+      next: (answer?: unknown): RunStep => {
+        if (over) throw new RhaiError('ErrorRuntime', 'The run is over');
+        const first = !started;
+        started = true;
+        return stretch(first, answer);
       },
       cancel: () => {
-        finished = true;
+        if (!over) end();
       },
     };
   }
@@ -306,7 +362,7 @@ export class Engine {
     try {
       const unit = this.unitFor(ast, scope);
       rt = this.runtime(scope, run);
-      return rt.run(unit).value;
+      return this.runToEnd(rt, unit).value;
     } catch (e) {
       throw this.finish(e, ast.sourceName);
     } finally {
@@ -337,7 +393,7 @@ export class Engine {
     try {
       const unit = this.unitFor(ast, scope);
       rt = this.runtime(scope, run);
-      const { instance } = rt.run(unit);
+      const { instance } = this.runToEnd(rt, unit);
       const fn = instance.F.get(`${name}/${args.length}`);
       if (fn === undefined) {
         throw new RhaiError(
@@ -378,6 +434,8 @@ export class Engine {
   /** Register a static host module: `name::fn(...)`, `name::CONST`. */
   registerModule(name: string, module: HostModule): this {
     this.modules.set(name, moduleFromHost(name, module));
+    if (module.suspends) this.suspendingModules.add(name);
+    else this.suspendingModules.delete(name);
     return this;
   }
 

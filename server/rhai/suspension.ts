@@ -18,6 +18,7 @@ export class Suspension {
     readonly request: unknown,
     readonly resume: (answer: unknown) => Value,
   ) {}
+
 }
 
 /** One step of a run that may suspend: its value, or the request it waits on. */

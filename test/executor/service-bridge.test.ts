@@ -280,7 +280,10 @@ describe('deadlines', () => {
     });
     services.slowMs = 1_000;
     try {
-      const stuck = await pool.run(job('kv::get("slow", "stuck")', 'app-stuck', { timeoutMs: 2_000 }));
+      // Inside a callback the call cannot suspend: it blocks the worker (the documented fallback).
+      const stuck = await pool.run(
+        job('[1].map(|x| kv::get("slow", "stuck"))', 'app-stuck', { timeoutMs: 2_000 }),
+      );
       expect(stuck.result.ok).toBe(false);
       if (!stuck.result.ok) {
         expect(stuck.result.error.code).toBe('PICLOUD_ERR_SCRIPT_TIMEOUT');

@@ -5,6 +5,7 @@
  * check reads every few thousand operations and answers by stopping the input (ErrorTerminated).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { ServiceCall } from '../../contracts/script-services.js';
 import { engineLimits } from '../../executor/run-script.js';
 import { registerSdkModules, ServiceBinding } from '../../executor/sdk/index.js';
 import { BridgeClient } from '../../executor/service-bridge.js';
@@ -32,7 +33,9 @@ registerSdkModules(engine, services);
 const bridge = new BridgeClient(data);
 
 let deadline: number | null = null;
-const session = new ReplSession(engine, write, () => (deadline === null ? undefined : { deadline }));
+// The REPL runs one input at a time: a service call waits in place on the bridge.
+const block = (request: unknown) => bridge.call(request as ServiceCall);
+const session = new ReplSession(engine, write, () => (deadline === null ? { block } : { deadline, block }));
 
 port.on('message', (message: ToReplWorker) => {
   switch (message.type) {

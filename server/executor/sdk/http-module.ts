@@ -100,13 +100,11 @@ function parseBody(ctx: NativeCallContext, response: Map<string, Value>): Value 
 /** The `http` module, calling through `services`. */
 export function httpModule(services: ServiceBinding): HostModule {
   const send = (ctx: NativeCallContext, label: string, request: HttpRequest): Value => {
-    const response = fromServiceJson(
-      ctx,
-      label,
-      services.call(ctx, label, { service: 'http', op: 'request', args: [request] }),
-    );
-    if (response instanceof Map) response.set('body', parseBody(ctx, response));
-    return response;
+    return services.call(ctx, label, { service: 'http', op: 'request', args: [request] }, (answer) => {
+      const response = fromServiceJson(ctx, label, answer);
+      if (response instanceof Map) response.set('body', parseBody(ctx, response));
+      return response;
+    });
   };
 
   const request: SdkFn = (ctx, [spec], label) => {
@@ -143,6 +141,7 @@ export function httpModule(services: ServiceBinding): HostModule {
     });
   };
   return {
+    suspends: true,
     functions: [
       sdkFunction('http', 'request', 1, request),
       sdkFunction('http', 'get', 1, get),

@@ -52,37 +52,44 @@ export function kvModule(services: ServiceBinding): HostModule {
     const [collection, key] = names(label, args);
     const value = toServiceJson(label, 'value', args[2]);
     const ttl = args.length > 3 ? ttlOption(label, args[3]) : null;
-    services.call(ctx, label, { service: 'kv', op: 'set', args: [collection, key, value, ttl] });
-    return undefined;
+    return services.call(
+      ctx,
+      label,
+      { service: 'kv', op: 'set', args: [collection, key, value, ttl] },
+      () => undefined,
+    );
   };
   const list: SdkFn = (ctx, args, label) => {
     const collection = stringArg(label, 'the collection', args[0]);
     const options = args.length > 1 ? listOptions(label, args[1]) : {};
-    const page = services.call(ctx, label, { service: 'kv', op: 'list', args: [collection, options] });
-    return fromServiceJson(ctx, label, page);
+    return services.call(ctx, label, { service: 'kv', op: 'list', args: [collection, options] }, (page) =>
+      fromServiceJson(ctx, label, page),
+    );
   };
   const incr: SdkFn = (ctx, args, label) => {
     const [collection, key] = names(label, args);
     const by = args.length > 2 ? integerArg(label, 'the increment', args[2]) : 1;
-    const value = services.call(ctx, label, { service: 'kv', op: 'incr', args: [collection, key, by] });
-    return fromServiceJson(ctx, label, value);
+    return services.call(ctx, label, { service: 'kv', op: 'incr', args: [collection, key, by] }, (value) =>
+      fromServiceJson(ctx, label, value),
+    );
   };
   return {
+    suspends: true,
     functions: [
       def('get', 2, (ctx, args, label) =>
-        fromServiceJson(
-          ctx,
-          label,
-          services.call(ctx, label, { service: 'kv', op: 'get', args: names(label, args) }),
+        services.call(ctx, label, { service: 'kv', op: 'get', args: names(label, args) }, (value) =>
+          fromServiceJson(ctx, label, value),
         ),
       ),
       def('set', 3, set),
       def('set', 4, set),
-      def(
-        'delete',
-        2,
-        (ctx, args, label) =>
-          services.call(ctx, label, { service: 'kv', op: 'delete', args: names(label, args) }) === true,
+      def('delete', 2, (ctx, args, label) =>
+        services.call(
+          ctx,
+          label,
+          { service: 'kv', op: 'delete', args: names(label, args) },
+          (deleted) => deleted === true,
+        ),
       ),
       def('list', 1, list),
       def('list', 2, list),

@@ -6,17 +6,15 @@ import type { ServiceBinding } from './service-binding.js';
 /** The `secret` module, calling through `services`. */
 export function secretModule(services: ServiceBinding): HostModule {
   return {
+    suspends: true,
     functions: [
       // The value, or () when the app has no such secret.
       sdkFunction('secret', 'get', 1, (ctx, [name], label) =>
-        fromServiceJson(
+        services.call(
           ctx,
           label,
-          services.call(ctx, label, {
-            service: 'secret',
-            op: 'get',
-            args: [stringArg(label, 'the name', name)],
-          }),
+          { service: 'secret', op: 'get', args: [stringArg(label, 'the name', name)] },
+          (value) => fromServiceJson(ctx, label, value),
         ),
       ),
     ],

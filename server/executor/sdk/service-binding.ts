@@ -4,7 +4,7 @@
  * fills before each run. Also the one error type of the SDK and the cost of a call in operations.
  */
 import type { ServiceCall, ServiceOutcome, SyncServiceClient } from '../../contracts/script-services.js';
-import { type NativeCallContext, RhaiError, type Value } from '../../rhai/index.js';
+import { type NativeCallContext, RhaiError, Suspension, type Value } from '../../rhai/index.js';
 import { SERVICE_UNAVAILABLE } from '../service-bridge.js';
 
 /**
@@ -34,14 +34,24 @@ export class ServiceBinding {
   }
 
   /**
-   * Performs `call` for the function `label` (e.g. `kv::set`) and returns its value. A failed
+   * Asks for `call` for the function `label` (e.g. `kv::set`): returns a `Suspension` (as the
+   * native's result) whose answer, the service's outcome, becomes `then(value)`. Where the run can
+   * suspend the worker runs other scripts meanwhile; elsewhere the engine waits in place. A failed
    * outcome is a catchable `ScriptServiceError`; a call that ran out the run's time ends the run
    * (ErrorTerminated, which scripts cannot catch), as the engine's own deadline does.
    */
-  call(ctx: NativeCallContext, label: string, call: ServiceCall): unknown {
+  call(ctx: NativeCallContext, label: string, call: ServiceCall, then: (value: unknown) => Value): Value {
     // Counted first: a runaway loop of calls stops before making one more.
     ctx.addOperations(SERVICE_CALL_OPERATIONS);
-    const outcome: ServiceOutcome = this.client === null ? SERVICE_UNAVAILABLE : this.client.call(call);
+    if (this.client === null) return then(this.settle(ctx, label, SERVICE_UNAVAILABLE));
+    const suspension = new Suspension(call, (outcome) =>
+      then(this.settle(ctx, label, outcome as ServiceOutcome)),
+    );
+    return suspension as unknown as Value;
+  }
+
+  /** The value of a successful outcome; else the error it means. */
+  private settle(ctx: NativeCallContext, label: string, outcome: ServiceOutcome): unknown {
     if (outcome.ok) return outcome.value;
     if (outcome.reason === 'TIMEOUT' || Date.now() > this.deadline) {
       throw new RhaiError('ErrorTerminated', 'Script terminated', ctx.position);

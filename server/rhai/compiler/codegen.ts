@@ -36,6 +36,7 @@ import { swKey } from '../runtime/switch-key.js';
 import { RChar, RFloat, type Value } from '../runtime/value.js';
 import { isBoolExpr, isPure, keepsValue, mayAlias } from './analysis.js';
 import { FnCtx, type LoopCtx, Scope, type VarInfo } from './scope.js';
+import { type SuspendingParts, suspendingParts } from './suspends.js';
 
 /** A native call site: name, arity, position and its inline cache. */
 export interface CallSite {
@@ -58,6 +59,8 @@ export interface CodegenOptions {
   readonly mode: 'script' | 'eval';
   /** Names not declared by the script are compile errors unless listed in `knownVariables`. */
   readonly strictVariables?: boolean;
+  /** Host modules whose functions may suspend the run (their calls compile to `yield`s). */
+  readonly suspendingModules?: ReadonlySet<string>;
   readonly knownVariables?: ReadonlySet<string>;
 }
 
@@ -71,6 +74,8 @@ export interface GeneratedCode {
   readonly positions: Position[];
   /** Native call sites. */
   readonly sites: CallSite[];
+  /** `main` is a generator (see suspends.ts). */
+  readonly suspends: boolean;
 }
 
 /** Names of intrinsics that the compiler handles itself (name -> accepted arities). */
@@ -194,7 +199,10 @@ class Codegen {
   private readonly constIndex = new Map<string, number>();
   private readonly positions: Position[] = [];
   private readonly sites: CallSite[] = [];
-  private readonly fnTable = new Map<string, { js: string; def: FnDef }>();
+  /** Script functions by `name/arity`: `js` is callable anywhere; `gen`, of one that may suspend, only by generators. */
+  private readonly fnTable = new Map<string, { js: string; gen?: string; def: FnDef }>();
+  /** The parts of the script compiled to generators. */
+  private parts: SuspendingParts = { main: false, fns: new Set() };
   /** Module variables of top-level imports, declared at factory level so functions see them. */
   private readonly globalMods: string[] = [];
 
@@ -309,8 +317,11 @@ class Codegen {
   generate(script: Script): GeneratedCode {
     this.fnNames = new Set(script.functions.map((f) => f.name));
     this.topConstants = new Set(script.body.flatMap((s) => (s.type === 'Let' && s.constant ? [s.name] : [])));
+    if (this.opts.mode === 'script' && this.opts.suspendingModules !== undefined)
+      this.parts = suspendingParts(script, this.opts.suspendingModules);
     script.functions.forEach((f, i) => {
-      this.fnTable.set(`${f.name}/${f.params.length}`, { js: `f${i}`, def: f });
+      const key = `${f.name}/${f.params.length}`;
+      this.fnTable.set(key, { js: `f${i}`, gen: this.parts.fns.has(key) ? `g${i}` : undefined, def: f });
     });
     const mainSrc = this.genMain(script.body);
     const fnSrcs = script.functions.map((f, i) => this.genFunction(f, `f${i}`));
@@ -318,7 +329,7 @@ class Codegen {
       '"use strict";',
       // The runtime of the run using this instance (instances are reused across runs).
       'let rt = null;',
-      'const { UNBOUND, NS, SC, FnPtr, DONE, NADD, NSUB, NMUL, NDIV, NADDA, IDX, cloneValue } = H;',
+      'const { UNBOUND, NS, SC, FnPtr, DONE, NADD, NSUB, NMUL, NDIV, NADDA, IDX, cloneValue, SUSP } = H;',
       'function B(v, p) { return typeof v === "boolean" ? v : rt.notBool(v, p); }',
       // Copies are charged by their size (see Runtime.clone).
       'function CL(v) { return typeof v === "object" ? rt.clone(v) : v; }',
@@ -342,7 +353,13 @@ class Codegen {
       'function cur() { return rt; }',
       'return { main, F, G, bind, reset };',
     );
-    return { source: lines.join('\n'), consts: this.consts, positions: this.positions, sites: this.sites };
+    return {
+      source: lines.join('\n'),
+      consts: this.consts,
+      positions: this.positions,
+      sites: this.sites,
+      suspends: this.parts.main,
+    };
   }
 
   private prologue(ctx: FnCtx, pos: SrcPos, cost: number): string[] {
@@ -365,6 +382,7 @@ class Codegen {
 
   private genMain(body: readonly Stmt[]): string {
     const ctx = new FnCtx(++this.counter, 'main', null);
+    ctx.generator = this.parts.main;
     this.fn = ctx;
     const scope = new Scope(null, ctx, true, true);
     this.scope = scope;
@@ -372,7 +390,7 @@ class Codegen {
     const value = this.blockBody(body, true);
     this.emit(`return ${value};`);
     const bodyLines = this.out;
-    const lines: string[] = [`function main(d, ${ctx.dsName}, EX, th) {`];
+    const lines: string[] = [`function${ctx.generator ? '*' : ''} main(d, ${ctx.dsName}, EX, th) {`];
     // The main function's scope view arrives as a parameter, not through takeDS.
     ctx.usesDyn = ctx.usesDyn || this.opts.mode === 'eval';
     lines.push(...this.prologue(ctx, srcPos(1, 1), body.length + 1));
@@ -404,6 +422,8 @@ class Codegen {
 
   private genFunction(def: FnDef, js: string): string {
     const ctx = new FnCtx(++this.counter, 'fn', null);
+    const gen = this.fnTable.get(`${def.name}/${def.params.length}`)?.gen;
+    ctx.generator = gen !== undefined;
     this.fn = ctx;
     // Function bodies see global module imports but no outer variables.
     const globalScope = this.globalModScope();
@@ -414,10 +434,13 @@ class Codegen {
     const value = this.blockBody(def.body.body, true);
     this.emit(`return ${value};`);
     const body = this.out;
-    const lines = [`function ${js}(d, th${params.map((p) => `, ${p}`).join('')}) {`];
+    const lines = [`function${gen ? `* ${gen}` : ` ${js}`}(d, th${params.map((p) => `, ${p}`).join('')}) {`];
     lines.push(...this.prologue(ctx, def.pos, def.body.body.length + 1));
     lines.push(...this.functionBody(ctx, body, def.name));
     lines.push('}');
+    // Callers that cannot suspend (closures, function pointers, other scripts) run the generator
+    // to its end, waiting for the host in place.
+    if (gen) lines.push(`function ${js}(...a) { return rt.drive(${gen}(...a)); }`);
     return lines.join('\n');
   }
 
@@ -1348,6 +1371,13 @@ class Codegen {
 
   // ---- calls ----------------------------------------------------------------------------------
 
+  /** A direct call of a script function: delegated to its generator where both may suspend. */
+  private direct(script: { js: string; gen?: string }, args: string): string {
+    return script.gen !== undefined && this.fn.generator
+      ? `(yield* ${script.gen}(${args}))`
+      : `${script.js}(${args})`;
+  }
+
   /** Arguments to be stored by the callee: copy values that may alias a variable. */
   private argCodes(args: readonly Expr[], keepFirst: boolean): string[] {
     return this.operands(args).map((c, i) => (mayAlias(args[i]) && !(keepFirst && i === 0) ? `CL(${c})` : c));
@@ -1361,27 +1391,38 @@ class Codegen {
       if (ns.length === 1 && ns[0] === 'global' && this.scope.lookupModule('global') === undefined) {
         const script = this.fnTable.get(`${e.name}/${argc}`);
         if (script !== undefined) {
-          return `${script.js}(d + 1, UNBOUND${this.argCodes(e.args, false)
-            .map((a) => `, ${a}`)
-            .join('')})`;
+          return this.direct(
+            script,
+            `d + 1, UNBOUND${this.argCodes(e.args, false)
+              .map((a) => `, ${a}`)
+              .join('')}`,
+          );
         }
         return `rt.call(${this.site(e.name, argc, e.pos)}, [${cat(this.argCodes(e.args, false), ', ')}], F, d)`;
       }
+      const suspends =
+        this.fn.generator &&
+        this.opts.suspendingModules?.has(ns[0]) === true &&
+        this.scope.lookupModule(ns[0]) === undefined;
       const mod = this.moduleRef(ns, e.pos);
       const args = this.argCodes(e.args, false);
-      return `rt.moduleCall(${mod}, ${this.site(e.name, argc, e.pos, false, ns.join('::'))}, [${cat(args, ', ')}], d)`;
+      const call = `(${mod}, ${this.site(e.name, argc, e.pos, false, ns.join('::'))}, [${cat(args, ', ')}], d)`;
+      if (!suspends) return `rt.moduleCall${call}`;
+      // The host function's Suspension is yielded to the host, which resumes with its answer.
+      const t = this.temp();
+      return `(${t} = rt.moduleCallS${call}, ${t} instanceof SUSP ? ${t}.resume(yield ${t}.request) : ${t})`;
     }
     const script = this.fnTable.get(`${e.name}/${argc}`);
     if (script !== undefined) {
       const args = this.argCodes(e.args, false);
-      if (!e.capture) return `${script.js}(d + 1, UNBOUND${args.map((a) => `, ${a}`).join('')})`;
+      if (!e.capture) return this.direct(script, `d + 1, UNBOUND${args.map((a) => `, ${a}`).join('')}`);
       const { pre, atoms } = this.atoms(args, e.args);
       const r = this.temp();
       return this.seq(
         [
           ...pre,
           `rt.pendingDS = ${this.scopeView()}`,
-          `${r} = ${script.js}(d + 1, UNBOUND${atoms.map((a) => `, ${a}`).join('')})`,
+          `${r} = ${this.direct(script, `d + 1, UNBOUND${atoms.map((a) => `, ${a}`).join('')}`)}`,
           'rt.pendingDS = null',
         ],
         r,
@@ -1573,7 +1614,7 @@ class Codegen {
       recv = parenNumber(recv);
       // A constant receiver is passed as a copy: the method cannot change the constant.
       const thisArg = constRecv ? `CL(${recv})` : recv;
-      callCode = `(${recv} instanceof Map && ${recv}.get(${K}) instanceof FnPtr ? ${generic} : ${script.js}(d + 1, ${thisArg}${argAtoms.atoms.map((a) => `, ${a}`).join('')}))`;
+      callCode = `(${recv} instanceof Map && ${recv}.get(${K}) instanceof FnPtr ? ${generic} : ${this.direct(script, `d + 1, ${thisArg}${argAtoms.atoms.map((a) => `, ${a}`).join('')}`)})`;
     } else {
       const inline = this.inlineMethod(e.name, recv, argAtoms.atoms, constRecv, e.pos);
       if (inline !== null) callCode = `(${inline} : ${callCode})`;

@@ -52,6 +52,8 @@ export class FnCtx {
   writesThis = false;
   /** The function has loops (declares a local operation counter). */
   countsOps = false;
+  /** Compiled as a generator: calls that may suspend yield (see suspends.ts). */
+  generator = false;
   /** Variables hoisted to the top of the main function. */
   readonly hoisted: VarInfo[] = [];
   /** Borrow flags of this function's variables that closures share (declared in its prologue). */

@@ -36,6 +36,11 @@ export interface HostModule {
   constants?: Readonly<Record<string, unknown>>;
   /** Nested modules. */
   modules?: Readonly<Record<string, HostModule>>;
+  /**
+   * Its functions may return a `Suspension` (they wait for the host): scripts calling them
+   * compile so that the run suspends there (see suspension.ts). Top-level modules only.
+   */
+  suspends?: boolean;
 }
 
 /** A loaded module. */

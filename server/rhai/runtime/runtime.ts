@@ -6,6 +6,7 @@
  */
 import type { CallSite } from '../compiler/codegen.js';
 import { type Position, type PositionLike, RhaiError, toPositionObject } from '../errors.js';
+import { Suspension } from '../suspension.js';
 import { indexGet, indexSet } from './indexing.js';
 import { type Cursor, DONE, iterate } from './iterate.js';
 import { BYTES_PER_OPERATION, effectiveLimit, HARD_LIMITS, type Limits } from './limits.js';
@@ -72,11 +73,18 @@ export interface CompiledUnit {
   readonly positions: readonly Position[];
   readonly sites: readonly CallSite[];
   readonly sourceName?: string;
+  /** `main` is a generator: the script may suspend at a service call (see suspension.ts). */
+  readonly suspends: boolean;
   /** A cached instance (reused by sequential runs; nested runs get their own). */
   instance?: Instance;
   /** The cached instance is bound to a run in progress. */
   busy?: boolean;
+  /** Instances of runs that ended while the cached one was busy (suspended runs interleave). */
+  spares?: Instance[];
 }
+
+/** Spare instances a unit keeps for interleaved runs. */
+const MAX_SPARES = 64;
 
 const MAX_SAFE_INT = Number.MAX_SAFE_INTEGER;
 
@@ -191,6 +199,7 @@ const HELPERS = {
   NDIV: numDiv,
   NADDA: numAddAssign,
   IDX: indexRead,
+  SUSP: Suspension,
 };
 
 /**
@@ -238,6 +247,8 @@ export interface RunOptions {
   readonly deadline?: number;
   /** Host variables visible at the top level (and receiving top-level definitions). */
   readonly view?: ScopeView | null;
+  /** Waits in place for the answer to a host function's request where the run cannot suspend. */
+  readonly block?: (request: unknown) => unknown;
 }
 
 /** Elements the nested size check walks between two charges. */
@@ -452,6 +463,7 @@ export class Runtime {
   private readonly deadline?: number;
   /** The host scope (top level only). */
   readonly hostView: ScopeView | null;
+  private readonly block?: (request: unknown) => unknown;
   private readonly modCache = new Map<string, RModule>();
   private moduleCount = 0;
   private readonly maxOps: number;
@@ -467,6 +479,7 @@ export class Runtime {
     this.onProgress = options.onProgress;
     this.deadline = options.deadline;
     this.hostView = options.view ?? null;
+    this.block = options.block;
     this.maxOps = host.limits.maxOperations;
     this.maxLevels = host.limits.maxCallLevels;
     this.nestedLimits = host.limits.maxArraySize > 0 || host.limits.maxMapSize > 0;
@@ -489,21 +502,35 @@ export class Runtime {
   }
 
   /** Instances bound to this run, with the runtime each was bound to before. */
-  private readonly bound: { unit: CompiledUnit | null; instance: Instance; prev: Runtime | null }[] = [];
+  private readonly bound: {
+    unit: CompiledUnit | null;
+    instance: Instance;
+    prev: Runtime | null;
+    /** The unit whose spares the instance joins when the run ends (not its cached one). */
+    spareOf?: CompiledUnit | null;
+  }[] = [];
 
-  /** The unit's instance, bound to this run and reset (a fresh one if another run is using it). */
+  /**
+   * The unit's instance, bound to this run and reset: the cached one, else a spare left by an
+   * earlier run, else a fresh one (another run — nested, or suspended — is using the cached one).
+   */
   acquire(unit: CompiledUnit): Instance {
     let instance = unit.instance;
     let owner: CompiledUnit | null = unit;
+    let spareOf: CompiledUnit | null = null;
     if (instance === undefined || unit.busy) {
-      instance = unit.factory(unit.consts, unit.positions, unit.sites, null, null, HELPERS);
+      instance = unit.busy ? unit.spares?.pop() : undefined;
+      instance ??= unit.factory(unit.consts, unit.positions, unit.sites, null, null, HELPERS);
       if (unit.instance === undefined) unit.instance = instance;
-      else owner = null;
+      else {
+        owner = null;
+        spareOf = unit;
+      }
     }
     if (owner !== null) owner.busy = true;
     const prev = instance.bind(this);
     instance.reset();
-    this.bound.push({ unit: owner, instance, prev });
+    this.bound.push({ unit: owner, instance, prev, spareOf });
     return instance;
   }
 
@@ -520,8 +547,48 @@ export class Runtime {
       const b = this.bound[i];
       b.instance.bind(b.prev);
       if (b.unit !== null) b.unit.busy = false;
+      else if (b.spareOf != null && b.prev === null) {
+        // Reset now, so a spare holds nothing of the run that used it.
+        b.instance.reset();
+        if (b.spareOf.spares === undefined) b.spareOf.spares = [];
+        if (b.spareOf.spares.length < MAX_SPARES) b.spareOf.spares.push(b.instance);
+      }
     }
     this.bound.length = 0;
+  }
+
+  // ---- suspension -----------------------------------------------------------------------------
+
+  /**
+   * Runs generator code (a script function or `main` compiled to suspend) to its end where the
+   * caller cannot suspend: each request it yields is answered in place by the host's `block`.
+   */
+  drive(gen: Generator<unknown, Value, unknown>): Value {
+    let step = gen.next();
+    while (!step.done) {
+      let answer: unknown;
+      try {
+        answer = this.answer(step.value);
+      } catch (e) {
+        step = gen.throw(e);
+        continue;
+      }
+      step = gen.next(answer);
+    }
+    return step.value;
+  }
+
+  /** A host function's result where the run cannot suspend: a `Suspension` is waited on in place. */
+  settle(r: Value | Suspension): Value {
+    return r instanceof Suspension ? r.resume(this.answer(r.request)) : r;
+  }
+
+  /** The host's answer to `request`, waited for in place. */
+  private answer(request: unknown): unknown {
+    if (this.block === undefined) {
+      throw new RhaiError('ErrorRuntime', 'This function cannot wait for an answer here', this.ctx.at);
+    }
+    return this.block(request);
   }
 
   /** `+ - * /` by index (0-3), for the float helpers' fallback. */
@@ -1496,7 +1563,9 @@ export class Runtime {
     const ex: Exports = { vars: new Map(), subs: new Map() };
     const inst = this.acquire(resolved);
     try {
-      inst.main(d + 1, null, ex, UNBOUND);
+      // A module's top level runs to its end where it is imported (its service calls wait in place).
+      const r = inst.main(d + 1, null, ex, UNBOUND);
+      if (resolved.suspends) this.drive(r as unknown as Generator<unknown, Value, unknown>);
     } catch (e) {
       const err = toRhaiError(e);
       if (!isCatchable(err)) throw err;
@@ -1537,11 +1606,17 @@ export class Runtime {
     throw this.varNotFound(`${m.name}::${name}`, pos);
   }
 
+  /** `m::f(args)` where the run cannot suspend: a host function's request is waited on in place. */
   moduleCall(m: RModule, site: CallSite, args: Value[], d: number): Value {
+    return this.settle(this.moduleCallS(m, site, args, d));
+  }
+
+  /** `m::f(args)` in code compiled to suspend: a host function's `Suspension` is returned as is. */
+  moduleCallS(m: RModule, site: CallSite, args: Value[], d: number): Value | Suspension {
     const sf = m.fns.get(site.key);
     if (sf !== undefined) return sf.fn(d + 1, UNBOUND, ...args);
     const def = m.natives.resolve(site.name, args);
-    if (def !== undefined) return this.invoke(def, args, site.pos, new Map(), d);
+    if (def !== undefined) return this.invoke(def, args, site.pos, new Map(), d) as Value | Suspension;
     throw notFound(signature(`${site.ns ?? m.name}::${site.name}`, args), site.pos);
   }
 
