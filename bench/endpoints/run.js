@@ -1,5 +1,5 @@
 // bench/endpoints: latency of a hello-world script endpoint, alone and while hostile scripts (an
-// infinite loop, runaway recursion, a huge allocation, a throw) are called at the same time, next to a
+// infinite loop, runaway recursion, a huge allocation, a throw, a throw of megabytes) are called at the same time, next to a
 // bare Fastify route measured in the same run. The server runs on core 1, this load generator on core 0.
 //   npm run bench:endpoints [-- --seconds 10 --connections 4 --check]
 // Target: hello-world p99 under 20 ms while the hostile scripts run, each hostile call ending in its
@@ -31,6 +31,12 @@ const HOSTILE = [
   { name: 'recursion', source: 'fn down(n) { down(n + 1) } down(0)', code: 'PICLOUD_ERR_SCRIPT_LIMIT' },
   { name: 'allocation', source: 'let s = "x"; loop { s += s; }', code: 'PICLOUD_ERR_SCRIPT_LIMIT' },
   { name: 'throw', source: 'throw #{ status: 400, message: "refused" };', code: 'PICLOUD_ERR_SCRIPT_THROWN' },
+  // A thrown value of several megabytes: its message and details are capped, not sent whole.
+  {
+    name: 'big-throw',
+    source: 'let s = ""; s.pad(4000000, "x"); throw #{ status: 400, message: s, details: [s, s] };',
+    code: 'PICLOUD_ERR_SCRIPT_THROWN',
+  },
 ];
 
 /** The owner's token while setting up; the load itself is anonymous. */
