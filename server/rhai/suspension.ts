@@ -18,7 +18,6 @@ export class Suspension {
     readonly request: unknown,
     readonly resume: (answer: unknown) => Value,
   ) {}
-
 }
 
 /** One step of a run that may suspend: its value, or the request it waits on. */
