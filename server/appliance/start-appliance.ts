@@ -213,7 +213,11 @@ export async function startAppliance(
     // knows it).
     const certificate = new ServerCertificate({
       ca,
-      names: () => mergeNames(machineNames(), claimNames(orchestrator.routing.snapshot.claims)),
+      names: () =>
+        mergeNames(machineNames(), claimNames(orchestrator.routing.snapshot.claims), {
+          dns: lanNames ? [lanNames.hostName()] : [],
+          ip: [],
+        }),
       log: (level, message) => logger[level]({ component: 'trust' }, message),
     });
     await certificate.start();
@@ -324,6 +328,7 @@ export async function startAppliance(
       host: config.host,
       panelPort,
       port,
+      panelHttpsPort,
       claims: {
         current: () => orchestrator.routing.snapshot.hosts.exactHosts(),
         follow: (listener) => orchestrator.routing.onRefresh(listener),
@@ -332,6 +337,11 @@ export async function startAppliance(
     });
     lanNames = mdns?.names ?? null;
     undo.push(async () => mdns?.stop());
+    // After a conflict mDNS answers for `<host>-2.local`: the certificate must name it too.
+    mdns?.names.on('status', (status) => {
+      if (status.state === 'announced' && status.name === mdns.names.hostName())
+        void certificate.namesChanged();
+    });
     // Every node announces itself in `_picloud._tcp`'s TXT and browses for the others.
     await cluster.listening(mdns ? lanDiscovery(mdns.names, { endpoints: String(port) }) : null);
     const runtime: RuntimeInfo = {

@@ -1,6 +1,7 @@
 /**
  * The appliance's use of mDNS: once its listeners are up it answers for `<host name>.local`,
- * announces `_picloud._tcp` (the panel's port, the endpoints' port in TXT), and follows the apps'
+ * announces `_picloud._tcp` (the panel's port, the endpoints' port in TXT) and `_https._tcp` (the
+ * panel over HTTPS), and follows the apps'
  * exact `.local` claims — claiming a name when an app claims it, withdrawing it when released. Off when
  * PICLOUD_MDNS is off or the listeners are bound to loopback (nothing on the LAN could reach them).
  */
@@ -15,6 +16,8 @@ export interface ApplianceNamesOptions {
   panelPort: number;
   /** The endpoints' port, in `_picloud._tcp`'s TXT as `endpoints`. */
   port: number;
+  /** The panel's HTTPS port: `_https._tcp`'s SRV port (browsers' Bonjour lists open the panel). */
+  panelHttpsPort?: number;
   /** The exact hosts the apps claim now, and a way to hear of every change to them. */
   claims: { current(): Iterable<string>; follow(listener: () => void): () => void };
   log: (level: 'info' | 'warn', message: string) => void;
@@ -47,6 +50,7 @@ export async function startApplianceNames(
     return null;
   }
   names.setService('picloud', { port: options.panelPort, txt: { endpoints: String(options.port) } });
+  if (options.panelHttpsPort) names.setService('https', { port: options.panelHttpsPort, txt: { path: '/' } });
   const claimed = new Set<string>();
   const sync = () => {
     const wanted = new Set<string>();

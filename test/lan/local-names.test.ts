@@ -137,7 +137,7 @@ describe.skipIf(reason)('.local names on a LAN', () => {
     expect(await resolve(beta.host, 'nobody.local')).toBeNull();
   });
 
-  it("resolves an app's garden.local and calls the app by that name", async () => {
+  it("resolves an app's garden.local and calls the app by that name, over HTTP and over HTTPS with the CA", async () => {
     await makeGardenApp(alpha);
     const lanState = await eventually(async () => {
       const status = await lanStatus(alpha, 'garden.local');
@@ -174,6 +174,18 @@ describe.skipIf(reason)('.local names on a LAN', () => {
     });
     expect(up.addresses).toContain(alpha.host.address);
     await browser.stop();
+    // And the panel over HTTPS as `_https._tcp`, which browsers' Bonjour lists show.
+    const https = beta.host.spawn(process.execPath, [BROWSE, beta.host.address, 'https']);
+    await https.waitFor(/"ev":"up".*"PiCloud on alpha"/);
+    const secure = https
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line))
+      .find((event) => event.ev === 'up' && event.name === 'PiCloud on alpha');
+    expect(secure).toMatchObject({ host: 'alpha.local', txt: { path: '/' } });
+    expect(secure.port).not.toBe(alpha.appliance.panelPort);
+    await https.stop();
   });
 
   it('a second appliance claiming the same name detects the conflict; the first keeps answering', async () => {
