@@ -112,11 +112,11 @@ const appliance = await startAppliance(
 );
 const bare = await spawnBareServer(BARE, SERVER_CORE, { BENCH_UPSTREAM: upstreamUrl });
 try {
-  const token = await ownerToken(appliance.port);
+  const token = await ownerToken(appliance.panelPort);
   const agent = new Agent({ keepAlive: true });
   const allowed = await call(
     agent,
-    appliance.port,
+    appliance.panelPort,
     'PATCH',
     '/api/v1/admin/apps/default',
     { http_allow_hosts: ['127.0.0.1'] },
@@ -125,7 +125,7 @@ try {
   if (allowed.status !== 200) throw new Error(`allow-list: ${allowed.status} ${allowed.body}`);
   await createRoutedScript(
     agent,
-    appliance.port,
+    appliance.panelPort,
     token,
     {
       name: 'slow-io',
