@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../server/config/settings.js';
+import { latestSchemaVersion, readMigrations } from '../../server/db/migrator.js';
 import { ERROR_CATALOGUE } from '../../server/errors/catalogue.js';
-import { PACKAGE_ROOT } from '../../server/paths.js';
+import { MIGRATIONS_DIR, PACKAGE_ROOT } from '../../server/paths.js';
 import { isScope, SCOPE_NAMES } from '../../server/security/scopes.js';
 import { API_TOKEN_PREFIX } from '../../server/security/secret-token.js';
 
@@ -65,6 +66,17 @@ describe('the documented ranges of settings', () => {
       expect(() => spec?.parse(String(max + 1)), variable).toThrow();
     }
   });
+});
+
+describe('the /version examples', () => {
+  it.each(['README.md', 'docs/http-api.md', 'docs/versioning.md'])(
+    '%s shows the current schema version',
+    (file) => {
+      const shown = [...read(file).matchAll(/"schema": ?(\d+)/g)].map((m) => Number(m[1]));
+      expect(shown.length).toBeGreaterThan(0);
+      for (const version of shown) expect(version).toBe(latestSchemaVersion(readMigrations(MIGRATIONS_DIR)));
+    },
+  );
 });
 
 describe('docs/http-api.md', () => {

@@ -38,6 +38,7 @@ const DOCUMENTS = [
   'docs/backup.md',
   'docs/desktop.md',
   'docs/lan-names.md',
+  'docs/cluster.md',
 ];
 
 let database: TestDatabase;
@@ -55,12 +56,16 @@ beforeAll(async () => {
   const env = { PICLOUD_DATA_DIR: dataDir, PICLOUD_DATABASE_URL: database.url, PICLOUD_LOG_LEVEL: 'warn' };
   // mDNS off: on every interface of this machine it would announce names on the real network (the
   // mDNS tests run between network namespaces of their own, test/lan/).
-  appliance = await startApplianceProcess({
-    ...env,
-    PICLOUD_HOST: '0.0.0.0',
-    PICLOUD_PANEL_PORT: '0',
-    PICLOUD_MDNS: 'off',
-  });
+  appliance = await startApplianceProcess(
+    {
+      ...env,
+      PICLOUD_HOST: '0.0.0.0',
+      PICLOUD_PANEL_PORT: '0',
+      PICLOUD_MDNS: 'off',
+    },
+    // A first start migrates a fresh database: on a loaded machine that takes a while.
+    90_000,
+  );
   const setupCode = /set-up code: ([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})/.exec(appliance.output())?.[1];
   if (setupCode === undefined) throw new Error(`no set-up code printed:\n${appliance.output()}`);
   // The token the README has the reader make, made with the README's command.
@@ -89,7 +94,7 @@ beforeAll(async () => {
     picloudBin: PICLOUD_BIN,
     cwd: home,
   };
-}, 60_000);
+}, 150_000);
 
 afterAll(async () => {
   await appliance?.stop();
