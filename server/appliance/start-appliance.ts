@@ -80,6 +80,21 @@ async function listenOn(
   });
 }
 
+/**
+ * HTTPS URLs for other devices: the machine's `.local` name, then each LAN address the certificate
+ * covers (a public address is outside what the CA may certify: a browser would refuse it).
+ */
+function httpsLanUrls(host: string, port: number, certificate: ServerCertificate): string[] {
+  const urls = lanUrls(host, port, 'https');
+  if (urls.length === 0) return [];
+  const covered = new Set(certificate.current.names.ip);
+  const localName = certificate.current.names.dns.find((name) => name.endsWith('.local'));
+  return [
+    ...(localName ? [`https://${localName}:${port}/`] : []),
+    ...urls.filter((url) => covered.has(new URL(url).hostname.replace(/^\[|\]$/g, ''))),
+  ];
+}
+
 /** Creates the process logger: JSON lines on stdout (pino). */
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel, base: { service: 'picloud' } });
@@ -356,9 +371,9 @@ export async function startAppliance(
       httpsPort,
       panelHttpsPort,
       httpsUrl: `https://localhost:${httpsPort}/`,
-      httpsLanUrls: lanUrls(config.host, httpsPort, 'https'),
+      httpsLanUrls: httpsLanUrls(config.host, httpsPort, certificate),
       panelHttpsUrl: `https://localhost:${panelHttpsPort}/`,
-      panelHttpsLanUrls: lanUrls(config.host, panelHttpsPort, 'https'),
+      panelHttpsLanUrls: httpsLanUrls(config.host, panelHttpsPort, certificate),
       trustUrl: `${lanUrls(config.host, panelPort)[0] ?? `http://localhost:${panelPort}/`}trust`,
       caFingerprint: ca.fingerprint,
       database: config.databaseUrl ? 'external' : 'embedded',
