@@ -18,6 +18,7 @@ import { createScriptChecker } from '../executor/script-checker.js';
 import { buildServer, type PicloudServer } from '../http/build-server.js';
 import { createManager } from '../manager/build-manager.js';
 import { followCommits } from '../manager/change-feed.js';
+import type { HttpsInfo } from '../manager/node/https-api.js';
 import { loadSecretKey, SecretKeyError } from '../manager/secrets/secret-key.js';
 import { seedHelloWorldIfFresh } from '../manager/seed-hello-world.js';
 import { startApplianceNames } from '../mdns/appliance-names.js';
@@ -139,6 +140,8 @@ export async function startAppliance(
     // The endpoints' configured address until the server listens; then the port it actually got
     // (PICLOUD_PORT=0).
     let listening = { host: config.host, port: config.port };
+    // This node's HTTPS URLs for the admin API (known once it listens).
+    let httpsInfo: HttpsInfo | null = null;
     // A restore replaced secrets.key: the manager reads it again (bound once the manager exists).
     let secretKeyChanged: () => void = () => undefined;
     // A deploy waits until the orchestrator serves its versions (bound once the orchestrator exists).
@@ -160,6 +163,7 @@ export async function startAppliance(
         listenAddress: () => listening,
         backups: { service: backups, schedule: () => scheduleView(config, backupScheduler) },
         waitUntilLive: (versions, timeoutMs) => waitUntilLive(versions, timeoutMs),
+        httpsInfo: () => httpsInfo,
         localNameStatus: (name) => lanNames?.status(name) ?? null,
       },
       {
@@ -179,6 +183,7 @@ export async function startAppliance(
       },
     );
     secretKeyChanged = () => manager.secretKeyChanged();
+    await manager.https.load();
     // Only the app answering for localhost answers for this machine's names and addresses: claims other
     // apps made before that rule (or of an address the machine got since) go, before routing loads.
     for (const claim of await manager.releaseMachineHostClaims()) {
@@ -286,6 +291,7 @@ export async function startAppliance(
       publicRateLimit: config.publicRateLimit,
       trustProxy: config.trustProxy,
       tls: certificate,
+      httpsRedirect: { enabled: () => manager.https.httpsOnly, port: () => server.httpsPortOf('panel') },
       trustPage: {
         ca,
         hostName: hostname(),
@@ -390,6 +396,12 @@ export async function startAppliance(
       writeRuntimeInfo(config.dataDir, { ...runtime, setupCode: null });
       void cluster.refresh();
     });
+    httpsInfo = {
+      panelUrls: [runtime.panelHttpsUrl, ...runtime.panelHttpsLanUrls],
+      endpointUrls: [runtime.httpsUrl, ...runtime.httpsLanUrls],
+      trustUrl: runtime.trustUrl,
+      fingerprint: ca.fingerprint,
+    };
     let stopping: Promise<void> | null = null;
     const stop = () => {
       stopping ??= (async () => {

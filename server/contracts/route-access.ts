@@ -17,6 +17,17 @@ export type AppLocator = (request: FastifyRequest) => Promise<string | null | un
 export const SESSION_COOKIE = 'picloud_session';
 
 /**
+ * Its name over HTTPS: the `__Host-` prefix makes the browser accept it only with `Secure`, `Path=/` and
+ * no `Domain` — so no plain-HTTP page of this host can set or overwrite it.
+ */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
+/** The session cookie's name for a request over HTTPS (`secure`) or plain HTTP. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
+
+/**
  * The cookies the panel's listener reads. A script's response may not set any of them (browsers share
  * cookies between the ports of a host, so a script's Set-Cookie would reach the panel).
  */

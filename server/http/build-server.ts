@@ -14,6 +14,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { TlsCertificateSource } from './https-front.js';
+import type { HttpsRedirect } from './https-redirect.js';
 import { buildListener, type Listener } from './listener.js';
 import type { ListenerName } from './listener-paths.js';
 import type { AccessControlInstaller, ApiRouteInfo } from './routes/api-v1.js';
@@ -59,6 +60,8 @@ export interface ServerDeps extends HealthDeps {
   tls?: TlsCertificateSource;
   /** The trust page (`/trust` on the panel's port); absent: none. */
   trustPage?: TrustPageDeps;
+  /** The panel's HTTPS-only mode (plain HTTP redirected to HTTPS); absent: never redirected. */
+  httpsRedirect?: HttpsRedirect;
 }
 
 /** The two listeners plus the switch that makes them refuse new requests while draining. */

@@ -26,6 +26,7 @@ import type { ServerDeps } from './build-server.js';
 import { answerClientError } from './client-error.js';
 import { installErrorHandler } from './error-handler.js';
 import { HttpsFront } from './https-front.js';
+import { installHttpsRedirect } from './https-redirect.js';
 import { installJsonBodyParser } from './json-body.js';
 import type { ListenerName } from './listener-paths.js';
 import { installClientAddress } from './peer-address.js';
@@ -183,6 +184,7 @@ export async function buildListener(shared: SharedParts, parts: ListenerParts): 
     });
   }
   installClientAddress(app);
+  if (parts.name === 'panel' && deps.httpsRedirect) installHttpsRedirect(app, deps.httpsRedirect);
   installErrorHandler(app);
   installNotFoundHandler(app, context);
   installJsonBodyParser(app);

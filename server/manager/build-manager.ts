@@ -26,6 +26,8 @@ import { KvStore } from './kv/kv-store.js';
 import { logApi } from './logs/log-api.js';
 import { ExecutionLogWriter } from './logs/log-writer.js';
 import type { ManagerDeps } from './manager-deps.js';
+import { httpsApi } from './node/https-api.js';
+import { HttpsSetting } from './node/https-setting.js';
 import { nodeApi } from './node/node-api.js';
 import { NodeStats } from './node/node-stats.js';
 import { routeApi } from './routes/route-api.js';
@@ -67,6 +69,8 @@ export interface ManagerOptions extends AuthOptions {
 export interface Manager {
   /** Admin and auth routes, mounted under `/api/v1`. */
   apiPlugins: FastifyPluginAsync[];
+  /** The owner's HTTPS-only choice for the panel (load it before serving). */
+  https: HttpsSetting;
   /**
    * Enforces every API route's declared access; installed on the `/api/v1` scope of each listener
    * (session cookies count on the panel's only).
@@ -128,6 +132,7 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
     }),
   );
   // Before the server listens, and in tests that never listen, the configured address stands in.
+  const https = new HttpsSetting(deps.db);
   const node = new NodeStats({ listenAddress: deps.listenAddress ?? (() => ({ host: '0.0.0.0', port: 0 })) });
   return {
     apiPlugins: [
@@ -142,6 +147,7 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
       logApi(context, logWriter),
       statsApi(context),
       nodeApi(node),
+      httpsApi(https, deps.httpsInfo ?? (() => null)),
       kvApi(context, kv),
       secretApi(context, secrets),
       triggerApi(context, triggers),
@@ -151,6 +157,7 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
     ] as FastifyPluginAsync[],
     accessControl: accessControl(auth),
     auth,
+    https,
     logWriter,
     scriptServices,
     triggers,

@@ -8,6 +8,7 @@ import type { LocalNameLookup } from '../contracts/local-names.js';
 import type { ScriptChecker } from '../contracts/script-checker.js';
 import type { Database } from '../db/schema.js';
 import type { AppLocators } from './auth/app-locators.js';
+import type { HttpsInfo } from './node/https-api.js';
 import type { ListenAddress } from './node/node-stats.js';
 
 export type { ScriptChecker, ScriptDiagnostic } from '../contracts/script-checker.js';
@@ -33,6 +34,8 @@ export interface ManagerDeps {
    * Absent, or answering null, when mDNS is off.
    */
   localNameStatus?: LocalNameLookup;
+  /** This node's HTTPS URLs and CA fingerprint, for `/admin/node/https` (null until it listens). */
+  httpsInfo?: () => HttpsInfo | null;
 }
 
 /** Backups as the admin API serves them. */

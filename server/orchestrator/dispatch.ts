@@ -26,8 +26,8 @@ export interface DispatchDeps {
   limits: ExecutionLimits;
 }
 
-/** `picloud_session=…` pairs in a Cookie header. */
-const SESSION_PAIR = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=[^;]*`, 'g');
+/** `picloud_session=…` and `__Host-picloud_session=…` pairs in a Cookie header. */
+const SESSION_PAIR = new RegExp(`(?:^|;\\s*)(?:__Host-)?${SESSION_COOKIE}=[^;]*`, 'g');
 
 /**
  * Request headers as a script sees them: lower-case names (as Node gives them), repeated ones joined,

@@ -312,6 +312,7 @@ describe('every change of the admin API', () => {
       },
     ],
     ['delete /api/v1/admin/accounts/{id}', { url: () => `/admin/accounts/${f.account}` }],
+    ['put /api/v1/admin/node/https', { url: () => '/admin/node/https', body: () => ({ https_only: false }) }],
     [
       'post /api/v1/admin/tokens',
       { url: () => '/admin/tokens', body: () => ({ name: 'deploy', scopes: ['apps:read'] }) },

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../contracts/route-access.js';
+import { sessionCookieName } from '../../contracts/route-access.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { isLocalRequest } from '../../security/client-address.js';
 import { MAX_PASSWORD_LENGTH } from '../../security/password-hash.js';
@@ -19,7 +20,7 @@ import {
   createFirstAdmin,
   USERNAME_PATTERN,
 } from './account-store.js';
-import { type AuthService, SESSION_COOKIE } from './auth-service.js';
+import { type AuthService, clearSessionCookie } from './auth-service.js';
 import { auditActor } from './request-audit.js';
 import { createSession, deleteOtherSessions, deleteSession, pruneSessions } from './session-store.js';
 
@@ -51,11 +52,12 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
       ip: request.clientAddress,
       userAgent: request.headers['user-agent'] ?? '',
     });
-    reply.setCookie(SESSION_COOKIE, session.secret, {
+    const secure = request.protocol === 'https';
+    reply.setCookie(sessionCookieName(secure), session.secret, {
       path: '/',
       httpOnly: true,
       sameSite: 'strict',
-      secure: request.protocol === 'https',
+      secure,
       maxAge: Math.floor(auth.lifetime.maxMs / 1000),
     });
     return {
@@ -240,7 +242,7 @@ export function authApi(auth: AuthService): FastifyPluginAsyncTypebox {
           await deleteSession(db, principal.sessionId);
           await record(request, principal, 'auth.logout', 'ok', 204);
         }
-        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        clearSessionCookie(request, reply);
         return reply.code(204).send(null);
       },
     );

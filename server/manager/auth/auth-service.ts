@@ -5,7 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { type Principal, SESSION_COOKIE } from '../../contracts/route-access.js';
+import { type Principal, SESSION_COOKIE, sessionCookieName } from '../../contracts/route-access.js';
 import type { Database } from '../../db/schema.js';
 import { PicloudError } from '../../errors/catalogue.js';
 import { AttemptThrottle } from '../../security/login-throttle.js';
@@ -110,7 +110,9 @@ export class AuthService {
     const header = request.headers.authorization;
     if (header !== undefined) return this.authenticateBearer(header);
     if (!options.sessions) return null;
-    const secrets = sessionSecrets(request.headers.cookie);
+    // Over HTTPS only the `__Host-` cookie counts: one a plain-HTTP page could have set is ignored.
+    const cookieName = sessionCookieName(request.protocol === 'https');
+    const secrets = sessionSecrets(request.headers.cookie, cookieName);
     if (secrets.length === 0) return null;
     const found =
       secrets.length > MAX_SESSION_COOKIES
@@ -118,7 +120,7 @@ export class AuthService {
         : await Promise.all(secrets.map((secret) => findSession(this.db, secret, this.lifetime)));
     const live = found.filter((session) => session !== null);
     if (live.length !== 1) {
-      if (live.length === 0) reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      if (live.length === 0) clearSessionCookie(request, reply);
       throw new PicloudError(
         'PICLOUD_ERR_AUTH_SESSION_INVALID',
         live.length === 0
@@ -180,13 +182,19 @@ export class AuthService {
 /** More session cookies than a browser of the panel ever sends: the request is refused unread. */
 const MAX_SESSION_COOKIES = 4;
 
-/** Every distinct value of the session cookie in a Cookie header, in the order sent. */
-export function sessionSecrets(header: string | undefined): string[] {
+/** Clears the session cookie of the request's scheme. */
+export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
+  const secure = request.protocol === 'https';
+  reply.clearCookie(sessionCookieName(secure), { path: '/', secure });
+}
+
+/** Every distinct value of the session cookie `name` in a Cookie header, in the order sent. */
+export function sessionSecrets(header: string | undefined, name: string = SESSION_COOKIE): string[] {
   if (!header) return [];
   const secrets = new Set<string>();
   for (const pair of header.split(';')) {
     const equals = pair.indexOf('=');
-    if (equals < 0 || pair.slice(0, equals).trim() !== SESSION_COOKIE) continue;
+    if (equals < 0 || pair.slice(0, equals).trim() !== name) continue;
     let value = pair.slice(equals + 1).trim();
     if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
     if (value !== '') secrets.add(value);
