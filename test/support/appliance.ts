@@ -49,6 +49,7 @@ export async function startTestAppliance(
     panelPort: 0,
     httpsPort: 0,
     panelHttpsPort: 0,
+    clusterPort: 0,
     host: '127.0.0.1',
     dataDir,
     databaseUrl: database.url,
