@@ -39,6 +39,7 @@ const DOCUMENTS = [
   'docs/desktop.md',
   'docs/lan-names.md',
   'docs/cluster.md',
+  'docs/https.md',
 ];
 
 let database: TestDatabase;
@@ -74,12 +75,16 @@ beforeAll(async () => {
   const token = (JSON.parse(made.stdout) as { token: string }).token;
   // "Another machine" is this one through its LAN address, when it has one.
   const machine = LAN_ADDRESS ?? 'localhost';
+  // The HTTPS ports the appliance got (free ones, as PICLOUD_PORT is 0).
+  const runtime = JSON.parse(readFileSync(join(dataDir, 'runtime.json'), 'utf8'));
   target = {
     replacements: [
       ['localhost:8080', `localhost:${appliance.port}`],
       ['localhost:8081', `localhost:${appliance.panelPort}`],
       ['picloud.local:8080', `${machine}:${appliance.port}`],
       ['picloud.local:8081', `${machine}:${appliance.panelPort}`],
+      ['localhost:8443', `localhost:${runtime.httpsPort}`],
+      ['localhost:8444', `localhost:${runtime.panelHttpsPort}`],
       ['K7QF-2MZP-9XRA', setupCode],
       ['pic_…', token],
     ],
