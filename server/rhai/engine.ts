@@ -110,8 +110,8 @@ export class Engine {
   private readonly limits: Limits;
   private readonly registry = new FunctionRegistry();
   private readonly modules = new Map<string, RModule>();
-  /** Host modules whose functions may return a `Suspension`. */
-  private readonly suspendingModules = new Set<string>();
+  /** Host modules whose functions never return a `Suspension`. */
+  private readonly quietModules = new Set<string>();
   private resolver: ModuleResolver | undefined;
   private printHook: ((s: string) => void) | undefined;
   private debugHook: ((s: string, pos: Position) => void) | undefined;
@@ -212,7 +212,7 @@ export class Engine {
         mode,
         strictVariables: !!this.options.strictVariables,
         knownVariables: known,
-        suspendingModules: this.suspendingModules,
+        quietModules: this.quietModules,
       });
     } catch (e) {
       if (e instanceof RangeError)
@@ -434,8 +434,8 @@ export class Engine {
   /** Register a static host module: `name::fn(...)`, `name::CONST`. */
   registerModule(name: string, module: HostModule): this {
     this.modules.set(name, moduleFromHost(name, module));
-    if (module.suspends) this.suspendingModules.add(name);
-    else this.suspendingModules.delete(name);
+    if (module.suspends) this.quietModules.delete(name);
+    else this.quietModules.add(name);
     return this;
   }
 

@@ -228,6 +228,15 @@ describe('what the engine compiles to suspend', () => {
     expect(steps(engine(), source)).toEqual([1, 50, [30, [7], 80, 51]]);
   });
 
+  it('a function of an imported script module suspends too', () => {
+    const e = engine();
+    e.setModuleResolver({
+      resolve: (path) => (path === 'lib' ? 'fn twice(x) { svc::ask(x) * 2 } fn plain(x) { x + 1 }' : null),
+    });
+    const source = 'import "lib" as lib; let a = lib::twice(5); let b = lib::plain(1); [a, b]';
+    expect(steps(e, source)).toEqual([5, [12, 2]]);
+  });
+
   it('a script without such calls runs straight through, and eval/evalRaw wait in place', () => {
     const e = engine();
     expect(steps(e, 'let x = 40; x + 2')).toEqual([42]);

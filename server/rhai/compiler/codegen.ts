@@ -36,7 +36,7 @@ import { swKey } from '../runtime/switch-key.js';
 import { RChar, RFloat, type Value } from '../runtime/value.js';
 import { isBoolExpr, isPure, keepsValue, mayAlias } from './analysis.js';
 import { FnCtx, type LoopCtx, Scope, type VarInfo } from './scope.js';
-import { type SuspendingParts, suspendingParts } from './suspends.js';
+import { mayReachSuspension, type SuspendingParts, suspendingParts } from './suspends.js';
 
 /** A native call site: name, arity, position and its inline cache. */
 export interface CallSite {
@@ -59,8 +59,12 @@ export interface CodegenOptions {
   readonly mode: 'script' | 'eval';
   /** Names not declared by the script are compile errors unless listed in `knownVariables`. */
   readonly strictVariables?: boolean;
-  /** Host modules whose functions may suspend the run (their calls compile to `yield`s). */
-  readonly suspendingModules?: ReadonlySet<string>;
+  /**
+   * Host modules whose functions never suspend the run; a call to any other module (a host module
+   * registered as suspending, or an imported script) may (see suspends.ts). Undefined: nothing
+   * suspends.
+   */
+  readonly quietModules?: ReadonlySet<string>;
   readonly knownVariables?: ReadonlySet<string>;
 }
 
@@ -317,8 +321,8 @@ class Codegen {
   generate(script: Script): GeneratedCode {
     this.fnNames = new Set(script.functions.map((f) => f.name));
     this.topConstants = new Set(script.body.flatMap((s) => (s.type === 'Let' && s.constant ? [s.name] : [])));
-    if (this.opts.mode === 'script' && this.opts.suspendingModules !== undefined)
-      this.parts = suspendingParts(script, this.opts.suspendingModules);
+    if (this.opts.mode === 'script' && this.opts.quietModules !== undefined)
+      this.parts = suspendingParts(script, this.opts.quietModules);
     script.functions.forEach((f, i) => {
       const key = `${f.name}/${f.params.length}`;
       this.fnTable.set(key, { js: `f${i}`, gen: this.parts.fns.has(key) ? `g${i}` : undefined, def: f });
@@ -329,7 +333,7 @@ class Codegen {
       '"use strict";',
       // The runtime of the run using this instance (instances are reused across runs).
       'let rt = null;',
-      'const { UNBOUND, NS, SC, FnPtr, DONE, NADD, NSUB, NMUL, NDIV, NADDA, IDX, cloneValue, SUSP } = H;',
+      'const { UNBOUND, NS, SC, FnPtr, DONE, NADD, NSUB, NMUL, NDIV, NADDA, IDX, cloneValue, SUSP, DLG } = H;',
       'function B(v, p) { return typeof v === "boolean" ? v : rt.notBool(v, p); }',
       // Copies are charged by their size (see Runtime.clone).
       'function CL(v) { return typeof v === "object" ? rt.clone(v) : v; }',
@@ -343,7 +347,7 @@ class Codegen {
     for (const f of fnSrcs) lines.push(f);
     script.functions.forEach((f, i) => {
       lines.push(
-        `F.set(${this.k(`${f.name}/${f.params.length}`)}, { fn: f${i}, name: ${this.k(f.name)}, arity: ${f.params.length}, isPrivate: ${f.isPrivate}, own: OWN });`,
+        `F.set(${this.k(`${f.name}/${f.params.length}`)}, { fn: f${i}, name: ${this.k(f.name)}, arity: ${f.params.length}, isPrivate: ${f.isPrivate}, own: OWN${this.parts.fns.has(`${f.name}/${f.params.length}`) ? `, gen: g${i}` : ''} });`,
       );
     });
     lines.push(
@@ -1400,17 +1404,15 @@ class Codegen {
         }
         return `rt.call(${this.site(e.name, argc, e.pos)}, [${cat(this.argCodes(e.args, false), ', ')}], F, d)`;
       }
-      const suspends =
-        this.fn.generator &&
-        this.opts.suspendingModules?.has(ns[0]) === true &&
-        this.scope.lookupModule(ns[0]) === undefined;
+      const suspends = this.fn.generator && mayReachSuspension(ns[0], this.opts.quietModules);
       const mod = this.moduleRef(ns, e.pos);
       const args = this.argCodes(e.args, false);
       const call = `(${mod}, ${this.site(e.name, argc, e.pos, false, ns.join('::'))}, [${cat(args, ', ')}], d)`;
       if (!suspends) return `rt.moduleCall${call}`;
-      // The host function's Suspension is yielded to the host, which resumes with its answer.
+      // A host function's Suspension is yielded to the host, which resumes with its answer; a module
+      // function that may suspend runs as a generator delegated to.
       const t = this.temp();
-      return `(${t} = rt.moduleCallS${call}, ${t} instanceof SUSP ? ${t}.resume(yield ${t}.request) : ${t})`;
+      return `(${t} = rt.moduleCallS${call}, ${t} instanceof SUSP ? ${t}.resume(yield ${t}.request) : ${t} instanceof DLG ? (yield* ${t}.gen) : ${t})`;
     }
     const script = this.fnTable.get(`${e.name}/${argc}`);
     if (script !== undefined) {

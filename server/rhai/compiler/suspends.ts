@@ -1,8 +1,10 @@
 /**
  * Which parts of a script may suspend. A call to a function of a host module registered as
- * suspending (`kv::get`, `http::get`…) may wait for the host; so may a script function that makes
- * one, or calls a script function that may, directly by name. Those functions and the top level
- * compile to generators that yield at such calls; everything else stays plain synchronous code.
+ * suspending (`kv::get`, `http::get`…) may wait for the host, and so may a call into an imported
+ * script module (its function may make one); so may a script function that makes such a call, or
+ * calls a script function that may, directly by name. Those functions and the top level compile to
+ * generators that yield at such calls (delegating to a module function's generator); everything
+ * else stays plain synchronous code.
  *
  * Closures never suspend (they run inside natives like `map`, which cannot wait): a call inside
  * one waits in place, and so does a call reached through a function pointer (see suspension.ts).
@@ -26,11 +28,19 @@ interface BodyCalls {
   calls: Set<string>;
 }
 
-/** The parts of `script` that may suspend at calls to the host modules named in `modules`. */
-export function suspendingParts(script: Script, modules: ReadonlySet<string>): SuspendingParts {
-  if (modules.size === 0) return { main: false, fns: new Set() };
+/**
+ * True when a call into module `root` (`root::f(...)`) may suspend: a host module not known to be
+ * quiet (one registered as suspending), or a script module imported under that name, whose
+ * functions may make such calls themselves.
+ */
+export function mayReachSuspension(root: string, quiet: ReadonlySet<string> | undefined): boolean {
+  return quiet !== undefined && root !== 'global' && !quiet.has(root);
+}
+
+/** The parts of `script` that may suspend at calls into modules other than the `quiet` ones. */
+export function suspendingParts(script: Script, quiet: ReadonlySet<string>): SuspendingParts {
   const bodies = new Map<string, BodyCalls>();
-  for (const f of script.functions) bodies.set(`${f.name}/${f.params.length}`, scan(f.body.body, modules));
+  for (const f of script.functions) bodies.set(`${f.name}/${f.params.length}`, scan(f.body.body, quiet));
   // Fixed point: a function suspends when it calls one that does.
   const fns = new Set<string>();
   for (const [key, body] of bodies) if (body.direct) fns.add(key);
@@ -47,13 +57,13 @@ export function suspendingParts(script: Script, modules: ReadonlySet<string>): S
       }
     }
   }
-  const top = scan(script.body, modules);
+  const top = scan(script.body, quiet);
   const main = top.direct || [...top.calls].some((c) => fns.has(c));
   return { main, fns };
 }
 
 /** The calls `body` makes outside closures. */
-function scan(body: readonly Stmt[], modules: ReadonlySet<string>): BodyCalls {
+function scan(body: readonly Stmt[], quiet: ReadonlySet<string>): BodyCalls {
   const found: BodyCalls = { direct: false, calls: new Set() };
   const expr = (e: Expr): void => {
     if (e.type === 'Closure') return;
@@ -61,7 +71,7 @@ function scan(body: readonly Stmt[], modules: ReadonlySet<string>): BodyCalls {
       const ns = e.namespace;
       if (ns === undefined || (ns.length === 1 && ns[0] === 'global')) {
         found.calls.add(`${e.name}/${e.args.length}`);
-      } else if (modules.has(ns[0])) {
+      } else if (mayReachSuspension(ns[0], quiet)) {
         found.direct = true;
       }
     } else if (e.type === 'MethodCall') {

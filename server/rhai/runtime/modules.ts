@@ -26,6 +26,8 @@ export interface ScriptFn {
   readonly isPrivate: boolean;
   /** The instance owning the function (closures may outlive the run that created them). */
   readonly own?: FnOwner;
+  /** Its generator, when it may suspend (see compiler/suspends.ts); `fn` runs it to its end. */
+  readonly gen?: (d: number, th: unknown, ...args: Value[]) => Generator<unknown, Value, unknown>;
 }
 
 /** A static host module: `name::fn(...)`, `name::CONST`, nested `name::sub::fn(...)`. */

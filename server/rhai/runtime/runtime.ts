@@ -83,6 +83,11 @@ export interface CompiledUnit {
   spares?: Instance[];
 }
 
+/** A call whose callee runs as a generator: the caller, itself a generator, delegates to it. */
+export class Delegation {
+  constructor(readonly gen: Generator<unknown, Value, unknown>) {}
+}
+
 /** Spare instances a unit keeps for interleaved runs. */
 const MAX_SPARES = 64;
 
@@ -200,6 +205,7 @@ const HELPERS = {
   NADDA: numAddAssign,
   IDX: indexRead,
   SUSP: Suspension,
+  DLG: Delegation,
 };
 
 /**
@@ -1608,13 +1614,21 @@ export class Runtime {
 
   /** `m::f(args)` where the run cannot suspend: a host function's request is waited on in place. */
   moduleCall(m: RModule, site: CallSite, args: Value[], d: number): Value {
-    return this.settle(this.moduleCallS(m, site, args, d));
-  }
-
-  /** `m::f(args)` in code compiled to suspend: a host function's `Suspension` is returned as is. */
-  moduleCallS(m: RModule, site: CallSite, args: Value[], d: number): Value | Suspension {
     const sf = m.fns.get(site.key);
     if (sf !== undefined) return sf.fn(d + 1, UNBOUND, ...args);
+    return this.settle(this.moduleCallS(m, site, args, d) as Value | Suspension);
+  }
+
+  /**
+   * `m::f(args)` in code compiled to suspend: a host function's `Suspension` is returned as is, and
+   * a script module's function that may suspend as a `Delegation` to its generator.
+   */
+  moduleCallS(m: RModule, site: CallSite, args: Value[], d: number): Value | Suspension | Delegation {
+    const sf = m.fns.get(site.key);
+    if (sf !== undefined) {
+      if (sf.gen !== undefined) return new Delegation(sf.gen(d + 1, UNBOUND, ...args));
+      return sf.fn(d + 1, UNBOUND, ...args);
+    }
     const def = m.natives.resolve(site.name, args);
     if (def !== undefined) return this.invoke(def, args, site.pos, new Map(), d) as Value | Suspension;
     throw notFound(signature(`${site.ns ?? m.name}::${site.name}`, args), site.pos);
