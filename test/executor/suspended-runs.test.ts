@@ -100,17 +100,24 @@ describe('runs suspend at service calls', () => {
     const services = new DelayedServices();
     const workers = onePool(services);
     const started = performance.now();
-    const waiting = Array.from({ length: 40 }, (_, i) => workers.run(job(`kv::get("c~400", "k"); ${i}`)));
+    let firstWaitingDone = Number.POSITIVE_INFINITY;
+    const waiting = Array.from({ length: 40 }, (_, i) =>
+      workers.run(job(`kv::get("c~400", "k"); ${i}`)).then((report) => {
+        firstWaitingDone = Math.min(firstWaitingDone, performance.now());
+        return report;
+      }),
+    );
     await sleep(50);
     const quick = await workers.run(job('40 + 2'));
-    const quickMs = performance.now() - started;
+    const quickDone = performance.now();
     const reports = await Promise.all(waiting);
     const allMs = performance.now() - started;
     expect(body(quick)).toBe(42);
-    expect(quickMs).toBeLessThan(400);
+    // Answered while all 40 were still waiting on the worker.
+    expect(quickDone).toBeLessThan(firstWaitingDone);
     expect(reports.map(body)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     // Blocking, one at a time, would take 16 s.
-    expect(allMs).toBeLessThan(2_000);
+    expect(allMs).toBeLessThan(4_000);
     expect(services.maxInFlight).toBe(40);
   });
 
