@@ -1733,14 +1733,17 @@ class Codegen {
    */
   private opsCheck(cost: number, pos: SrcPos): string {
     this.fn.countsOps = true;
-    return `if ((oc += ${cost}) > ${this.flushThreshold()}) oc = rt.flush(oc, ${this.p(pos)});`;
+    // `oc = 0`, not `oc = rt.flush(...)`: a counter reset to a constant stays an int32 in V8's
+    // optimized loop; assigned a call's result, it is a tagged value the loop must check and often
+    // spills (a one-statement loop ran 1.5x slower).
+    return `if ((oc += ${cost}) > ${this.flushThreshold()}) { rt.flush(oc, ${this.p(pos)}); oc = 0; }`;
   }
 
   /** After a loop: hand the local count to the run's counter. */
   private opsFlush(pos: SrcPos): string {
     // No test here: code after a hot loop has no type feedback when V8 compiles the loop (OSR),
     // and a comparison without feedback would deoptimize the function when the loop ends.
-    return `oc = rt.flush(oc, ${this.p(pos)});`;
+    return `rt.flush(oc, ${this.p(pos)}); oc = 0;`;
   }
 
   /** Array/map size limits apply to nested data: container stores go through the runtime. */

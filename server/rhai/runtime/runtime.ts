@@ -646,11 +646,10 @@ export class Runtime {
     return this.ctx;
   }
 
-  /** Add a function-local operation count to the run's counter (returns the reset local count). */
-  flush(n: number, pos: PositionLike): number {
+  /** Add a function-local operation count to the run's counter (the caller resets its count). */
+  flush(n: number, pos: PositionLike): void {
     this.ops += n;
     if (this.ops > this.lim) this.tick(pos);
-    return 0;
   }
 
   overflow(pos: PositionLike): never {
