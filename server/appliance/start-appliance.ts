@@ -355,6 +355,7 @@ export async function startAppliance(
         follow: (listener) => orchestrator.routing.onRefresh(listener),
       },
       log: (level, message) => mdnsLog[level](message),
+      onAddressesChanged: () => void certificate.namesChanged(),
     });
     lanNames = mdns?.names ?? null;
     undo.push(async () => mdns?.stop());

@@ -5,6 +5,7 @@
  * exact `.local` claims — claiming a name when an app claims it, withdrawing it when released. Off when
  * PICLOUD_MDNS is off or the listeners are bound to loopback (nothing on the LAN could reach them).
  */
+import { watchAddresses } from './address-watcher.js';
 import { isLocalName, type LanNames, startLanNames } from './lan-names.js';
 
 export interface ApplianceNamesOptions {
@@ -23,6 +24,8 @@ export interface ApplianceNamesOptions {
   log: (level: 'info' | 'warn', message: string) => void;
   /** UDP port (5353; tests may use another). */
   mdnsPort?: number;
+  /** Called after the machine's addresses changed (the TLS certificate follows them). */
+  onAddressesChanged?: () => void;
 }
 
 /** Why mDNS stays off for this configuration, or null when it runs. */
@@ -77,9 +80,17 @@ export async function startApplianceNames(
       options.log('warn', `mDNS: cannot follow the apps' .local claims: ${(error as Error).message}`);
     }
   });
+  const unwatch = watchAddresses(
+    () => {
+      names.refreshAddresses();
+      options.onAddressesChanged?.();
+    },
+    (message) => options.log('warn', message),
+  );
   return {
     names,
     async stop() {
+      unwatch();
       unfollow();
       await names.close();
     },

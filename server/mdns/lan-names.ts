@@ -297,6 +297,7 @@ export async function startLanNames(options: LanNamesOptions): Promise<LanNames>
     statuses: () => [hostStatus, ...[...claims.values()].map((claimed) => claimed.status)],
     refreshAddresses() {
       if (!transport.refreshInterfaces()) return;
+      log('info', `the machine's addresses changed: announcing ${transport.addresses().ipv4.join(', ')}`);
       hostProber.update();
       for (const claimed of claims.values()) claimed.prober.update();
     },

@@ -6,7 +6,7 @@
  * listener escape from the socket's event (a crash on one hostile packet). Here a datagram larger than
  * mDNS allows is dropped before decoding, a malformed one is counted and dropped, and every listener
  * runs inside a try/catch. Interfaces are read again only when {@link MdnsTransport.refreshInterfaces}
- * is called.
+ * is called (by the address watcher, when the kernel reports a change).
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';

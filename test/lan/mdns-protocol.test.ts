@@ -167,6 +167,18 @@ describe.skipIf(reason)('the mDNS responder on the wire', () => {
     expect(await resolves(beta, 'alpha.local')).toEqual([alpha.address]);
   });
 
+  it('announces an address the host gets later, as soon as the kernel reports it (no polling)', async () => {
+    await alpha.run('ip', ['addr', 'add', '10.77.0.21/24', 'dev', 'eth0']);
+    await node.waitFor(/addresses changed: announcing 10\.77\.0\.11, 10\.77\.0\.21/);
+    const both = await resolves(beta, 'alpha.local');
+    expect(both?.sort()).toEqual([alpha.address, '10.77.0.21']);
+    await alpha.run('ip', ['addr', 'del', '10.77.0.21/24', 'dev', 'eth0']);
+    await node.waitFor(/addresses changed: announcing 10\.77\.0\.11"/);
+    expect(await resolves(beta, 'alpha.local')).toEqual([alpha.address]);
+    // Let the change's second announcement (a second later) go out before the next test listens.
+    await new Promise((done) => setTimeout(done, 1_200));
+  });
+
   it('says goodbye (TTL 0) for its names when it stops', async () => {
     const before = watcher.output().length;
     node.child.kill('SIGTERM');
