@@ -8,7 +8,7 @@ import { readPackageJson } from './paths.js';
 export const PRODUCT_VERSION: string = readPackageJson().version;
 
 /** The script SDK version scripts see as `ctx.sdk_version` ("major.minor"). New SDK functions bump the minor. */
-export const SDK_VERSION = '1.2';
+export const SDK_VERSION = '1.3';
 
 /** The HTTP API major version: every versioned route lives under `/api/v{API_VERSION}`. */
 export const API_VERSION = 1;

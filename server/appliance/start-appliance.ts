@@ -8,7 +8,10 @@ import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { createBackupService, scheduleView, startBackupScheduler } from '../backup/build-backups.js';
 import { createClusterControl } from '../cluster/cluster-control.js';
+import { ClusterRuntime, planClusterStart, primaryTls } from '../cluster/cluster-runtime.js';
 import { lanDiscovery } from '../cluster/discovery.js';
+import { MembershipError } from '../cluster/membership-store.js';
+import { nodeReporter } from '../cluster/node-report.js';
 import { executionLimits } from '../config/execution-limits.js';
 import type { Config } from '../config/settings.js';
 import { databaseIsHealthy, type OpenDatabase, openDatabase } from '../db/database.js';
@@ -52,6 +55,8 @@ export interface Appliance {
   ca: CertificateAuthority;
   /** The node's TLS certificate (kept current as names change). */
   certificate: ServerCertificate;
+  /** This node's role in a cluster, and (on the primary) admitting and removing members. */
+  cluster: ClusterRuntime;
   /** Graceful shutdown; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -129,13 +134,25 @@ export async function startAppliance(
       if (error instanceof TrustStoreError) throw new StartupError(error.message);
       throw error;
     });
+    // The role (fresh, member, primary) decides how the database opens and what runs here.
+    let plan: ReturnType<typeof planClusterStart>;
+    try {
+      plan = planClusterStart(config);
+    } catch (error) {
+      if (error instanceof MembershipError) throw new StartupError(error.message);
+      throw error;
+    }
+    const member = plan.state.role === 'member';
     const dbLog = logger.child({ component: 'db' });
     // Debug-level milestones show where start-up time goes (bench/startup).
     const milestone = (step: string) =>
       logger.debug({ step, ms: Math.round(performance.now() - started) }, 'start-up');
-    database = await openDatabase(config, (level, message) => dbLog[level](message));
+    database = await openDatabase(config, (level, message) => dbLog[level](message), plan.database);
     milestone('database');
-    if (await seedHelloWorldIfFresh(database.db)) logger.info('seeded the Hello World endpoint (GET /hello)');
+    // Seeds, claim releases and backups are control-plane writes: the primary's (or a fresh node's).
+    if (!member && (await seedHelloWorldIfFresh(database.db))) {
+      logger.info('seeded the Hello World endpoint (GET /hello)');
+    }
     const open = database;
     // The endpoints' configured address until the server listens; then the port it actually got
     // (PICLOUD_PORT=0).
@@ -148,9 +165,9 @@ export async function startAppliance(
     let waitUntilLive = async (_versions: Record<string, number>, _timeoutMs: number) => false;
     const backups = createBackupService(config, open, () => secretKeyChanged());
     const backupLog = logger.child({ component: 'backups' });
-    const backupScheduler = startBackupScheduler(config, backups, (level, message) =>
-      backupLog[level](message),
-    );
+    const backupScheduler = member
+      ? null
+      : startBackupScheduler(config, backups, (level, message) => backupLog[level](message));
     undo.push(async () => backupScheduler?.stop());
     // Scripts' outbound connections, which the listeners recognise: the appliance's own requests are
     // never believed as a trusted proxy.
@@ -186,7 +203,7 @@ export async function startAppliance(
     await manager.https.load();
     // Only the app answering for localhost answers for this machine's names and addresses: claims other
     // apps made before that rule (or of an address the machine got since) go, before routing loads.
-    for (const claim of await manager.releaseMachineHostClaims()) {
+    for (const claim of member ? [] : await manager.releaseMachineHostClaims()) {
       logger.warn(
         { app: claim.slug, pattern: claim.pattern, host: claim.host },
         `released app "${claim.slug}"'s claim "${claim.pattern}": it names this machine (${claim.host}), which only the app answering for localhost may claim`,
@@ -199,21 +216,17 @@ export async function startAppliance(
       onWorkerExit: (reason) => logger.warn({ reason }, 'script worker replaced'),
       // What scripts' kv:: (secret::, http::, queue::) calls reach: the manager, for the job's app.
       services: manager.scriptServices,
+      node: plan.node,
     });
     const orchestratorLog = logger.child({ component: 'orchestrator' });
+    // What this node reports to the cluster (requests it served, its vitals, its addresses).
+    const report = nodeReporter({ workers: config.executorWorkers, schemaVersion: open.schemaVersion });
     undo.push(() => executor.close());
-    // Script runs this process answered: the Nodes page's "requests served".
-    let requestsServed = 0;
     const orchestrator = await createOrchestrator({
       db: open.db,
       connectionString: open.connectionString,
       executor,
-      logSink: {
-        record(entry) {
-          requestsServed += 1;
-          manager.logWriter.record(entry);
-        },
-      },
+      logSink: report.countingSink(manager.logWriter),
       limits: executionLimits(config),
       authorizeInvocation: (request, appId, scope) => manager.auth.authorizeInvocation(request, appId, scope),
       log: (level, message) => orchestratorLog[level](message),
@@ -255,11 +268,24 @@ export async function startAppliance(
       log: (level, message) => triggerLog[level](message),
     });
     // Until the first admin exists, set-up from another machine needs this code (printed by `picloud start`).
-    const setupCodeReady = manager.auth.openSetup();
+    // A member has no control plane of its own: its panel sends the user to the primary's.
+    const setupCodeReady = member ? Promise.resolve(null) : manager.auth.openSetup();
     // Awaited below; if the server's assembly fails first, their failure must not go unhandled.
     triggersStarted.catch(() => undefined);
     undo.push(() => manager.triggers.stop());
     setupCodeReady.catch(() => undefined);
+    // The membership runtime (server/cluster/cluster-runtime.ts): this node's row and heartbeat; on
+    // the primary, its PostgreSQL opened to members, their roles and rows.
+    const clusterLog = logger.child({ component: 'cluster' });
+    const clusterRuntime = new ClusterRuntime({
+      dataDir: config.dataDir,
+      plan,
+      db: open.db,
+      embedded: open.embedded,
+      report: () => report.sample(),
+      log: (level, message) => clusterLog[level](message),
+    });
+    undo.push(() => clusterRuntime.stop());
     // The cluster port, discovery, joins and the cluster API (server/cluster/).
     let panelPortNow = config.panelPort;
     const cluster = await createClusterControl({
@@ -270,10 +296,10 @@ export async function startAppliance(
       db: open.db,
       auth: manager.auth,
       ownCa: ca,
-      members: null,
+      members: member ? null : clusterRuntime.members(() => primaryTls(config.dataDir, ca)),
       schemaVersion: open.schemaVersion,
       panelPort: () => panelPortNow,
-      requestsServed: () => requestsServed,
+      requestsServed: () => report.requestsServed(),
       restart: (reason) => hooks.restart?.(reason),
     });
     const server = await buildServer({
@@ -281,7 +307,8 @@ export async function startAppliance(
       panelDir: PANEL_DIR,
       schemaVersion: open.schemaVersion,
       databaseIsHealthy: () => databaseIsHealthy(open.pool),
-      apiPlugins: [...manager.apiPlugins, orchestrator.apiPlugin, cluster.apiPlugin],
+      apiPlugins: member ? [] : [...manager.apiPlugins, orchestrator.apiPlugin, cluster.apiPlugin],
+      panelRedirect: plan.panelRedirect,
       endpointApiPlugins: [orchestrator.endpointApiPlugin],
       accessControl: manager.accessControl,
       isOwnConnection: (socket) => ownConnections.isOwn(socket),
@@ -390,6 +417,8 @@ export async function startAppliance(
       nodeId: cluster.identity().nodeId,
       setupCode,
     };
+    // This node is `up` in the cluster's list once it serves (a restarted member rejoins here).
+    await clusterRuntime.start();
     writeRuntimeInfo(config.dataDir, runtime);
     // Once the first account exists the code is spent: `picloud status` stops showing it, and
     // discovery stops announcing this node as fresh.
@@ -420,6 +449,8 @@ export async function startAppliance(
         }
         unfollowClaims();
         certificate.close();
+        // The cluster's list says `stopped` (not `down`) while the database is still there.
+        await clusterRuntime.stop();
         // A scheduled backup in progress finishes while the database is still there.
         await backupScheduler?.stop();
         // Triggered runs in progress finish while the executor is still there.
@@ -443,6 +474,7 @@ export async function startAppliance(
       setupCode,
       ca,
       certificate,
+      cluster: clusterRuntime,
       stop,
     };
   } catch (error) {

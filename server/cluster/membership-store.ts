@@ -54,6 +54,8 @@ export function membershipPaths(dataDir: string) {
     cert: join(dir, 'node.pem'),
     key: join(dir, 'node.key'),
     membership: join(dir, 'membership.json'),
+    /** A member's own secrets key, set aside while it uses the primary's. */
+    ownSecretKey: join(dir, 'own-secrets.key'),
   };
 }
 
@@ -119,8 +121,8 @@ export function readMembership(dataDir: string): Membership | null {
   return parsed as Membership;
 }
 
-/** Writes `content` next to `path` and renames it over: a reader never sees half a file. */
-function writeAtomically(path: string, content: string | Buffer): void {
+/** Writes `content` next to `path` (mode 0600) and renames it over: a reader never sees half a file. */
+export function writeAtomically(path: string, content: string | Buffer): void {
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, content, { mode: 0o600 });
   renameSync(temporary, path);
@@ -135,13 +137,19 @@ export function writeMembership(dataDir: string, membership: Membership, files: 
   writeAtomically(paths.ca, files.ca);
   writeAtomically(paths.cert, files.cert);
   writeAtomically(paths.key, files.key);
-  if (files.secretKey) writeAtomically(join(dataDir, SECRET_KEY_FILE), files.secretKey);
+  if (files.secretKey) {
+    // This node's own key is kept aside: it is its own again when it leaves the cluster.
+    const own = join(dataDir, SECRET_KEY_FILE);
+    if (existsSync(own) && !existsSync(paths.ownSecretKey)) renameSync(own, paths.ownSecretKey);
+    writeAtomically(own, files.secretKey);
+  }
   writeAtomically(paths.membership, `${JSON.stringify(membership, null, 2)}\n`);
 }
 
-/** Forgets the cluster: this node is fresh again (its own secrets key stays). */
+/** Forgets the cluster: this node is fresh again, with its own secrets key back. */
 export function clearMembership(dataDir: string): void {
   const paths = membershipPaths(dataDir);
   rmSync(paths.membership, { force: true });
   for (const file of [paths.cert, paths.key, paths.ca]) rmSync(file, { force: true });
+  if (existsSync(paths.ownSecretKey)) renameSync(paths.ownSecretKey, join(dataDir, SECRET_KEY_FILE));
 }

@@ -20,6 +20,15 @@ export const MAX_VALUE_DEPTH = 64;
  */
 export const RUN_TEXT_MAX_BYTES = 64 * 1024;
 
+/**
+ * The node that runs a script (`ctx.node`, SDK 1.3): its id (the SHA-256 of its certificate; empty on
+ * a node in no cluster) and its name.
+ */
+export interface ScriptNode {
+  id: string;
+  name: string;
+}
+
 /** The request a script sees as `ctx`. */
 export interface ScriptRequest {
   method: string;
@@ -125,7 +134,8 @@ export interface ExecutionFailure {
     | 'PICLOUD_ERR_SCRIPT_COMPILE'
     | 'PICLOUD_ERR_EXECUTOR_CRASHED'
     | 'PICLOUD_ERR_EXECUTOR_BUSY'
-    | 'PICLOUD_ERR_EXECUTOR_UNSENDABLE';
+    | 'PICLOUD_ERR_EXECUTOR_UNSENDABLE'
+    | 'PICLOUD_ERR_DB_UNAVAILABLE';
   message: string;
   /** HTTP status to answer with (a `throw #{status: 4xx}` chooses its own). */
   status: number;

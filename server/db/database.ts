@@ -7,8 +7,8 @@ import pg from 'pg';
 import type { Config } from '../config/settings.js';
 import { StartupError } from '../errors/startup-error.js';
 import { MIGRATIONS_DIR } from '../paths.js';
-import { EmbeddedPostgres } from './embedded-postgres.js';
-import { migrate, readMigrations } from './migrator.js';
+import { EmbeddedPostgres, type PostgresNetwork } from './embedded-postgres.js';
+import { latestSchemaVersion, type MigrationFile, migrate, readMigrations } from './migrator.js';
 import type { Database } from './schema.js';
 
 // bigint columns (execution_logs.id, operations) arrive as strings: exact, and JSON-safe.
@@ -60,13 +60,53 @@ export function createPool(connectionString: string, log: DbLog): pg.Pool {
   return pool;
 }
 
+/** How a cluster's node opens its database (see server/cluster/); absent on a node in no cluster. */
+export interface ClusterDatabase {
+  /**
+   * A member: the primary's database at this URL, which it never migrates (the primary does): it
+   * checks that the schema is the one it was built for instead.
+   */
+  memberUrl?: string;
+  /** The primary: its embedded PostgreSQL opens to members on this fixed port. */
+  primary?: { network: PostgresNetwork; port: number };
+}
+
+/**
+ * A member's check of the primary's schema: the same version as this build's, or start-up stops
+ * naming which side to update.
+ */
+async function checkSchema(client: pg.PoolClient, migrations: MigrationFile[]): Promise<number> {
+  const ours = latestSchemaVersion(migrations);
+  const { rows } = await client.query<{ version: number | null }>(
+    'SELECT max(version) AS version FROM schema_migrations',
+  );
+  const theirs = rows[0]?.version ?? 0;
+  if (theirs !== ours) {
+    const update = theirs < ours ? 'the primary' : 'this node';
+    throw new MigrationError(
+      `The primary's database has schema ${theirs}, this node's PiCloud expects ${ours}: update ${update} to the same version.`,
+    );
+  }
+  return ours;
+}
+
 /** Starts (if embedded) and migrates the database. */
-export async function openDatabase(config: Config, log: DbLog): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: Config,
+  log: DbLog,
+  cluster: ClusterDatabase = {},
+): Promise<OpenDatabase> {
   const migrations = readMigrations(MIGRATIONS_DIR);
-  const embedded = config.databaseUrl
+  const externalUrl = cluster.memberUrl ?? config.databaseUrl;
+  const embedded = externalUrl
     ? null
-    : new EmbeddedPostgres({ dataDir: config.dataDir, port: config.postgresPort, log });
-  const connectionString = config.databaseUrl ?? (await embedded!.start());
+    : new EmbeddedPostgres({
+        dataDir: config.dataDir,
+        port: cluster.primary?.port ?? config.postgresPort,
+        network: cluster.primary?.network ?? null,
+        log,
+      });
+  const connectionString = externalUrl ?? (await embedded!.start());
   const pool = createPool(connectionString, log);
   const close = async () => {
     await pool.end().catch(() => undefined);
@@ -74,12 +114,18 @@ export async function openDatabase(config: Config, log: DbLog): Promise<OpenData
   };
   try {
     const client = await pool.connect().catch((error: Error) => {
-      const where = config.databaseUrl ? 'the database at PICLOUD_DATABASE_URL' : 'the embedded database';
+      const where = cluster.memberUrl
+        ? "the primary's database"
+        : config.databaseUrl
+          ? 'the database at PICLOUD_DATABASE_URL'
+          : 'the embedded database';
       throw new StartupError(`Cannot connect to ${where}: ${error.message}`, { cause: error });
     });
     let result: Awaited<ReturnType<typeof migrate>>;
     try {
-      result = await migrate(client, migrations);
+      result = cluster.memberUrl
+        ? { ok: true, applied: [], schemaVersion: await checkSchema(client, migrations) }
+        : await migrate(client, migrations);
     } finally {
       client.release();
     }

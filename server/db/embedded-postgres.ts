@@ -41,12 +41,30 @@ export interface EmbeddedPostgresOptions {
   startTimeoutMs?: number;
   /** Restart after an unexpected exit (default true). */
   restartOnCrash?: boolean;
+  /** Opens the server to a cluster's members (the primary's); null or absent: loopback only. */
+  network?: PostgresNetwork | null;
+}
+
+/**
+ * How a cluster's primary opens its PostgreSQL to the LAN (built by `server/cluster/`): TLS with a
+ * certificate from the cluster CA, client certificates checked against that CA, and the
+ * `pg_hba.conf` lines that admit members.
+ */
+export interface PostgresNetwork {
+  /** `listen_addresses` besides 127.0.0.1, e.g. `['*']`. */
+  listenAddresses: string[];
+  /** PEM: the server's certificate (chain), its key, and the CA that client certificates must chain to. */
+  tls: { cert: string; key: string; ca: string };
+  /** `pg_hba.conf` lines after the loopback ones (first match wins; nothing else is admitted). */
+  hba: string[];
 }
 
 /** The database, role and file names inside the data folder. */
 export const DATABASE_NAME = 'picloud';
 export const ROLE_NAME = 'picloud';
 export const PASSWORD_FILE = 'postgres.password';
+/** Loopback, password-authenticated: PiCloud's own connections (and a primary's). */
+const LOOPBACK_HBA = ['host all all 127.0.0.1/32 scram-sha-256', 'host all all ::1/128 scram-sha-256'];
 const LOG_FILE_MAX_BYTES = 10 * 1024 * 1024;
 const READY_LINE = 'database system is ready to accept connections';
 /** Back-off after unexpected exits, in milliseconds; the last value repeats. */
@@ -93,8 +111,8 @@ export class EmbeddedPostgres {
   private password = '';
   private runAs: RunAs | null = null;
   private readonly clusterDir: string;
-  private readonly options: Required<Omit<EmbeddedPostgresOptions, 'log'>> &
-    Pick<EmbeddedPostgresOptions, 'log'>;
+  private readonly options: Required<Omit<EmbeddedPostgresOptions, 'log' | 'network'>> &
+    Pick<EmbeddedPostgresOptions, 'log' | 'network'>;
 
   constructor(options: EmbeddedPostgresOptions) {
     this.options = { startTimeoutMs: 60_000, restartOnCrash: true, ...options };
@@ -109,6 +127,21 @@ export class EmbeddedPostgres {
   /** Pid of the running postmaster, if any. */
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** The port the server listens on (0 before the first start). */
+  get port(): number {
+    return this.portInUse;
+  }
+
+  /**
+   * Opens the server to the LAN (or closes it, with null) and restarts it, on the same port: the
+   * listening addresses need a restart. Connections drop once; pools and LISTENers reconnect.
+   */
+  async reconfigure(network: PostgresNetwork | null): Promise<void> {
+    this.options.network = network;
+    await this.stop();
+    await this.start();
   }
 
   /** The connection string of the running server. */
@@ -149,6 +182,7 @@ export class EmbeddedPostgres {
       if (leftovers.removedStaleLock) this.log('warn', 'removed a stale postmaster.pid');
       // A restart keeps its port: the pool's connection string stays valid.
       this.portInUse = this.options.port || this.portInUse || (await freePort());
+      this.writeAccessFiles();
       await this.launch(binaries);
       await this.ensureDatabase();
       this.stateValue = 'started';
@@ -185,6 +219,52 @@ export class EmbeddedPostgres {
     } catch (error) {
       throw new StartupError(`PICLOUD_DATA_DIR=${dataDir} is not writable: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Rewrites `pg_hba.conf` at each start (PiCloud owns it: loopback by password, then the cluster's
+   * lines) and, for a primary, the TLS files, owned by the user PostgreSQL runs as (it refuses a key
+   * others may read).
+   */
+  private writeAccessFiles(): void {
+    const network = this.options.network;
+    const write = (name: string, content: string) => {
+      const file = join(this.clusterDir, name);
+      writeFileSync(file, content, { mode: 0o600 });
+      chmodSync(file, 0o600);
+      if (this.runAs) chownSync(file, this.runAs.uid, this.runAs.gid);
+    };
+    const header = '# Written by PiCloud at each start; changes here are lost.';
+    write('pg_hba.conf', `${[header, ...LOOPBACK_HBA, ...(network?.hba ?? [])].join('\n')}\n`);
+    if (network) {
+      write('server.crt', network.tls.cert);
+      write('server.key', network.tls.key);
+      write('cluster-ca.crt', network.tls.ca);
+    }
+  }
+
+  /** `-c` settings that open the server to a cluster (none for a loopback-only server). */
+  private networkSettings(): string[] {
+    const network = this.options.network;
+    if (!network) return ['-c', 'listen_addresses=127.0.0.1'];
+    // `*` covers loopback too (naming 127.0.0.1 beside it would bind it twice).
+    const addresses = network.listenAddresses.includes('*')
+      ? ['*']
+      : ['127.0.0.1', ...network.listenAddresses];
+    return [
+      '-c',
+      `listen_addresses=${addresses.join(',')}`,
+      '-c',
+      'ssl=on',
+      '-c',
+      'ssl_cert_file=server.crt',
+      '-c',
+      'ssl_key_file=server.key',
+      '-c',
+      'ssl_ca_file=cluster-ca.crt',
+      '-c',
+      'ssl_min_protocol_version=TLSv1.3',
+    ];
   }
 
   private spawnOptions() {
@@ -254,8 +334,7 @@ export class EmbeddedPostgres {
       this.clusterDir,
       '-p',
       String(this.portInUse),
-      '-c',
-      'listen_addresses=127.0.0.1',
+      ...this.networkSettings(),
       '-c',
       'unix_socket_directories=',
       '-c',

@@ -14,12 +14,38 @@ type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 export type JsonValue = string | number | boolean | JsonValue[] | { [key: string]: JsonValue | null };
 /** A jsonb column: read as parsed JSON, written as JSON text. */
 export type Json = ColumnType<JsonValue, string, string>;
+/** A JSON column with a default: optional on insert. */
+type JsonWithDefault = ColumnType<JsonValue, string | undefined, string>;
 
 /** `appliance_settings`: appliance-wide state. */
 export interface ApplianceSettingsTable {
   key: string;
   value: Json;
   updated_at: UpdatedAt;
+}
+
+/** `cluster_nodes`: the primary and members of a cluster, each with its latest report. */
+export interface ClusterNodesTable {
+  /** SHA-256 (hex) of the node's certificate at join. */
+  id: string;
+  name: string;
+  role: 'primary' | 'member';
+  /** The member's PostgreSQL role; null for the primary. */
+  pg_role: string | null;
+  /** SHA-256 (hex) of the certificate the node presents now. */
+  fingerprint: string;
+  addresses: Generated<string[]>;
+  /** The port of its cluster (wire) listener, once known. */
+  wire_port: number | null;
+  /** `{product, sdk, api, schema, wire}` of the node's software. */
+  versions: JsonWithDefault;
+  /** `{cpus, memory_bytes, workers}`. */
+  capacity: JsonWithDefault;
+  /** The latest report: `{cpu_load, memory_used_bytes, temperature_c, requests_served}`. */
+  stats: JsonWithDefault;
+  status: Generated<'up' | 'down' | 'stopped'>;
+  joined_at: CreatedAt;
+  last_seen: Generated<Date>;
 }
 
 /** `apps`: the isolation boundary. */
@@ -278,6 +304,7 @@ export interface Database {
   cluster_join_tokens: ClusterJoinTokensTable;
   appliance_settings: ApplianceSettingsTable;
   apps: AppsTable;
+  cluster_nodes: ClusterNodesTable;
   app_domains: AppDomainsTable;
   app_slug_history: AppSlugHistoryTable;
   scripts: ScriptsTable;
@@ -320,6 +347,21 @@ export const SCHEMA_COLUMNS: ColumnsOf<Database> = {
     key: { type: 'text', nullable: false },
     value: { type: 'jsonb', nullable: false },
     updated_at: { type: 'timestamp with time zone', nullable: false },
+  },
+  cluster_nodes: {
+    id: { type: 'text', nullable: false },
+    name: { type: 'text', nullable: false },
+    role: { type: 'text', nullable: false },
+    pg_role: { type: 'text', nullable: true },
+    fingerprint: { type: 'text', nullable: false },
+    addresses: { type: 'ARRAY', nullable: false },
+    wire_port: { type: 'integer', nullable: true },
+    versions: { type: 'jsonb', nullable: false },
+    capacity: { type: 'jsonb', nullable: false },
+    stats: { type: 'jsonb', nullable: false },
+    status: { type: 'text', nullable: false },
+    joined_at: { type: 'timestamp with time zone', nullable: false },
+    last_seen: { type: 'timestamp with time zone', nullable: false },
   },
   apps: {
     id: { type: 'uuid', nullable: false },

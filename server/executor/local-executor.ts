@@ -3,7 +3,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExecutionJob, ExecutionReport, ExecutorClient } from '../contracts/executor.js';
+import type { ExecutionJob, ExecutionReport, ExecutorClient, ScriptNode } from '../contracts/executor.js';
 import type { ScriptServices } from '../contracts/script-services.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { WorkerPool } from './worker-pool.js';
@@ -22,6 +22,8 @@ export interface LocalExecutorOptions {
    * without them every such call fails with `SERVICE_UNAVAILABLE`.
    */
   services?: ScriptServices;
+  /** The node this is (`ctx.node`); default: no cluster id, this machine's host name. */
+  node?: ScriptNode;
 }
 
 /**
@@ -55,6 +57,7 @@ export class LocalExecutorClient implements ExecutorClient {
       moduleCacheSize: options.moduleCacheSize,
       onWorkerExit: options.onWorkerExit,
       services: options.services,
+      node: options.node,
     });
   }
 

@@ -3,12 +3,14 @@
  * job's limits and deadline, capture print/debug output, turn the result or the error into a report.
  * Pure with respect to its inputs, so it runs the same in a worker thread and in-process in tests.
  */
+import { hostname } from 'node:os';
 import {
   type ExecutionFailure,
   type ExecutionJob,
   type ExecutionLimits,
   type ExecutionReport,
   MAX_VALUE_DEPTH,
+  type ScriptNode,
 } from '../contracts/executor.js';
 import type { ServiceCall, ServiceOutcome, SyncServiceClient } from '../contracts/script-services.js';
 import {
@@ -154,6 +156,8 @@ export class ScriptRunner {
   constructor(
     private readonly cacheSize = 256,
     moduleCacheSize = 256,
+    /** `ctx.node`: the node this runner's process is. */
+    private readonly node: ScriptNode = { id: '', name: hostname() },
   ) {
     this.modules = new ModuleCache(moduleCacheSize);
   }
@@ -246,6 +250,7 @@ export class ScriptRunner {
         trigger: job.request.trigger ?? { kind: 'http' },
         raw_body: job.request.raw_body ?? null,
         sdk_version: SDK_VERSION,
+        node: this.node,
       });
       run.handle = engine.start(ast, scope, {
         deadline: run.deadline,
@@ -429,10 +434,12 @@ export function describeFailure(error: unknown): ExecutionFailure {
     };
   }
   if (rhai instanceof ScriptServiceError) {
-    // Not thrown by the script: an SDK function failed (a service, or an invalid argument).
+    // Not thrown by the script: an SDK function failed (a service, or an invalid argument). The
+    // database being out of reach is not the script's fault: a 503 the client may retry.
+    const unavailable = rhai.reason === 'DB_UNAVAILABLE';
     return {
-      code: 'PICLOUD_ERR_SCRIPT_RUNTIME',
-      status: 500,
+      code: unavailable ? 'PICLOUD_ERR_DB_UNAVAILABLE' : 'PICLOUD_ERR_SCRIPT_RUNTIME',
+      status: unavailable ? 503 : 500,
       kind: rhai.kind,
       message: rhai.message,
       ...position,

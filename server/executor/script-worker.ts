@@ -29,7 +29,7 @@ import {
 if (!parentPort) throw new Error('script-worker.js must run in a worker thread');
 const port = parentPort;
 const data = workerData as ScriptWorkerData;
-const runner = new ScriptRunner(undefined, data.moduleCacheSize);
+const runner = new ScriptRunner(undefined, data.moduleCacheSize, data.node);
 const blocking = new BridgeClient(data);
 const claims = new Int32Array(data.claims);
 const state = new Int32Array(data.state);

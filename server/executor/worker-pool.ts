@@ -23,7 +23,7 @@
  * the worker's messages.
  */
 import { Worker } from 'node:worker_threads';
-import type { ExecutionFailure, ExecutionJob, ExecutionReport } from '../contracts/executor.js';
+import type { ExecutionFailure, ExecutionJob, ExecutionReport, ScriptNode } from '../contracts/executor.js';
 import type { ScriptServices } from '../contracts/script-services.js';
 import { versionKey } from './run-script.js';
 import { BridgeHost, performServiceCall, SERVICE_INTERNAL } from './service-bridge.js';
@@ -70,6 +70,8 @@ export interface WorkerPoolOptions {
   services?: ScriptServices;
   /** Compiled modules each worker keeps for `import` (default 256). */
   moduleCacheSize?: number;
+  /** The node the workers run on (`ctx.node`). */
+  node?: ScriptNode;
 }
 
 interface Task {
@@ -208,6 +210,7 @@ export class WorkerPool {
       claims,
       state,
       moduleCacheSize: this.options.moduleCacheSize,
+      node: this.options.node,
     };
     const worker = new Worker(this.options.workerFile, {
       resourceLimits: { maxOldGenerationSizeMb: this.options.memoryLimitMb, maxYoungGenerationSizeMb: 16 },

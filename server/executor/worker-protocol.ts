@@ -16,7 +16,7 @@
  * port and flag of `service-bridge.ts`).
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { ExecutionReport } from '../contracts/executor.js';
+import type { ExecutionReport, ScriptNode } from '../contracts/executor.js';
 import type { ServiceCall, ServiceOutcome } from '../contracts/script-services.js';
 import type { RunnableJob } from './run-script.js';
 
@@ -73,6 +73,8 @@ export interface ScriptWorkerData {
   state: SharedArrayBuffer;
   /** Compiled modules the worker keeps for `import`. */
   moduleCacheSize?: number;
+  /** The node this worker runs on (`ctx.node`). */
+  node?: ScriptNode;
 }
 
 /** Index of the computing run's id in the state pair. */

@@ -37,6 +37,12 @@ export interface ServerDeps extends HealthDeps {
   endpointApiPlugins?: FastifyPluginAsync[];
   /** Enforces the routes' declared access (the manager's); required when there are API plugins. */
   accessControl?: AccessControlInstaller;
+  /**
+   * A cluster member's panel: every request to the panel's listener but `/healthz` and `/version`
+   * answers 307 with the same path and query at this origin (the primary's panel), where the control
+   * plane lives. Null or absent: the panel is served here.
+   */
+  panelRedirect?: string | null;
   /** The apps' custom routes (the orchestrator), served by the endpoints' listener. */
   customRoutes?: CustomRouteHandler;
   /** Largest accepted request body, in bytes (default 1 MiB). */

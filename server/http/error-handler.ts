@@ -4,6 +4,7 @@
  * is logged with its stack and reported as a generic internal error (no internals leak to clients).
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { PicloudError } from '../errors/catalogue.js';
 
 /** Fastify's own error codes mapped onto the catalogue. */
@@ -45,6 +46,8 @@ export function toPicloudError(error: unknown): PicloudError {
   if (error instanceof SyntaxError && (fastifyError.statusCode ?? 500) === 400) {
     return new PicloudError('PICLOUD_ERR_HTTP_BAD_BODY', 'The body is not valid JSON');
   }
+  // The database (on a cluster member: the primary's) is down: a clear 503, never an internal error.
+  if (isDatabaseUnavailable(error)) return new PicloudError('PICLOUD_ERR_DB_UNAVAILABLE');
   return new PicloudError('PICLOUD_ERR_INTERNAL');
 }
 

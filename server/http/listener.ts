@@ -198,6 +198,18 @@ export async function buildListener(shared: SharedParts, parts: ListenerParts): 
     }
     done();
   });
+  const redirect = parts.name === 'panel' ? deps.panelRedirect : null;
+  if (redirect) {
+    app.addHook('onRequest', (request, reply, done) => {
+      const path = request.url.split('?', 1)[0];
+      if (path === '/healthz' || path === '/version') {
+        done();
+        return;
+      }
+      // The origin is fixed and the path is kept as it came: `//evil` stays a path on the primary.
+      void reply.code(307).header('location', `${redirect}${request.url}`).send();
+    });
+  }
   app.addHook('onResponse', (request, reply, done) => {
     const level = reply.statusCode >= 500 ? 'warn' : 'debug';
     // Checked first (pino can tell): the entry is built only when the level is on ('debug' is off by default).

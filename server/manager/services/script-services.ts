@@ -20,6 +20,7 @@ import type {
   ServiceName,
   ServiceOutcome,
 } from '../../contracts/script-services.js';
+import { isDatabaseUnavailable } from '../../db/unavailable.js';
 
 /** Reasons every service may answer, besides its own (`KV_…`, `HTTP_…`). */
 export const SERVICE_REASONS = {
@@ -33,6 +34,11 @@ export const SERVICE_REASONS = {
   TIMEOUT: 'TIMEOUT',
   /** An unexpected failure, logged on the appliance; the message reveals nothing. */
   INTERNAL: 'INTERNAL',
+  /**
+   * The database cannot be reached (on a cluster member: the primary is down). A script that does
+   * not catch it ends with 503 `PICLOUD_ERR_DB_UNAVAILABLE`.
+   */
+  DB_UNAVAILABLE: 'DB_UNAVAILABLE',
 } as const;
 
 /**
@@ -157,6 +163,9 @@ export class ScriptServiceRegistry implements ScriptServices {
         if (error instanceof ServiceError) {
           if (error.cause !== undefined) this.#onError(error.cause, { appId, service, op: call.op });
           return failure(error.reason, error.message);
+        }
+        if (isDatabaseUnavailable(error)) {
+          return failure(SERVICE_REASONS.DB_UNAVAILABLE, `${name}: the database cannot be reached`);
         }
         // A handler that stopped because its signal aborted is not a failure to report.
         if (!controller.signal.aborted) this.#onError(error, { appId, service, op: call.op });
