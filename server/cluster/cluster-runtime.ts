@@ -12,17 +12,18 @@ import { type Kysely, sql } from 'kysely';
 import type { Config } from '../config/settings.js';
 import type { ScriptNode } from '../contracts/executor.js';
 import type { ClusterDatabase } from '../db/database.js';
-import { DATABASE_NAME, type EmbeddedPostgres } from '../db/embedded-postgres.js';
+import type { EmbeddedPostgres } from '../db/embedded-postgres.js';
 import type { Database } from '../db/schema.js';
 import type { CertificateAuthority } from '../trust/certificate-authority.js';
 import type { ClusterMembers } from './cluster-members.js';
 import { type ClusterState, readClusterState, writePrimaryState } from './cluster-state.js';
 import { memberDatabaseUrl } from './member-database-url.js';
+import { admitMember, type MemberAdmission, type MemberCandidate, removeMember } from './membership.js';
 import { MembershipError } from './membership-store.js';
 import { certificateSha256 } from './node-certificates.js';
 import { NodeHeartbeat, type NodeReport } from './node-heartbeat.js';
 import { localNodeIdentity } from './node-identity.js';
-import { clusterPostgresNetwork, createNodeRole, dropNodeRole, type PrimaryTls } from './postgres-access.js';
+import { clusterPostgresNetwork, type PrimaryTls } from './postgres-access.js';
 
 /** How the appliance starts, given this node's role. */
 export interface ClusterStartPlan {
@@ -67,26 +68,6 @@ export function planClusterStart(config: Pick<Config, 'dataDir'>): ClusterStartP
   }
 }
 
-/** A node asking to join, as the join flow has verified it. */
-export interface MemberCandidate {
-  /** SHA-256 (hex) of the certificate the cluster CA signed for it. */
-  nodeId: string;
-  /** Its PostgreSQL role: the common name of that certificate (see `nodeRoleName`). */
-  pgRole: string;
-  name: string;
-  fingerprint: string;
-  addresses: string[];
-  wirePort?: number | null;
-  versions: Record<string, string | number>;
-}
-
-/** What a new member needs to reach the primary's PostgreSQL. */
-export interface MemberAdmission {
-  pgRole: string;
-  pgPort: number;
-  pgDatabase: string;
-}
-
 /** What a node needs to become the primary: the cluster's id, its own id and name, its TLS files. */
 export interface PrimaryIdentity {
   clusterId: string;
@@ -123,7 +104,6 @@ export interface ClusterRuntimeDeps {
 }
 
 const NODE_ID = /^[0-9a-f]{64}$/;
-const ROLE = /^picloud_node_[0-9a-f]{12}$/;
 
 /** The cluster side of a running appliance. */
 export class ClusterRuntime {
@@ -252,33 +232,12 @@ export class ClusterRuntime {
     return this.#serially(async () => {
       const state = this.#state;
       if (state.role !== 'primary') throw new MembershipError('Only the primary admits members');
-      if (!NODE_ID.test(candidate.nodeId) || !NODE_ID.test(candidate.fingerprint)) {
-        throw new MembershipError('The node id and fingerprint must be SHA-256s in hex');
-      }
-      if (!ROLE.test(candidate.pgRole))
-        throw new MembershipError(`Not a node role: "${candidate.pgRole.slice(0, 80)}"`);
-      const { db } = this.#deps;
-      await createNodeRole(db, candidate.pgRole);
-      const row = {
-        name: candidate.name,
-        role: 'member' as const,
-        pg_role: candidate.pgRole,
-        fingerprint: candidate.fingerprint,
-        addresses: candidate.addresses,
-        wire_port: candidate.wirePort ?? null,
-        versions: JSON.stringify(candidate.versions),
-        status: 'up' as const,
-      };
-      await db
-        .insertInto('cluster_nodes')
-        .values({ id: candidate.nodeId, ...row })
-        .onConflict((oc) => oc.column('id').doUpdateSet(row))
-        .execute();
+      const admission = await admitMember(this.#deps.db, state.primary.pgPort, candidate);
       this.#deps.log(
         'info',
         `admitted node "${candidate.name}" (${candidate.nodeId.slice(0, 12)}…) as ${candidate.pgRole}`,
       );
-      return { pgRole: candidate.pgRole, pgPort: state.primary.pgPort, pgDatabase: DATABASE_NAME };
+      return admission;
     });
   }
 
@@ -289,20 +248,13 @@ export class ClusterRuntime {
   removeMember(nodeId: string): Promise<boolean> {
     return this.#serially(async () => {
       if (this.#state.role !== 'primary') throw new MembershipError('Only the primary removes members');
-      const { db } = this.#deps;
-      const removed = await db
-        .deleteFrom('cluster_nodes')
-        .where('id', '=', nodeId)
-        .where('role', '=', 'member')
-        .returning(['name', 'pg_role'])
-        .executeTakeFirst();
-      if (!removed) return false;
-      if (removed.pg_role) await dropNodeRole(db, removed.pg_role);
-      this.#deps.log(
-        'info',
-        `removed node "${removed.name}"; its PostgreSQL role ${removed.pg_role} is dropped`,
-      );
-      return true;
+      const removed = await removeMember(this.#deps.db, nodeId);
+      if (removed)
+        this.#deps.log(
+          'info',
+          `removed node "${removed.name}"; its PostgreSQL role ${removed.pgRole} is dropped`,
+        );
+      return removed !== null;
     });
   }
 }

@@ -18,8 +18,12 @@ const SOCKET_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
-/** SQLSTATEs of a server that went away or is not ready: admin_shutdown, crash_shutdown, cannot_connect_now. */
-const SERVER_GONE_STATES = new Set(['57P01', '57P02', '57P03']);
+/**
+ * SQLSTATEs of a server that went away or is not ready (admin_shutdown, crash_shutdown,
+ * cannot_connect_now) or refuses this node at connection time (invalid_authorization_specification,
+ * invalid_password: a cluster member that was removed, whose role no longer exists).
+ */
+const SERVER_GONE_STATES = new Set(['57P01', '57P02', '57P03', '28000', '28P01']);
 
 /** node-postgres's own messages for a connection that ended or never came. */
 const POOL_MESSAGES = [
