@@ -54,7 +54,7 @@ describe.skipIf(reason)('a cluster of three hosts', () => {
       path,
     });
     expect(route.status, JSON.stringify(route.body)).toBe(201);
-    return script.body as { id: string };
+    return { id: script.body.id as string, requestedAt: route.sentAt, createdAt: route.at };
   }
 
   function nodeRows() {
@@ -131,19 +131,19 @@ describe.skipIf(reason)('a cluster of three hosts', () => {
       );
     const watchers = [watch('beta'), watch('gamma')];
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // the watchers are polling
-    // 2. The route is created on alpha; both members answer it within a second of its 201.
-    await createEndpoint(
+    // 2. The route is created on alpha (its 201 comes once alpha's own routing has it); both members
+    //    answer it within a second of that.
+    const { requestedAt, createdAt } = await createEndpoint(
       'where',
       '#{ id: ctx.node.id, name: ctx.node.name, sdk: ctx.sdk_version }',
       '/where',
     );
-    const created = Date.now();
     const [beta, gamma] = await Promise.all(watchers);
     console.log(
-      `route live on beta ${beta.at - created} ms, on gamma ${gamma.at - created} ms after alpha's 201`,
+      `route live on beta ${beta.at - createdAt} ms, on gamma ${gamma.at - createdAt} ms after alpha's 201 (which came ${createdAt - requestedAt} ms after the POST)`,
     );
-    expect(beta.at - created).toBeLessThan(1_000);
-    expect(gamma.at - created).toBeLessThan(1_000);
+    expect(beta.at - createdAt).toBeLessThan(1_000);
+    expect(gamma.at - createdAt).toBeLessThan(1_000);
     expect(beta.body).toEqual({ id: members.beta.nodeId, name: 'beta', sdk: '1.3' });
     expect(gamma.body).toEqual({ id: members.gamma.nodeId, name: 'gamma', sdk: '1.3' });
     const onAlpha = await fetchOn(alpha(), `${nodes.alpha.baseUrl}/where`);
@@ -372,7 +372,9 @@ describe.skipIf(reason)('a cluster of three hosts', () => {
     );
     console.log(`gamma marked down ${down.ms} ms after kill -9`);
     expect(down.ms).toBeGreaterThan(0);
-    expect(down.ms).toBeLessThanOrEqual(15_500);
+    // Down after 10 s without a report, checked at the primary's report every 5 s: 10–15 s after the
+    // last report, plus the reports' own time on a loaded machine.
+    expect(down.ms).toBeLessThanOrEqual(16_000);
     // 2. Restarted with its data folder, it is up again at once and serves.
     await startMember('gamma');
     const rows = await nodeRows();
