@@ -34,7 +34,7 @@ describe('picloud version', () => {
 
   it('--json is machine-readable', async () => {
     const { stdout } = await runCli(['version', '--json'], {});
-    expect(JSON.parse(stdout)).toEqual({ product: PRODUCT_VERSION, sdk: '1.2', api: 1, schema, wire: 1 });
+    expect(JSON.parse(stdout)).toEqual({ product: PRODUCT_VERSION, sdk: '1.3', api: 1, schema, wire: 1 });
   });
 });
 

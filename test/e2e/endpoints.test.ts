@@ -153,11 +153,11 @@ describe('a fresh install', () => {
   it('answers GET /hello on localhost with the Hello World script', async () => {
     const response = await fetch(`${pc.baseUrl.replace('127.0.0.1', 'localhost')}/hello?name=Pi`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ message: 'Hello, Pi!', sdk: '1.2' });
+    expect(await response.json()).toEqual({ message: 'Hello, Pi!', sdk: '1.3' });
   });
 
   it('treats a direct address of this machine (an IP literal) as localhost', async () => {
     const response = await requestWithHost(`${pc.baseUrl}/hello`, '127.0.0.1:8080');
-    expect(response.json()).toEqual({ message: 'Hello, world!', sdk: '1.2' });
+    expect(response.json()).toEqual({ message: 'Hello, world!', sdk: '1.3' });
   });
 });

@@ -91,7 +91,7 @@ describe('ctx', () => {
       agent: 'tests',
       app: 'sdk',
       has_id: true,
-      sdk: '1.2',
+      sdk: '1.3',
     });
   });
 

@@ -4,6 +4,7 @@
  * how answers become Rhai values, argument checks, and how failures reach the script.
  */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScriptTrigger } from '../../server/contracts/executor.js';
@@ -13,6 +14,7 @@ import type {
   ServiceOutcome,
   SyncServiceClient,
 } from '../../server/contracts/script-services.js';
+import { ScriptRunner } from '../../server/executor/run-script.js';
 import { SERVICE_CALL_OPERATIONS, ServiceBinding, sdkModules } from '../../server/executor/sdk/index.js';
 import { PACKAGE_ROOT } from '../../server/paths.js';
 import { SDK_VERSION } from '../../server/version.js';
@@ -374,14 +376,21 @@ describe('the cost of a call', () => {
 
 describe('ctx', () => {
   it(`shows SDK ${SDK_VERSION} and the trigger (http when the job names none)`, () => {
-    expect(SDK_VERSION).toBe('1.2');
+    expect(SDK_VERSION).toBe('1.3');
     expect(value(run('#{ sdk: ctx.sdk_version, trigger: ctx.trigger }'))).toEqual({
-      sdk: '1.2',
+      sdk: '1.3',
       trigger: { kind: 'http' },
     });
     expect(
       value(run('ctx.trigger', undefined, { kind: 'queue', queue: 'jobs', message_id: 'm1', attempt: 3 })),
     ).toEqual({ kind: 'queue', queue: 'jobs', message_id: 'm1', attempt: 3 });
+  });
+
+  it('names the node that runs the script (ctx.node, SDK 1.3): no cluster id outside a cluster', () => {
+    expect(value(run('ctx.node'))).toEqual({ id: '', name: hostname() });
+    const node = { id: 'a'.repeat(64), name: 'pi-kitchen' };
+    const runner = new ScriptRunner(undefined, undefined, node);
+    expect(value(runScript('`${ctx.node.name} ${ctx.node.id}`', { runner }))).toBe(`pi-kitchen ${node.id}`);
   });
 });
 

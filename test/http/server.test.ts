@@ -83,7 +83,7 @@ describe('health and versions', () => {
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual({
         product: PRODUCT_VERSION,
-        sdk: '1.2',
+        sdk: '1.3',
         api: 1,
         schema: latestSchemaVersion(readMigrations(MIGRATIONS_DIR)),
         wire: 1,

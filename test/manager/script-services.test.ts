@@ -138,6 +138,35 @@ describe('failures', () => {
       expect(call).toEqual({ appId: APP, service: 'kv', op: 'get' });
     },
   );
+
+  it.each([
+    [
+      'a refused connection',
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.2:5433'), { code: 'ECONNREFUSED' }),
+    ],
+    [
+      'a server shutting down',
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    ],
+    ['a lost connection', new Error('Connection terminated unexpectedly')],
+    ['a pool that cannot connect', new Error('timeout exceeded when trying to connect')],
+    [
+      'a refused role (a removed cluster member)',
+      Object.assign(new Error('no pg_hba.conf entry'), { code: '28000' }),
+    ],
+  ])('answers DB_UNAVAILABLE for %s, with nothing of the cause', async (_what, cause) => {
+    const onError = vi.fn();
+    const registry = new ScriptServiceRegistry({ onError });
+    registry.register('kv', async () => {
+      throw cause;
+    });
+    expect(await registry.call(APP, kvCall('get'), soon())).toEqual({
+      ok: false,
+      reason: 'DB_UNAVAILABLE',
+      message: 'kv.get: the database cannot be reached',
+    });
+    expect(onError).not.toHaveBeenCalled();
+  });
 });
 
 describe('the deadline', () => {

@@ -31,7 +31,13 @@ let id = 0;
 /** Runs `source` as an endpoint of app `app-1` for `GET /p`. */
 export function runScript(
   source: string,
-  options: { client?: SyncServiceClient; trigger?: ScriptTrigger; limits?: Partial<ExecutionLimits> } = {},
+  options: {
+    client?: SyncServiceClient;
+    trigger?: ScriptTrigger;
+    limits?: Partial<ExecutionLimits>;
+    /** Another runner than the shared one (e.g. one that runs as a given node). */
+    runner?: ScriptRunner;
+  } = {},
 ): ExecutionReport {
   id += 1;
   const job: ExecutionJob = {
@@ -49,7 +55,7 @@ export function runScript(
     },
     limits: { ...TEST_LIMITS, ...options.limits },
   };
-  return runner.run(job, options.client);
+  return (options.runner ?? runner).run(job, options.client);
 }
 
 /** The script's value, as JSON (a text or bytes response as it is). */
