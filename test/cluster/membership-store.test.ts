@@ -25,7 +25,7 @@ const membership: Membership = {
   clusterId: 'cd'.repeat(32),
   nodeId: NODE_ID,
   name: 'pi-kitchen',
-  primary: { host: 'fd00::2', wirePort: 8443, pgPort: 5433, panelUrl: 'https://10.0.0.2:8081' },
+  primary: { host: 'fd00::2', wirePort: 8443, pgPort: 5433, panelPort: 8081 },
   pgRole: nodeRoleName(NODE_ID),
   pgDatabase: 'picloud',
   joinedAt: '2026-12-07T22:00:00.000Z',
@@ -63,7 +63,7 @@ describe('membership', () => {
     ['a role that is not a node role', (m) => (m.pgRole = 'picloud'), /"pgRole" is not a node role/],
     ['a database name with SQL in it', (m) => (m.pgDatabase = 'x; DROP TABLE apps'), /"pgDatabase"/],
     ['no port', (m) => delete m.primary.pgPort, /no valid ports/],
-    ['a panel URL with a path', (m) => (m.primary.panelUrl = 'https://evil.example/phish'), /panelUrl/],
+    ['a panel port out of range', (m) => (m.primary.panelPort = 70000), /panelPort/],
   ])('refuses %s', (_what, damage, problem) => {
     const bad = structuredClone(membership);
     damage(bad);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ClusterState, writePrimaryState } from '../../server/cluster/cluster-state.js';
 import { type Membership, nodeRoleName, writeMembership } from '../../server/cluster/membership-store.js';
+import { certificateSha256, certificateSha256 } from '../../server/cluster/node-certificates.js';
 import { loadSecretKey, SECRET_KEY_FILE } from '../../server/manager/secrets/secret-key.js';
 import { readCertificateAuthority } from '../../server/trust/certificate-authority.js';
 import { crypto, EC_P256, x509 } from '../../server/trust/x509.js';
@@ -117,11 +118,7 @@ export function sqlOnPrimary<T = any>(
 }
 
 /** SHA-256 (hex) of a PEM certificate's DER. */
-export function certificateId(certificatePem: string): string {
-  return createHash('sha256')
-    .update(Buffer.from(new x509.X509Certificate(certificatePem).rawData))
-    .digest('hex');
-}
+export const certificateId = certificateSha256;
 
 /** A data folder a member can use (no PostgreSQL runs in it). */
 export function emptyDataDir(name: string): string {
