@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ClusterState, writePrimaryState } from '../../server/cluster/cluster-state.js';
 import { type Membership, nodeRoleName, writeMembership } from '../../server/cluster/membership-store.js';
-import { certificateSha256, certificateSha256 } from '../../server/cluster/node-certificates.js';
+import { certificateSha256 } from '../../server/cluster/node-certificates.js';
 import { loadSecretKey, SECRET_KEY_FILE } from '../../server/manager/secrets/secret-key.js';
 import { readCertificateAuthority } from '../../server/trust/certificate-authority.js';
 import { crypto, EC_P256, x509 } from '../../server/trust/x509.js';
