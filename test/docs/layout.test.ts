@@ -66,11 +66,12 @@ describe('only the manager writes to the database', () => {
   );
   // server/backup/ restores a whole backup: like the migrator (server/db/), it replaces the schema and
   // its rows wholesale in one transaction, run by the manager's API or the CLI while PiCloud is stopped.
-  // server/cluster/ writes the cluster's own list: each node its own row (the heartbeat), the primary
-  // the members it admits and removes (with their PostgreSQL roles) — never the apps' state.
+  // server/cluster/ writes the cluster's own tables: each node its own row (the heartbeat), the primary
+  // the members it admits and removes (with their PostgreSQL roles) and its join tokens — never the
+  // apps' state.
   it.each(writers.map((file) => [relative(PACKAGE_ROOT, file)]))('%s is allowed to write', (name) => {
     expect(name).toMatch(
-      /^server\/(manager|db)\/|^server\/backup\/database-import\.ts$|^server\/cluster\/(node-heartbeat|membership)\.ts$/,
+      /^server\/(manager|db)\/|^server\/backup\/database-import\.ts$|^server\/cluster\/(node-heartbeat|membership|invite|join-token)\.ts$/,
     );
   });
 });
