@@ -58,7 +58,7 @@ describe('becoming the primary', () => {
   let again: Appliance | null = null;
   beforeAll(async () => {
     // The embedded PostgreSQL (no external database): only such a node can be a primary.
-    pc = await startTestAppliance({ databaseUrl: null, postgresPort: 0 });
+    pc = await startTestAppliance({ databaseUrl: null, postgresPort: 0, clusterPort: 0 });
   }, 120_000);
   afterAll(async () => {
     await again?.stop();
@@ -144,6 +144,7 @@ describe('becoming the primary', () => {
         host: '127.0.0.1',
         dataDir: pc.dataDir,
         databaseUrl: null,
+        clusterPort: 0,
         executorWorkers: 2,
       },
       pino({ level: 'silent' }),
