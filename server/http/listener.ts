@@ -37,9 +37,20 @@ import { healthRoutes } from './routes/health.js';
 import { installNotFoundHandler, type ListenerContext } from './routes/not-found.js';
 import { trustPageRoutes } from './routes/trust-page.js';
 
-/** Ajv settings: all errors at once; 'array' coercion lets path and query strings satisfy integer/boolean schemas. */
-const AJV_OPTIONS = {
+/**
+ * Ajv settings for path parameters, query strings and headers: all errors at once; 'array' coercion
+ * lets their strings satisfy integer/boolean schemas.
+ */
+const AJV_TEXT_OPTIONS = {
   customOptions: { allErrors: true, coerceTypes: 'array' as const, removeAdditional: false },
+};
+/**
+ * Ajv settings for JSON bodies: no coercion. JSON carries its own types, and coercion would rewrite
+ * what a client sent — a `null` in a nullable field (a union of a type and null) becomes `""` or `0`
+ * through the union's first branch, and `"required_scope": null` then failed as an unknown scope.
+ */
+const AJV_BODY_OPTIONS = {
+  customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false },
 };
 
 /** Headers only a reverse proxy should set about the client; dropped from the appliance's own requests. */
@@ -64,12 +75,22 @@ const FORWARDING_HEADERS = [
  * any handler, instead of a 500 from whichever query the value reaches.
  */
 function installLazyValidators(app: FastifyInstance): void {
-  let compile: FastifySchemaCompiler<FastifySchema> | null = null;
+  const compilers = new Map<boolean, FastifySchemaCompiler<FastifySchema>>();
+  const compilerFor = (body: boolean) => {
+    let compile = compilers.get(body);
+    if (!compile) {
+      compile = AjvCompiler()(
+        {},
+        body ? AJV_BODY_OPTIONS : AJV_TEXT_OPTIONS,
+      ) as unknown as FastifySchemaCompiler<FastifySchema>;
+      compilers.set(body, compile);
+    }
+    return compile;
+  };
   app.setValidatorCompiler((routeSchema) => {
     let validate: Validator | null = null;
     const lazy: Validator = (data: unknown) => {
-      compile ??= AjvCompiler()({}, AJV_OPTIONS) as unknown as FastifySchemaCompiler<FastifySchema>;
-      validate ??= compile(routeSchema) as Validator;
+      validate ??= compilerFor(routeSchema.httpPart === 'body')(routeSchema) as Validator;
       const valid = validate(data);
       // Fastify reads the errors from the function it was given.
       lazy.errors = validate.errors;
