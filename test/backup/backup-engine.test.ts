@@ -24,6 +24,7 @@ const PASSPHRASE = 'correct horse battery staple';
 function serviceFor(appliance: TestAppliance, dir = backupDir): BackupService {
   return new BackupService({
     pool: appliance.appliance.database.pool,
+    db: appliance.appliance.database.db,
     dataDir: appliance.dataDir,
     backupDir: dir,
     source: 'external',
