@@ -5,7 +5,7 @@
  * `StringBuilder` (`to_string`, `to_debug`), or a {@link BoundedText} that keeps only the start:
  * the message of a thrown value ({@link displayWithin}), which must stay small whatever was thrown.
  */
-import { debugString, displayString, FnPtr, RBlob, sortedKeys, type Value } from './value.js';
+import { debugString, displayString, escapeChar, FnPtr, RBlob, sortedKeys, type Value } from './value.js';
 
 /** Where formatted text goes. */
 export interface TextSink {
@@ -26,25 +26,8 @@ export interface TextSink {
 const NEEDS_ESCAPE = /[\\"\u0000-\u001f\u007f]/;
 const ESCAPES = /[\\"\u0000-\u001f\u007f]/g;
 
-/** The escape sequence of one character (Rust's `{:?}` rules, as the engine's `quoteString`). */
-function escapeOne(ch: string): string {
-  switch (ch) {
-    case '\\':
-      return '\\\\';
-    case '\n':
-      return '\\n';
-    case '\r':
-      return '\\r';
-    case '\t':
-      return '\\t';
-    case '\0':
-      return '\\0';
-    case '"':
-      return '\\"';
-    default:
-      return `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}`;
-  }
-}
+/** The escape sequence of one character matched by {@link ESCAPES}. */
+const escapeOne = (ch: string): string => escapeChar(ch, '"');
 
 /** Append a string in Rust's `{:?}` form (double-quoted, escaped) to `out`. */
 function addQuoted(out: TextSink, s: string): void {
