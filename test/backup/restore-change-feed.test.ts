@@ -10,15 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackupService } from '../../server/backup/backup-service.js';
-import { installPgBossSchema } from '../../server/backup/pgboss-schema.js';
 import { CHANGE_CHANNEL, type Change } from '../../server/contracts/changes.js';
-import { readMigrations } from '../../server/db/migrator.js';
 import { followCommits } from '../../server/manager/change-feed.js';
-import { MIGRATIONS_DIR } from '../../server/paths.js';
 import { startTestAppliance, type TestAppliance } from '../support/appliance.js';
 import { requestWithHost } from '../support/http.js';
-import { populate } from './backup-fixtures.js';
+import { backupServiceFor, populate } from './backup-fixtures.js';
 
 let source: TestAppliance;
 let target: TestAppliance;
@@ -26,21 +22,8 @@ let archive: string;
 const backupDir = mkdtempSync(join(tmpdir(), 'picloud-restore-feed-'));
 const PASSPHRASE = 'correct horse battery staple';
 
-function serviceFor(appliance: TestAppliance, dataDir = appliance.dataDir): BackupService {
-  const { pool, db } = appliance.appliance.database;
-  return new BackupService({
-    pool,
-    db,
-    dataDir,
-    backupDir,
-    source: 'external',
-    minFreeBytes: 0,
-    maxArchiveBytes: 64 * 1024 * 1024,
-    keep: 2,
-    migrations: readMigrations(MIGRATIONS_DIR),
-    installPgBoss: () => installPgBossSchema(db),
-  });
-}
+const serviceFor = (appliance: TestAppliance, dataDir = appliance.dataDir) =>
+  backupServiceFor(appliance, backupDir, dataDir);
 
 /**
  * What reaches the target: NOTIFYs on the change channel (each with whether the restored app was
