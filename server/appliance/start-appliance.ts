@@ -24,6 +24,7 @@ import { followCommits } from '../manager/change-feed.js';
 import type { HttpsInfo } from '../manager/node/https-api.js';
 import { loadSecretKey, SecretKeyError } from '../manager/secrets/secret-key.js';
 import { seedHelloWorldIfFresh } from '../manager/seed-hello-world.js';
+import { createOutageLog } from '../manager/services/outage-log.js';
 import { startApplianceNames } from '../mdns/appliance-names.js';
 import type { LanNames } from '../mdns/lan-names.js';
 import { createOrchestrator } from '../orchestrator/build-orchestrator.js';
@@ -197,6 +198,8 @@ export async function startAppliance(
         onOutboundSocket: (socket) => ownConnections.track(socket),
         // Never the call's arguments: they may hold secrets or request bodies.
         onServiceError: (error, call) => logger.error({ err: error, ...call }, 'script service call failed'),
+        // While PostgreSQL is down: one warning line per kind of failure, not a stack per call.
+        onServiceUnavailable: createOutageLog((level, message, fields) => logger[level](fields, message)),
       },
     );
     secretKeyChanged = () => manager.secretKeyChanged();

@@ -8,9 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { ExtractLimits } from '../archive/safe-archive.js';
 import type { MigrationFile } from '../db/migrator.js';
+import type { Database } from '../db/schema.js';
 import { PicloudError } from '../errors/catalogue.js';
 import {
   BACKUP_FILE_NAME,
@@ -27,6 +29,8 @@ import { openBackupSecrets, type RestoreResult, restoreBackup } from './restore.
 /** Settings and dependencies of a {@link BackupService}. */
 export interface BackupServiceOptions {
   pool: pg.Pool;
+  /** Kysely over `pool`: a restore is a write transaction of the change feed on it. */
+  db: Kysely<Database>;
   dataDir: string;
   backupDir: string;
   source: 'embedded' | 'external';
@@ -175,7 +179,7 @@ export class BackupService {
    */
   restore(open: () => Readable, options: RestoreOptions): Promise<RestoreReport> {
     return this.#exclusive('restore', async () => {
-      const { backupDir, pool, dataDir, migrations, installPgBoss, minFreeBytes } = this.options;
+      const { backupDir, pool, db, dataDir, migrations, installPgBoss, minFreeBytes } = this.options;
       mkdirSync(backupDir, { recursive: true, mode: 0o700 });
       checkFreeSpace(backupDir, minFreeBytes);
       const workDir = join(backupDir, `.restore-${randomUUID()}`);
@@ -194,7 +198,7 @@ export class BackupService {
         try {
           const result = await restoreBackup(
             verified,
-            { client, dataDir, migrations, installPgBoss },
+            { db, client, dataDir, migrations, installPgBoss },
             secrets,
           );
           this.options.onRestored?.();

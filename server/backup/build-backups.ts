@@ -31,6 +31,7 @@ export function createBackupService(
 ): BackupService {
   return new BackupService({
     pool: database.pool,
+    db: database.db,
     dataDir: config.dataDir,
     backupDir: backupDirOf(config),
     source: config.databaseUrl ? 'external' : 'embedded',

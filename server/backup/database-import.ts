@@ -1,6 +1,8 @@
 /**
- * Loads a backup's export into a database, in ONE transaction: it commits whole or not at all, so a
- * failure anywhere (a row a constraint refuses, a migration that fails) leaves the database as it was.
+ * Loads a backup's export into a database, inside ONE write transaction the caller opened on
+ * `client` (restore.ts, through the change feed's writeTransaction): it commits whole or not at all,
+ * so a failure anywhere (a row a constraint refuses, a migration that fails) leaves the database as
+ * it was. {@link prepareDatabaseImport} runs first, outside it.
  *
  *  1. the migration lock and pg-boss's queue lock are taken, so no PiCloud migrates or creates queues
  *     meanwhile;
@@ -12,15 +14,15 @@
  *     brought up to this build's schema);
  *  5. PiCloud's pg-boss queues are replaced by the backup's (pg-boss's own `create_queue` makes each
  *     queue's partition) and their messages copied in;
- *  6. every app, old and new, is announced on the change channel, so running orchestrators and
- *     trigger schedulers rebuild their tables on commit.
+ *  6. every app, old and new, is announced as changed (`announce`), so that on commit this node's
+ *     routing follows before the restore answers, and every other process through NOTIFY.
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { CHANGE_CHANNEL } from '../contracts/changes.js';
+import type { Change } from '../contracts/changes.js';
 import {
   applyMigration,
   createMigrationTable,
@@ -58,12 +60,16 @@ export interface ImportOptions {
   migrations: MigrationFile[];
   /** Key ids (see secret-key.ts) whose secrets can be read after the restore; others are left out. */
   readableSecretKeyIds: readonly string[];
-  /** Installs pg-boss's schema when the backup has queues and the database has none (before the transaction). */
+  /** Announces a change in the caller's write transaction (the change feed's `announce`). */
+  announce: (change: Change) => Promise<void>;
+}
+
+/** Options of {@link prepareDatabaseImport}. */
+export interface PrepareImportOptions {
+  /** This build's migrations. */
+  migrations: MigrationFile[];
+  /** Installs pg-boss's schema when the backup has queues and the database has none. */
   installPgBoss: () => Promise<void>;
-  /** Runs last inside the transaction (the secret files are installed here); throwing rolls back. */
-  beforeCommit?: () => void;
-  /** Runs when the transaction rolled back after `beforeCommit` ran. */
-  afterRollback?: () => void;
 }
 
 /** Checks the backup's migrations against this build's: same files, and none this build lacks. */
@@ -128,9 +134,25 @@ async function pgBossInstalled(client: pg.ClientBase): Promise<boolean> {
 }
 
 /**
- * Replaces the database's contents with the export in `dir` (see the file comment for the steps).
- * @throws RestoreRefusedError (nothing changed) when the backup does not fit this build or a row is
- *   refused.
+ * Before the transaction: refuses a backup this build cannot restore (nothing changed), and installs
+ * pg-boss's schema when the backup has queue messages and the database has no pg-boss yet (its
+ * installer commits on its own, and must not wait for the restore's locks).
+ * @throws RestoreRefusedError when the backup's migrations do not fit this build.
+ */
+export async function prepareDatabaseImport(
+  client: pg.ClientBase,
+  database: BackupManifest['database'],
+  options: PrepareImportOptions,
+): Promise<void> {
+  checkMigrations(database, options.migrations);
+  if (database.pgboss && !(await pgBossInstalled(client))) await options.installPgBoss();
+}
+
+/**
+ * Replaces the database's contents with the export in `dir`, inside the transaction open on `client`
+ * (see the file comment for the steps).
+ * @throws RestoreRefusedError (the caller rolls back: nothing changed) when the backup does not fit
+ *   this build or a row is refused.
  */
 export async function importDatabase(
   client: pg.ClientBase,
@@ -140,9 +162,6 @@ export async function importDatabase(
 ): Promise<DatabaseImportResult> {
   checkMigrations(database, options.migrations);
   const backupSchema = database.migrations.at(-1)?.version ?? 0;
-  if (database.pgboss && !(await pgBossInstalled(client))) await options.installPgBoss();
-  await client.query('BEGIN');
-  let committing = false;
   try {
     await client.query('SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)', [
       MIGRATION_LOCK_KEY,
@@ -223,17 +242,10 @@ export async function importDatabase(
     const queueMessages = database.pgboss ? await importPgBoss(client, dir, database.pgboss) : 0;
     const { rows: apps } = await client.query<{ id: string }>('SELECT id::text FROM apps');
     for (const app of new Set([...previousApps, ...apps.map((a) => a.id)])) {
-      for (const topic of ['apps', 'triggers']) {
-        await client.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify({ topic, app })]);
-      }
+      for (const topic of ['apps', 'triggers'] as const) await options.announce({ topic, app });
     }
-    committing = true;
-    options.beforeCommit?.();
-    await client.query('COMMIT');
     return { rows, secretsSkipped: secretsSkipped ?? 0, queueMessages };
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    if (committing) options.afterRollback?.();
     if (error instanceof RestoreRefusedError) throw error;
     // A row refused by a constraint, a malformed COPY line: the backup does not fit; nothing changed.
     if (error instanceof Error && 'code' in error && typeof (error as { code: unknown }).code === 'string') {

@@ -1,20 +1,31 @@
 /**
  * Applies a verified backup (see backup-archive.ts) to a database and a data folder: opens the sealed
  * secret files when a passphrase is given (a wrong one refuses the restore before anything changes),
- * loads the database in one transaction, and installs the secret files just before that transaction
- * commits (undone if the commit fails). Without the passphrase everything but the secrets is
- * restored, and the result says so.
+ * loads the database in one write transaction — the change feed's, as every control-plane change:
+ * its changes are announced on commit (never on rollback) and followed by this node before the
+ * restore returns, and the request's audit entry commits with it — and installs the secret files
+ * just before that transaction commits (undone if the commit fails). Without the passphrase
+ * everything but the secrets is restored, and the result says so.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { MigrationFile } from '../db/migrator.js';
+import type { Database } from '../db/schema.js';
+import { kyselyOnConnection } from '../db/single-connection.js';
 import { PicloudError } from '../errors/catalogue.js';
+import { announce, writeTransaction } from '../manager/change-feed.js';
 import { loadSecretKey, secretKeyId } from '../manager/secrets/secret-key.js';
 import { SealOpenError } from '../security/passphrase-seal.js';
 import type { VerifiedBackup } from './backup-archive.js';
 import { fileStamp } from './backup-archive.js';
-import { type DatabaseImportResult, importDatabase, RestoreRefusedError } from './database-import.js';
+import {
+  type DatabaseImportResult,
+  importDatabase,
+  prepareDatabaseImport,
+  RestoreRefusedError,
+} from './database-import.js';
 import {
   type InstalledSecretFiles,
   installSecretFiles,
@@ -40,7 +51,9 @@ export interface RestoreResult extends DatabaseImportResult {
 
 /** What a restore needs. */
 export interface RestoreTarget {
-  /** A dedicated connection to the database to replace. */
+  /** The appliance's database handle: the restore's changes are followed as its writes' are. */
+  db: Kysely<Database>;
+  /** A dedicated connection to the database to replace (the transaction and its COPY streams). */
   client: pg.ClientBase;
   /** The data folder that receives the secret files. */
   dataDir: string;
@@ -101,16 +114,23 @@ export async function restoreBackup(
   let installed: InstalledSecretFiles | null = null;
   let result: DatabaseImportResult;
   try {
-    result = await importDatabase(target.client, backup.dir, manifest.database, {
-      migrations: target.migrations,
-      readableSecretKeyIds: keyId === null ? [] : [keyId],
-      installPgBoss: target.installPgBoss,
-      beforeCommit: () => {
+    await prepareDatabaseImport(target.client, manifest.database, target);
+    result = await writeTransaction(
+      target.db,
+      async (trx) => {
+        const imported = await importDatabase(target.client, backup.dir, manifest.database, {
+          migrations: target.migrations,
+          readableSecretKeyIds: keyId === null ? [] : [keyId],
+          announce: (change) => announce(trx, change),
+        });
+        // Last before COMMIT: a rollback from here on (the audit entry, COMMIT itself) undoes them.
         if (files) installed = installSecretFiles(target.dataDir, files, stamp);
+        return imported;
       },
-      afterRollback: () => (installed as InstalledSecretFiles | null)?.undo(),
-    });
+      kyselyOnConnection(target.client),
+    );
   } catch (error) {
+    (installed as InstalledSecretFiles | null)?.undo();
     if (error instanceof RestoreRefusedError)
       throw new PicloudError('PICLOUD_ERR_BACKUP_INCOMPATIBLE', error.message);
     throw error;

@@ -436,7 +436,7 @@ export function describeFailure(error: unknown): ExecutionFailure {
   if (rhai instanceof ScriptServiceError) {
     // Not thrown by the script: an SDK function failed (a service, or an invalid argument). The
     // database being out of reach is not the script's fault: a 503 the client may retry.
-    const unavailable = rhai.reason === 'DB_UNAVAILABLE';
+    const unavailable = rhai.reason === 'DATABASE_UNAVAILABLE';
     return {
       code: unavailable ? 'PICLOUD_ERR_DB_UNAVAILABLE' : 'PICLOUD_ERR_SCRIPT_RUNTIME',
       status: unavailable ? 503 : 500,

@@ -49,6 +49,11 @@ export interface ServerDeps extends HealthDeps {
   bodyLimit?: number;
   /** Largest request line plus headers, in bytes (default 16 KiB). */
   headerLimit?: number;
+  /**
+   * Longest time a whole request may take to arrive, in ms (default 60000): the slow-loris guard.
+   * A long upload (see long-uploads.ts) may take longer, but no byte may take longer to come.
+   */
+  requestTimeoutMs?: number;
   /** Requests per minute per client address to the apps' endpoints and panel files (0 or absent: none). */
   publicRateLimit?: number;
   /** Proxies whose X-Forwarded-* headers are believed (see the trustProxy setting); default none. */

@@ -31,3 +31,11 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   }
   socket.destroy(error);
 }
+
+/** Answers 408 on `socket` — a request that did not arrive in time — and closes it. */
+export function answerRequestTimeout(socket: Socket): void {
+  answerClientError(
+    Object.assign(new Error('request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }),
+    socket,
+  );
+}

@@ -4,7 +4,7 @@
  * is logged with its stack and reported as a generic internal error (no internals leak to clients).
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { unreachableDatabase } from '../db/unreachable.js';
 import { PicloudError } from '../errors/catalogue.js';
 
 /** Fastify's own error codes mapped onto the catalogue. */
@@ -47,7 +47,7 @@ export function toPicloudError(error: unknown): PicloudError {
     return new PicloudError('PICLOUD_ERR_HTTP_BAD_BODY', 'The body is not valid JSON');
   }
   // The database (on a cluster member: the primary's) is down: a clear 503, never an internal error.
-  if (isDatabaseUnavailable(error)) return new PicloudError('PICLOUD_ERR_DB_UNAVAILABLE');
+  if (unreachableDatabase(error) !== null) return new PicloudError('PICLOUD_ERR_DB_UNAVAILABLE');
   return new PicloudError('PICLOUD_ERR_INTERNAL');
 }
 

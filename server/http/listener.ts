@@ -5,6 +5,7 @@
  * that listener's own: its half of the API and its catch-all (panel files, or the apps' routes).
  */
 import { createServer as createHttpServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { AjvCompiler } from '@fastify/ajv-compiler';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -29,6 +30,7 @@ import { HttpsFront } from './https-front.js';
 import { installHttpsRedirect } from './https-redirect.js';
 import { installJsonBodyParser } from './json-body.js';
 import type { ListenerName } from './listener-paths.js';
+import { LongUploads } from './long-uploads.js';
 import { installClientAddress } from './peer-address.js';
 import { generateRequestId, REQUEST_ID_HEADER } from './request-id.js';
 import { type ApiRouteInfo, apiV1 } from './routes/api-v1.js';
@@ -37,9 +39,20 @@ import { healthRoutes } from './routes/health.js';
 import { installNotFoundHandler, type ListenerContext } from './routes/not-found.js';
 import { trustPageRoutes } from './routes/trust-page.js';
 
-/** Ajv settings: all errors at once; 'array' coercion lets path and query strings satisfy integer/boolean schemas. */
-const AJV_OPTIONS = {
+/**
+ * Ajv settings for path parameters, query strings and headers: all errors at once; 'array' coercion
+ * lets their strings satisfy integer/boolean schemas.
+ */
+const AJV_TEXT_OPTIONS = {
   customOptions: { allErrors: true, coerceTypes: 'array' as const, removeAdditional: false },
+};
+/**
+ * Ajv settings for JSON bodies: no coercion. JSON carries its own types, and coercion would rewrite
+ * what a client sent — a `null` in a nullable field (a union of a type and null) becomes `""` or `0`
+ * through the union's first branch, and `"required_scope": null` then failed as an unknown scope.
+ */
+const AJV_BODY_OPTIONS = {
+  customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false },
 };
 
 /** Headers only a reverse proxy should set about the client; dropped from the appliance's own requests. */
@@ -64,12 +77,22 @@ const FORWARDING_HEADERS = [
  * any handler, instead of a 500 from whichever query the value reaches.
  */
 function installLazyValidators(app: FastifyInstance): void {
-  let compile: FastifySchemaCompiler<FastifySchema> | null = null;
+  const compilers = new Map<boolean, FastifySchemaCompiler<FastifySchema>>();
+  const compilerFor = (body: boolean) => {
+    let compile = compilers.get(body);
+    if (!compile) {
+      compile = AjvCompiler()(
+        {},
+        body ? AJV_BODY_OPTIONS : AJV_TEXT_OPTIONS,
+      ) as unknown as FastifySchemaCompiler<FastifySchema>;
+      compilers.set(body, compile);
+    }
+    return compile;
+  };
   app.setValidatorCompiler((routeSchema) => {
     let validate: Validator | null = null;
     const lazy: Validator = (data: unknown) => {
-      compile ??= AjvCompiler()({}, AJV_OPTIONS) as unknown as FastifySchemaCompiler<FastifySchema>;
-      validate ??= compile(routeSchema) as Validator;
+      validate ??= compilerFor(routeSchema.httpPart === 'body')(routeSchema) as Validator;
       const valid = validate(data);
       // Fastify reads the errors from the function it was given.
       lazy.errors = validate.errors;
@@ -122,7 +145,7 @@ export interface Listener {
 
 /** Fastify's options for the servers it would make itself, which a server factory must apply. */
 interface ServerFactoryOptions {
-  http?: { maxHeaderSize?: number };
+  http?: { maxHeaderSize?: number; connectionsCheckingInterval?: number };
   keepAliveTimeout: number;
   requestTimeout: number;
   connectionTimeout: number;
@@ -132,18 +155,31 @@ interface ServerFactoryOptions {
 export async function buildListener(shared: SharedParts, parts: ListenerParts): Promise<Listener> {
   const { deps } = shared;
   const context: ListenerContext = { name: parts.name, portOf: shared.portOf };
+  const requestTimeout = deps.requestTimeoutMs ?? 60_000;
+  // Node applies no request deadline shorter than the headers deadline (60 s by default): the head
+  // must arrive within the request's deadline, and within 60 s.
+  const headersTimeout = Math.min(60_000, requestTimeout);
+  const longUploads = new LongUploads(requestTimeout);
+  const clientError = (error: Error & { code?: string }, socket: Socket) => {
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && longUploads.spares(socket)) return;
+    answerClientError(error, socket);
+  };
   let https: HttpsFront | null = null;
   const tls = deps.tls ?? null;
   // With a certificate, Fastify's one request handler serves two servers: the plain-HTTP one Fastify
   // listens with, and the HTTPS front — the same routes, hooks and limits on both schemes.
   const serverFactory = tls
     ? (handler: Parameters<typeof createHttpServer>[1], options: ServerFactoryOptions) => {
-        const httpOptions = { maxHeaderSize: options.http?.maxHeaderSize };
+        const httpOptions = {
+          maxHeaderSize: options.http?.maxHeaderSize,
+          connectionsCheckingInterval: options.http?.connectionsCheckingInterval,
+        };
         const plain = createHttpServer(httpOptions, handler);
-        https = new HttpsFront(handler as never, httpOptions, tls, answerClientError);
+        https = new HttpsFront(handler as never, httpOptions, tls, clientError);
         for (const server of [plain, https.server]) {
           server.keepAliveTimeout = options.keepAliveTimeout;
           server.requestTimeout = options.requestTimeout;
+          server.headersTimeout = headersTimeout;
           server.setTimeout(options.connectionTimeout);
         }
         return plain;
@@ -156,18 +192,24 @@ export async function buildListener(shared: SharedParts, parts: ListenerParts): 
     // One debug line per request (onResponse below) instead of Fastify's two info lines: cheaper on a Pi.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
-    http: { maxHeaderSize: deps.headerLimit ?? 16 * 1024 },
-    // Slow-loris guard: the whole request head must arrive within this time.
+    http: {
+      maxHeaderSize: deps.headerLimit ?? 16 * 1024,
+      // How often Node looks for requests past the deadline (its default, 30 s, for the default 60 s).
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 2)),
+    },
+    // Slow-loris guard: the whole request must arrive within this time (but see long-uploads.ts).
     connectionTimeout: 0,
-    requestTimeout: 60_000,
-    clientErrorHandler: answerClientError,
+    requestTimeout,
+    clientErrorHandler: clientError,
     trustProxy: deps.trustProxy ?? false,
     // Host names (up to 253 characters) travel as path parameters, e.g. when releasing a claim by pattern.
     routerOptions: { maxParamLength: 256 },
     // We answer 503 in our own error format while draining (see onRequest below).
     return503OnClosing: false,
   });
+  app.server.headersTimeout = headersTimeout;
   installLazyValidators(app);
+  longUploads.install(app);
   // Response schemas document the API (OpenAPI); handlers build their views field by field, so plain
   // JSON.stringify is enough and spares compiling a serializer per route at every start.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));

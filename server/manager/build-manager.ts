@@ -38,7 +38,11 @@ import { SecretKeyring } from './secrets/secret-key.js';
 import { secretHandler } from './secrets/secret-service.js';
 import { SecretStore } from './secrets/secret-store.js';
 import { allowHostsFromDatabase, httpHandler } from './services/http-service.js';
-import { ScriptServiceRegistry, type ServiceErrorReporter } from './services/script-services.js';
+import {
+  ScriptServiceRegistry,
+  type ServiceErrorReporter,
+  type ServiceUnavailableReporter,
+} from './services/script-services.js';
 import { statsApi } from './stats/stats-api.js';
 import { triggerApi } from './triggers/trigger-api.js';
 import { TriggerService } from './triggers/trigger-service.js';
@@ -55,6 +59,8 @@ export interface ManagerOptions extends AuthOptions {
   kvMaxValueBytes?: number;
   /** Reports unexpected failures of script-service calls (the script sees only `INTERNAL`). */
   onServiceError?: ServiceErrorReporter;
+  /** Reports script-service calls that failed because the database cannot be reached. */
+  onServiceUnavailable?: ServiceUnavailableReporter;
   /** The data folder: holds `secrets.key`, which encrypts the apps' secrets. */
   dataDir: string;
   /** Longest outbound HTTP request of a script, in ms (default 10000). */
@@ -118,7 +124,10 @@ export function createManager(deps: ManagerDeps, options: ManagerOptions): Manag
     maxValueBytes: options.kvMaxValueBytes ?? 64 * 1024,
     onError: (error) => options.onServiceError?.(error, { appId: '', service: 'kv', op: 'sweep' }),
   });
-  const scriptServices = new ScriptServiceRegistry({ onError: options.onServiceError });
+  const scriptServices = new ScriptServiceRegistry({
+    onError: options.onServiceError,
+    onUnavailable: options.onServiceUnavailable,
+  });
   scriptServices.register('kv', kvHandler(kv));
   scriptServices.register('secret', secretHandler(secrets));
   const triggers = new TriggerService(deps.db);

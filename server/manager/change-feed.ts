@@ -50,13 +50,18 @@ export function followCommits(db: Kysely<Database>, follower: ChangeFollower): (
 /**
  * Runs `write` in a transaction. The changes it announces are NOTIFYed on commit, and applied by the
  * followers of `db` before this resolves.
+ *
+ * `via`: open the transaction through this handle instead — one over a particular connection of
+ * `db`'s database, such as a restore's, whose COPY streams need the connection itself (see
+ * db/single-connection.ts). The followers are still `db`'s.
  */
 export async function writeTransaction<T>(
   db: Kysely<Database>,
   write: (trx: WriteTransaction) => Promise<T>,
+  via: Kysely<Database> = db,
 ): Promise<T> {
   const changes: Change[] = [];
-  const { result, witnessed } = await db.transaction().execute(async (trx) => {
+  const { result, witnessed } = await via.transaction().execute(async (trx) => {
     announced.set(trx, changes);
     const value = await write(trx as WriteTransaction);
     return { result: value, witnessed: await witnessIn(trx) };

@@ -2,27 +2,24 @@
  * Keeps the orchestrator's routing snapshot in step with the database, without polling: a dedicated
  * connection LISTENs on the manager's change channel; a script change reloads that script, any other
  * change rebuilds the snapshot (coalescing bursts). If the listening connection drops, it reconnects
- * with back-off and rebuilds, since notifications may have been missed meanwhile.
+ * with back-off and rebuilds, since notifications may have been missed meanwhile (the shared
+ * ChangeSubscription of db/change-subscription.ts).
  */
 import type { Kysely } from 'kysely';
-import pg from 'pg';
-import { CHANGE_CHANNEL, type Change, type ChangeFollower } from '../contracts/changes.js';
+import type { Change, ChangeFollower } from '../contracts/changes.js';
+import { ChangeSubscription } from '../db/change-subscription.js';
 import type { Database } from '../db/schema.js';
 import { loadRoutingSnapshot, type RoutingSnapshot, reloadScript } from './routing-snapshot.js';
-
-const RECONNECT_BACKOFF_MS = [250, 1_000, 5_000, 15_000];
 
 /** The cache. */
 export class RoutingCache implements ChangeFollower {
   private current: RoutingSnapshot | null = null;
-  private listener: pg.Client | null = null;
+  private subscription: ChangeSubscription | null = null;
   private pendingFull = false;
   private pendingScripts = new Set<string>();
   private refreshing: Promise<void> | null = null;
   /** Callers of `applyCommitted` waiting for the next reload pass. */
   private waiting: (() => void)[] = [];
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private reconnectAttempt = 0;
   private closed = false;
   /** Incremented after every refresh (tests wait on it). */
   generation = 0;
@@ -45,58 +42,15 @@ export class RoutingCache implements ChangeFollower {
 
   /** Subscribes to changes, then loads the first snapshot. */
   async start(): Promise<void> {
-    await this.listen();
+    // A change, or null after a reconnection (notifications may have been missed): rebuild it all.
+    this.subscription = new ChangeSubscription(
+      'change listener',
+      this.connectionString,
+      (change) => this.onChange(change),
+      this.log,
+    );
+    await this.subscription.start();
     this.current = await loadRoutingSnapshot(this.db);
-  }
-
-  private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString });
-    client.on('notification', (message) => {
-      if (message.channel !== CHANGE_CHANNEL || !message.payload) return;
-      try {
-        this.onChange(JSON.parse(message.payload) as Change);
-      } catch {
-        this.onChange(null);
-      }
-    });
-    client.on('error', (error) => this.onListenerLost(client, error));
-    client.on('end', () => this.onListenerLost(client, new Error('connection ended')));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    this.listener = client;
-  }
-
-  private onListenerLost(client: pg.Client, error: Error): void {
-    if (this.listener !== client || this.closed) return;
-    this.listener = null;
-    this.log('warn', `change listener lost (${error.message}); reconnecting`);
-    this.scheduleReconnect();
-  }
-
-  /** Back-off timer: runs only after the listening connection failed. */
-  private scheduleReconnect(): void {
-    const delay = RECONNECT_BACKOFF_MS[Math.min(this.reconnectAttempt, RECONNECT_BACKOFF_MS.length - 1)];
-    this.reconnectAttempt += 1;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      if (this.closed) return;
-      this.listen().then(
-        () => {
-          this.reconnectAttempt = 0;
-          this.log('info', 'change listener reconnected');
-          this.onChange(null); // changes may have been missed while disconnected
-        },
-        (reconnectError: Error) => {
-          this.log('warn', `change listener reconnect failed: ${reconnectError.message}`);
-          this.scheduleReconnect();
-        },
-      );
-    }, delay);
   }
 
   /**
@@ -194,10 +148,7 @@ export class RoutingCache implements ChangeFollower {
   /** Stops listening. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    const client = this.listener;
-    this.listener = null;
-    await client?.end().catch(() => undefined);
+    await this.subscription?.close();
     await this.settled();
   }
 }

@@ -10,30 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupService } from '../../server/backup/backup-service.js';
-import { installPgBossSchema } from '../../server/backup/pgboss-schema.js';
-import { readMigrations } from '../../server/db/migrator.js';
-import { MIGRATIONS_DIR } from '../../server/paths.js';
 import { startTestAppliance, type TestAppliance } from '../support/appliance.js';
-import { populate, tableDump } from './backup-fixtures.js';
+import { backupServiceFor, populate, tableDump } from './backup-fixtures.js';
 
 let source: TestAppliance;
 let target: TestAppliance;
 const backupDir = mkdtempSync(join(tmpdir(), 'picloud-backups-'));
 const PASSPHRASE = 'correct horse battery staple';
 
-function serviceFor(appliance: TestAppliance, dir = backupDir): BackupService {
-  return new BackupService({
-    pool: appliance.appliance.database.pool,
-    dataDir: appliance.dataDir,
-    backupDir: dir,
-    source: 'external',
-    minFreeBytes: 0,
-    maxArchiveBytes: 64 * 1024 * 1024,
-    keep: 2,
-    migrations: readMigrations(MIGRATIONS_DIR),
-    installPgBoss: () => installPgBossSchema(appliance.appliance.database.db),
-  });
-}
+const serviceFor = (appliance: TestAppliance, dir = backupDir) => backupServiceFor(appliance, dir);
 
 beforeAll(async () => {
   source = await startTestAppliance();

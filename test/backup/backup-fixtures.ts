@@ -5,6 +5,11 @@
  */
 import type pg from 'pg';
 import { expect } from 'vitest';
+import { BackupService } from '../../server/backup/backup-service.js';
+import { installPgBossSchema } from '../../server/backup/pgboss-schema.js';
+import { readMigrations } from '../../server/db/migrator.js';
+import { MIGRATIONS_DIR } from '../../server/paths.js';
+import type { TestAppliance } from '../support/appliance.js';
 
 /** Anything with the test appliance's `api()`. */
 interface Api {
@@ -15,6 +20,30 @@ async function ok(target: Api, method: string, path: string, body: unknown, stat
   const response = await target.api(method, `/api/v1/admin${path}`, body);
   expect(response.status, `${method} ${path} → ${JSON.stringify(response.body)}`).toBe(status);
   return response.body;
+}
+
+/**
+ * The backup service of a test appliance (its database, its data folder unless `dataDir` names
+ * another), with its backups in `backupDir`.
+ */
+export function backupServiceFor(
+  appliance: TestAppliance,
+  backupDir: string,
+  dataDir = appliance.dataDir,
+): BackupService {
+  const { pool, db } = appliance.appliance.database;
+  return new BackupService({
+    pool,
+    db,
+    dataDir,
+    backupDir,
+    source: 'external',
+    minFreeBytes: 0,
+    maxArchiveBytes: 64 * 1024 * 1024,
+    keep: 2,
+    migrations: readMigrations(MIGRATIONS_DIR),
+    installPgBoss: () => installPgBossSchema(db),
+  });
 }
 
 /** The secret value the fixtures store. */

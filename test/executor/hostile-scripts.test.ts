@@ -249,6 +249,22 @@ describe('values that cannot be handed to a worker (issue 13, item 1)', () => {
     expect(replaced.length).toBe(before);
   });
 
+  it('a thrown map holding a 4 MiB string is a thrown error with a short message, from a worker that stays in service', async () => {
+    const before = replaced.length;
+    const report = await executor.execute(
+      job('let s = "x"; s.pad(4194304, "y"); throw #{ status: 422, big: s }', {
+        maxStringSize: 8 * 1024 * 1024,
+        maxOperations: 1e9,
+        timeoutMs: 10_000,
+      }),
+    );
+    expect(report.result.ok).toBe(false);
+    if (report.result.ok) return;
+    expect(report.result.error).toMatchObject({ code: 'PICLOUD_ERR_SCRIPT_THROWN', status: 422 });
+    expect(Buffer.byteLength(report.result.error.message)).toBeLessThanOrEqual(64 * 1024);
+    expect(replaced.length).toBe(before);
+  }, 15_000);
+
   it('a thrown map nested past 64 levels comes back cut at 64, from a worker that stays in service', async () => {
     const before = replaced.length;
     const report = await executor.execute(

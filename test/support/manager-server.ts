@@ -18,7 +18,7 @@ import { createPool, databaseIsHealthy } from '../../server/db/database.js';
 import { migrate, readMigrations } from '../../server/db/migrator.js';
 import type { Database } from '../../server/db/schema.js';
 import { createScriptChecker } from '../../server/executor/script-checker.js';
-import { buildServer, type PicloudServer } from '../../server/http/build-server.js';
+import { buildServer, type PicloudServer, type ServerDeps } from '../../server/http/build-server.js';
 import { listenerOfApiPath } from '../../server/http/listener-paths.js';
 import { createFirstAdmin } from '../../server/manager/auth/account-store.js';
 import { createToken } from '../../server/manager/auth/token-store.js';
@@ -139,12 +139,15 @@ export interface ManagerTestOptions extends Partial<ManagerOptions> {
   onRoute?: (route: RouteOptions) => void;
   /** Start as a fresh install: no admin account yet (set-up pending); `owner` and `token` are then unusable. */
   withoutOwner?: boolean;
+  /** Settings of the HTTP server (e.g. a short request timeout). */
+  serverDeps?: Pick<ServerDeps, 'requestTimeoutMs'>;
 }
 
 /** Creates the server; `options` override the manager's settings. */
 export async function createManagerTestServer({
   onRoute,
   withoutOwner = false,
+  serverDeps = {},
   ...options
 }: ManagerTestOptions = {}): Promise<ManagerTestServer> {
   const database = await createTestDatabase();
@@ -193,6 +196,7 @@ export async function createManagerTestServer({
     accessControl: manager.accessControl,
     // As in production: the bundled Caddy on this machine is believed about the client (X-Forwarded-*).
     trustProxy: 'loopback',
+    ...serverDeps,
   });
 
   // The owner exists from the start (as after set-up), with a token the helpers below send.

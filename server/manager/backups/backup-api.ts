@@ -160,7 +160,7 @@ export function backupApi({ service, schedule }: ManagerBackups): FastifyPluginA
     app.post(
       '/admin/backups::restore',
       {
-        config: { access },
+        config: { access, longUpload: true },
         // The body is the archive (application/gzip), streamed; the passphrase comes in a header.
         schema: {
           tags,

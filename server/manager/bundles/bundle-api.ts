@@ -68,7 +68,7 @@ export function bundleApi(
     app.post(
       '/admin/apps::import',
       {
-        config: { access: { scope: 'apps:write' } },
+        config: { access: { scope: 'apps:write' }, longUpload: true },
         schema: {
           tags,
           summary: 'Import an app bundle (body: the .picloud.tgz as application/gzip): all or nothing',

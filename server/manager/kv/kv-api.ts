@@ -41,10 +41,7 @@ const Limit = Type.Optional(
 );
 /** A cursor names a key (up to 256 characters, each up to 4 bytes), JSON-quoted and base64url-encoded. */
 const Cursor = Type.Optional(Type.String({ maxLength: 4096 }));
-/**
- * One type list rather than a union: with a union, type coercion would turn a refused 0 into null
- * (no TTL) instead of a 400.
- */
+/** One type list rather than a union: a wrong value is one clear validation problem, not one per branch. */
 const TtlSeconds = Type.Unsafe<number | null>({
   type: ['integer', 'null'],
   minimum: 1,

@@ -5,7 +5,10 @@
  *
  * A handler returns the call's value or throws a {@link ServiceError}, which the script sees as a
  * Rhai error with that reason and message. Anything else a handler throws is a bug or an outage: the
- * script gets `INTERNAL` with a message that reveals nothing, and the error is reported to `onError`.
+ * script gets `INTERNAL` with a message that reveals nothing, and the error is reported to `onError`
+ * — except that the database cannot be reached (PostgreSQL stopped or restarting): the script gets
+ * `DATABASE_UNAVAILABLE`, and `onUnavailable` hears the kind of failure (see outage-log.ts, which
+ * turns a burst of them into one warning line).
  * Every call settles by its deadline: a handler still running then is abandoned (its `signal` aborts)
  * and the answer is `TIMEOUT`.
  *
@@ -20,7 +23,7 @@ import type {
   ServiceName,
   ServiceOutcome,
 } from '../../contracts/script-services.js';
-import { isDatabaseUnavailable } from '../../db/unavailable.js';
+import { type UnreachableDatabase, unreachableDatabase } from '../../db/unreachable.js';
 
 /** Reasons every service may answer, besides its own (`KV_…`, `HTTP_…`). */
 export const SERVICE_REASONS = {
@@ -34,11 +37,8 @@ export const SERVICE_REASONS = {
   TIMEOUT: 'TIMEOUT',
   /** An unexpected failure, logged on the appliance; the message reveals nothing. */
   INTERNAL: 'INTERNAL',
-  /**
-   * The database cannot be reached (on a cluster member: the primary is down). A script that does
-   * not catch it ends with 503 `PICLOUD_ERR_DB_UNAVAILABLE`.
-   */
-  DB_UNAVAILABLE: 'DB_UNAVAILABLE',
+  /** The appliance's database cannot be reached right now (stopped, restarting): try again later. */
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
 } as const;
 
 /**
@@ -84,6 +84,12 @@ export type ServiceErrorReporter = (
   call: { appId: string; service: string; op: string },
 ) => void;
 
+/** Where the registry reports calls that failed because the database cannot be reached. */
+export type ServiceUnavailableReporter = (
+  failure: UnreachableDatabase,
+  call: { appId: string; service: string; op: string },
+) => void;
+
 /**
  * A handler made of one function per operation; an operation not in `ops` answers
  * `UNKNOWN_OPERATION` listing the known ones.
@@ -110,9 +116,11 @@ function failure(reason: string, message: string): ServiceOutcome {
 export class ScriptServiceRegistry implements ScriptServices {
   readonly #handlers = new Map<string, ServiceHandler>();
   readonly #onError: ServiceErrorReporter;
+  readonly #onUnavailable: ServiceUnavailableReporter;
 
-  constructor(options: { onError?: ServiceErrorReporter } = {}) {
+  constructor(options: { onError?: ServiceErrorReporter; onUnavailable?: ServiceUnavailableReporter } = {}) {
     this.#onError = options.onError ?? (() => undefined);
+    this.#onUnavailable = options.onUnavailable ?? (() => undefined);
   }
 
   /**
@@ -164,8 +172,13 @@ export class ScriptServiceRegistry implements ScriptServices {
           if (error.cause !== undefined) this.#onError(error.cause, { appId, service, op: call.op });
           return failure(error.reason, error.message);
         }
-        if (isDatabaseUnavailable(error)) {
-          return failure(SERVICE_REASONS.DB_UNAVAILABLE, `${name}: the database cannot be reached`);
+        const unreachable = unreachableDatabase(error);
+        if (unreachable !== null) {
+          this.#onUnavailable(unreachable, { appId, service, op: call.op });
+          return failure(
+            SERVICE_REASONS.DATABASE_UNAVAILABLE,
+            "the appliance's database cannot be reached right now; try again shortly",
+          );
         }
         // A handler that stopped because its signal aborted is not a failure to report.
         if (!controller.signal.aborted) this.#onError(error, { appId, service, op: call.op });

@@ -23,9 +23,15 @@ export const PGBOSS_SCHEMA = 'pgboss';
 const PREFIX = 'picloud.';
 
 /**
- * Advisory lock that serialises creating and dropping pg-boss queues across processes: two
- * processes creating the same queue at once deadlock inside pg-boss's `create_queue` (each adds a
- * foreign key to the queue table the other is inserting into).
+ * Advisory lock that serialises changes to pg-boss's schema across processes (appliances sharing a
+ * database, the nodes of a cluster on the primary's PostgreSQL):
+ * - installing or migrating it: pg-boss's installer locks only inside its own transaction, after it
+ *   has decided to install, so two processes that both found no schema both run the installer, and
+ *   the later one can fail on objects the first just created (seen as a duplicate `pgboss` schema).
+ *   Held around the whole start, the check runs again once the first process has committed, and
+ *   finds the schema installed.
+ * - creating and dropping queues: two processes creating the same queue at once deadlock inside
+ *   pg-boss's `create_queue` (each adds a foreign key to the queue table the other is inserting into).
  */
 export const QUEUE_DDL_LOCK_KEY = 0x7067626f7373; // "pgboss" in ASCII
 
@@ -95,34 +101,47 @@ function bossDb(db: Db | Transaction<Database>, inTransaction: boolean): PgBoss.
 /** PiCloud's queues, stored by pg-boss. */
 export class QueueBroker {
   readonly #db: Db;
-  readonly #boss: PgBoss;
+  readonly #onError: (error: Error) => void;
+  #boss: PgBoss;
   #started: Promise<PgBoss> | null = null;
   #ready = false;
-  /** This process's queue creations and deletions, one after the other. */
+  /** This process's changes to pg-boss's schema, one after the other. */
   #ddlChain: Promise<unknown> = Promise.resolve();
 
   constructor(db: Db, onError: (error: Error) => void = () => undefined) {
     this.#db = db;
-    this.#boss = new PgBoss({
-      db: bossDb(db, false),
+    this.#onError = onError;
+    this.#boss = this.#createBoss();
+  }
+
+  #createBoss(): PgBoss {
+    const boss = new PgBoss({
+      db: bossDb(this.#db, false),
       schema: PGBOSS_SCHEMA,
       // No timers of pg-boss's own: PiCloud maintains and polls only while queue triggers exist.
       supervise: false,
       schedule: false,
       migrate: true,
     });
-    this.#boss.on('error', onError);
+    boss.on('error', this.#onError);
+    return boss;
   }
 
-  /** Installs or migrates pg-boss's schema on first use (concurrent callers share one attempt). */
+  /**
+   * Installs or migrates pg-boss's schema on first use (concurrent callers share one attempt), under
+   * {@link QUEUE_DDL_LOCK_KEY} so that processes starting at once install it once.
+   */
   start(): Promise<PgBoss> {
-    this.#started ??= this.#boss.start().then(
-      (boss) => {
+    this.#started ??= this.#schemaChange(() => this.#boss.start()).then(
+      () => {
         this.#ready = true;
-        return boss;
+        return this.#boss;
       },
       (error: unknown) => {
-        this.#started = null; // retried by the next use
+        // Retried by the next use, with a new pg-boss: one whose start failed stays "starting" and
+        // would never install its schema.
+        this.#started = null;
+        this.#boss = this.#createBoss();
         throw error;
       },
     );
@@ -153,7 +172,7 @@ export class QueueBroker {
     let id = await boss.send(name, data, options);
     if (id === null) {
       // pg-boss inserts only into queues it knows (one partition each): create it on first use.
-      await this.#queueDdl(() => boss.createQueue(name));
+      await this.#schemaChange(() => boss.createQueue(name));
       id = await boss.send(name, data, options);
     }
     if (id === null) throw new Error(`pg-boss refused a message for ${name}`);
@@ -201,14 +220,15 @@ export class QueueBroker {
   async deleteQueue(appId: string, queue: string): Promise<void> {
     if (!this.#ready && !(await this.installed())) return;
     const boss = await this.start();
-    await this.#queueDdl(() => boss.deleteQueue(bossQueueName(appId, queue)));
+    await this.#schemaChange(() => boss.deleteQueue(bossQueueName(appId, queue)));
   }
 
   /**
-   * Runs a pg-boss queue creation or deletion while holding {@link QUEUE_DDL_LOCK_KEY}. In-process
-   * they queue up first, so waiting for the lock never takes more than one pooled connection.
+   * Runs a change to pg-boss's schema (its start, a queue creation or deletion) while holding
+   * {@link QUEUE_DDL_LOCK_KEY}. In-process they queue up first, so waiting for the lock never takes
+   * more than one pooled connection.
    */
-  #queueDdl(ddl: () => Promise<void>): Promise<void> {
+  #schemaChange(ddl: () => Promise<unknown>): Promise<void> {
     const run = this.#ddlChain.then(() =>
       // A session lock on a connection of its own: pg-boss runs `ddl` on another pooled connection.
       this.#db.connection().execute(async (connection) => {
@@ -271,7 +291,7 @@ export class QueueBroker {
          AND NOT EXISTS (SELECT 1 FROM apps a WHERE a.id::text = split_part(q.name, '.', 2))`.execute(
       this.#db,
     );
-    for (const { name } of orphans) await this.#queueDdl(() => boss.deleteQueue(name));
+    for (const { name } of orphans) await this.#schemaChange(() => boss.deleteQueue(name));
   }
 
   /** Whether pg-boss's schema exists (without installing it). */

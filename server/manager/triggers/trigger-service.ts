@@ -7,8 +7,10 @@
  * Nothing runs until a trigger exists: with no trigger configured there is no timer and no polling,
  * and pg-boss's schema is installed only when a queue is first used.
  */
+
 import type { Kysely, Transaction } from 'kysely';
 import type { Change } from '../../contracts/changes.js';
+import { ChangeSubscription } from '../../db/change-subscription.js';
 import type { Database, JsonValue } from '../../db/schema.js';
 import { unstorable } from '../../db/storable.js';
 import { PicloudError } from '../../errors/catalogue.js';
@@ -19,7 +21,6 @@ import {
   type ServiceHandler,
   serviceOps,
 } from '../services/script-services.js';
-import { ChangeSubscription } from './change-subscription.js';
 import { CronScheduler, type CronTriggerEntry } from './cron-scheduler.js';
 import { type DeadLetterView, deadLetterView, markReplayed, requireDeadLetter } from './dead-letter-store.js';
 import { QueueBroker, type RetryPolicy } from './queue-broker.js';
@@ -217,6 +218,7 @@ export class TriggerService {
       log,
     });
     this.#subscription = new ChangeSubscription(
+      'trigger change listener',
       deps.connectionString,
       (change) => this.#onChange(change),
       log,

@@ -31,6 +31,13 @@ import {
   typeOf,
   type Value,
 } from './value.js';
+import { displayWithin } from './value-text.js';
+
+/**
+ * UTF-16 units of a thrown value's text kept in the error's message: at least what the server shows
+ * of a message (64 KiB of UTF-8), a bound on the work whatever the value holds.
+ */
+export const THROWN_TEXT_MAX = 65_536;
 
 /** `this` is not bound (function called normally). */
 export const UNBOUND: unique symbol = Symbol('unbound');
@@ -1635,10 +1642,13 @@ export class Runtime {
 
   // ---- errors ---------------------------------------------------------------------------------
 
-  /** `throw value`. */
+  /**
+   * `throw value`: the error carries the value whole (a `catch` gets it intact); its message shows
+   * only the start of the value's text, so throwing a huge or deep value costs no more than that.
+   */
   mkThrow(v: Value, pos: PositionLike): RhaiError {
-    const shown = typeof v === 'object' ? this.host.values.display(this.work(pos), v) : displayString(v);
-    const msg = v === undefined || v === '' ? 'Runtime error' : `Runtime error: ${shown}`;
+    const msg =
+      v === undefined || v === '' ? 'Runtime error' : `Runtime error: ${displayWithin(v, THROWN_TEXT_MAX)}`;
     return new RhaiError('ErrorRuntime', msg, pos, v);
   }
 

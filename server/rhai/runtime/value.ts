@@ -406,7 +406,8 @@ export function quoteString(s: string): string {
   return `${out}"`;
 }
 
-function escapeChar(ch: string, quote: string): string {
+/** The escape sequence of one character in Rust's `{:?}` form of a string (`quote`) or char, or the character. */
+export function escapeChar(ch: string, quote: string): string {
   switch (ch) {
     case '\\':
       return '\\\\';

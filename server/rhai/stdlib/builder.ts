@@ -7,7 +7,9 @@
  */
 import { RhaiError } from '../errors.js';
 import type { NativeCallContext } from '../runtime/native.js';
-import { BYTES_PER_OPERATION, HARD_LIMITS } from './support.js';
+import type { Value } from '../runtime/value.js';
+import type { TextSink } from '../runtime/value-text.js';
+import { BYTES_PER_OPERATION, chargedSortedKeys, HARD_LIMITS } from './support.js';
 
 /**
  * Most UTF-16 units a string may have under the limits: V8's maximum, and (as `maxStringSize`
@@ -33,7 +35,9 @@ const BATCH = 1024;
 const BIG_PIECE = 1 << 14;
 
 /** Accumulates a string from pieces; see the file comment. */
-export class StringBuilder {
+export class StringBuilder implements TextSink {
+  /** Never: past the limits it refuses (ErrorDataTooLarge) instead. */
+  readonly full = false;
   /** UTF-16 units appended so far (including the `prefix` given to the constructor). */
   length: number;
   /** The run the work is charged to. */
@@ -87,6 +91,10 @@ export class StringBuilder {
     for (let i = 0; i < s.length; i += ESCAPE_WINDOW) {
       this.add(s.slice(i, i + ESCAPE_WINDOW).replace(pattern, escapeMatch));
     }
+  }
+
+  keysOf(map: Map<string, Value>): string[] {
+    return chargedSortedKeys(this.ctx, map);
   }
 
   /** The string built. */

@@ -12,8 +12,8 @@
 import { RhaiError } from '../errors.js';
 import type { NativeCallContext, NativeFnDef } from '../runtime/native.js';
 import { compareStrings, RBlob, RChar, type RRange, type Value } from '../runtime/value.js';
+import { addDisplay } from '../runtime/value-text.js';
 import { checkTextUnits, repeatString, StringBuilder } from './builder.js';
-import { addDisplay } from './format.js';
 import { charsIterator } from './iterators.js';
 import {
   advanceChars,

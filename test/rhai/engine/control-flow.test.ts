@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { THROWN_TEXT_MAX } from '../../../server/rhai/runtime/runtime.js';
 import { fail, run } from './helpers.js';
 
 describe('variables and blocks', () => {
@@ -128,6 +129,40 @@ describe('try / catch / throw', () => {
     const e = fail('throw "oops"');
     expect(e.kind).toBe('ErrorRuntime');
     expect(e.value).toBe('oops');
+  });
+
+  it('a huge thrown value is caught intact; the message shows only its start', () => {
+    const big = 4 * 1024 * 1024;
+    const limits = { maxStringSize: 8 * 1024 * 1024 };
+    // Caught: the whole value, not its text.
+    expect(
+      run(`let s = "x"; s.pad(${big}, "y"); try { throw #{ big: s } } catch (e) { e.big.len() }`, { limits }),
+    ).toBe(big);
+    // Uncaught: the error carries the value whole, its message the first THROWN_TEXT_MAX units.
+    const e = fail(`let s = "x"; s.pad(${big}, "y"); throw #{ big: s }`, { limits });
+    expect(e.kind).toBe('ErrorRuntime');
+    expect((e.value as Map<string, string>).get('big')).toHaveLength(big);
+    expect(e.message.startsWith('Runtime error: #{"big": "xyyy')).toBe(true);
+    expect(e.message.length).toBeLessThanOrEqual('Runtime error: '.length + THROWN_TEXT_MAX + 1);
+    expect(e.message.endsWith('…')).toBe(true);
+  });
+
+  it('the message of a value whose text would be gigabytes costs no more than its start', () => {
+    // 2,000 references to one 1 MiB string: ~2 GiB of text, if it were all written out.
+    const e = fail(
+      'let s = "\\\\"; s.pad(1048576, "\\\\"); let a = []; a.pad(2000, s); throw [a, #{ deep: a }]',
+      { limits: { maxStringSize: 0, maxArraySize: 0 } },
+    );
+    expect((e.value as unknown[][])[0]).toHaveLength(2000);
+    expect(e.message.startsWith('Runtime error: [["\\\\\\')).toBe(true);
+    expect(e.message.length).toBeLessThanOrEqual('Runtime error: '.length + THROWN_TEXT_MAX + 1);
+    // A short value reads as before, whole.
+    expect(fail('throw #{ a: [1, "two"] }').message).toBe('Runtime error: #{"a": [1, "two"]}');
+    // Cut on a character boundary: never half of a surrogate pair.
+    const emoji = fail(`let s = "a"; s.pad(${THROWN_TEXT_MAX + 10}, "😀"); throw s`, {
+      limits: { maxStringSize: 1024 * 1024 },
+    });
+    expect(emoji.message).not.toMatch(/[\uD800-\uDBFF]…$/);
   });
 
   it('cannot catch limit errors', () => {

@@ -1,10 +1,12 @@
 /**
- * A dedicated connection LISTENing on the manager's change channel, so the trigger scheduler follows
- * trigger changes made by any process without polling. A lost connection reconnects with back-off;
- * the callback then gets `null` ("anything may have changed": notifications may have been missed).
+ * A dedicated connection LISTENing on the manager's change channel, so what follows the control
+ * plane's changes — the orchestrator's routing cache, the trigger scheduler — sees the changes made
+ * by any process without polling. A lost connection reconnects with back-off; the callback then gets
+ * `null` ("anything may have changed": notifications may have been missed meanwhile), as it does for
+ * a notification it cannot read.
  */
 import pg from 'pg';
-import { CHANGE_CHANNEL, type Change } from '../../contracts/changes.js';
+import { CHANGE_CHANNEL, type Change } from '../contracts/changes.js';
 
 const RECONNECT_BACKOFF_MS = [250, 1_000, 5_000, 15_000];
 
@@ -15,10 +17,15 @@ export class ChangeSubscription {
   #attempt = 0;
   #closed = false;
 
+  /**
+   * @param name what listens, for the log (`routing change listener lost (…); reconnecting`)
+   * @param onChange a change, or null when anything may have changed
+   */
   constructor(
+    private readonly name: string,
     private readonly connectionString: string,
     private readonly onChange: (change: Change | null) => void,
-    private readonly log: (level: 'info' | 'warn', message: string) => void,
+    private readonly log: (level: 'info' | 'warn', message: string) => void = () => undefined,
   ) {}
 
   /** Connects and LISTENs; rejects when the first connection fails. */
@@ -49,7 +56,7 @@ export class ChangeSubscription {
   #lost(client: pg.Client, error: Error): void {
     if (this.#client !== client || this.#closed) return;
     this.#client = null;
-    this.log('warn', `trigger change listener lost (${error.message}); reconnecting`);
+    this.log('warn', `${this.name} lost (${error.message}); reconnecting`);
     this.#reconnect();
   }
 
@@ -63,11 +70,11 @@ export class ChangeSubscription {
       this.start().then(
         () => {
           this.#attempt = 0;
-          this.log('info', 'trigger change listener reconnected');
+          this.log('info', `${this.name} reconnected`);
           this.onChange(null);
         },
         (error: Error) => {
-          this.log('warn', `trigger change listener reconnect failed: ${error.message}`);
+          this.log('warn', `${this.name} reconnect failed: ${error.message}`);
           this.#reconnect();
         },
       );
