@@ -103,7 +103,11 @@ function detailLines(state: TrayState): string[] {
   switch (server.kind) {
     case 'running': {
       const nodes = state.nodeCount ?? 1;
-      return [server.url, `${nodes} ${nodes === 1 ? 'node' : 'nodes'}`];
+      return [
+        server.url,
+        `${nodes} ${nodes === 1 ? 'node' : 'nodes'}`,
+        ...fingerprintLines(server.caFingerprint),
+      ];
     }
     case 'restarting':
       return [
@@ -115,6 +119,16 @@ function detailLines(state: TrayState): string[] {
     default:
       return [];
   }
+}
+
+/**
+ * The CA's fingerprint on two lines of 16 bytes (a menu line holds about 70 characters): what the owner
+ * compares with the fingerprint a device shows before trusting the CA (docs/https.md).
+ */
+export function fingerprintLines(fingerprint: string | null | undefined): string[] {
+  if (!fingerprint) return [];
+  const bytes = fingerprint.split(':');
+  return [`CA SHA-256: ${bytes.slice(0, 16).join(':')}`, `            ${bytes.slice(16).join(':')}`];
 }
 
 function item(label: string, action: TrayAction, enabled = true): TrayMenuItem {

@@ -20,6 +20,8 @@ const running: ServerState = {
   url: 'http://localhost:8081/',
   endpointsUrl: 'http://localhost:8080/',
   lanUrls: ['http://192.168.1.20:8080/'],
+  caFingerprint:
+    '6E:F4:8D:0A:FE:03:52:04:B7:F7:D8:3C:69:5D:45:5F:7A:3B:54:B1:EB:A5:18:C4:87:C3:04:65:B7:7E:29:FE',
   since: 0,
 };
 const portInUse: ServerState = {
@@ -56,12 +58,14 @@ const TAIL = [
 describe('the tray menu', () => {
   it.each<[string, ServerState, string[]]>([
     [
-      'running: URL, node count, every action',
+      'running: URL, node count, the CA fingerprint, every action',
       running,
       [
         'PiCloud is running',
         'http://localhost:8081/',
         '1 node',
+        'CA SHA-256: 6E:F4:8D:0A:FE:03:52:04:B7:F7:D8:3C:69:5D:45:5F',
+        '            7A:3B:54:B1:EB:A5:18:C4:87:C3:04:65:B7:7E:29:FE',
         '---',
         '[ ] Start server -> start',
         '[x] Stop server -> stop',
