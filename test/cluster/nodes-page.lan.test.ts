@@ -43,7 +43,7 @@ try {
   await found.getByRole('button', { name: 'Join' }).click();
   await page.getByLabel('Set-up code').fill('AAAA-BBBB-CCCC');
   await page.getByRole('dialog').getByRole('button', { name: 'Join' }).click();
-  seen.wrongCode = await page.getByRole('dialog').getByText(/set-up code/i).last().innerText();
+  seen.wrongCode = await page.getByRole('dialog').getByText(/not the node's/).innerText();
   await page.getByLabel('Set-up code').fill(betaCode);
   await page.getByRole('dialog').getByRole('button', { name: 'Join' }).click();
   seen.joined = await page.getByText(new RegExp(betaName + ' joined the cluster')).innerText();

@@ -33,7 +33,7 @@ const portInUse: ServerState = {
 };
 
 function tray(server: ServerState, overrides: Partial<TrayState> = {}): TrayState {
-  return { server, nodeCount: server.kind === 'running' ? 1 : null, startAtLogin: false, ...overrides };
+  return { server, nodes: null, startAtLogin: false, ...overrides };
 }
 
 /** The menu as lines: `label` for status lines, `[x] label -> action` for actions (x: enabled/checked). */
@@ -164,10 +164,18 @@ describe('the tray menu', () => {
     expect(render(buildTrayMenu(tray(server)))).toEqual([...head, ...TAIL]);
   });
 
-  it('shows the start-at-login setting checked, and a cluster’s node count', () => {
-    const lines = render(buildTrayMenu(tray(running, { startAtLogin: true, nodeCount: 3 })));
+  it('shows the start-at-login setting checked, and a cluster’s node count with each node’s state', () => {
+    const nodes = [
+      { name: 'alpha', role: 'primary', status: 'up' },
+      { name: 'beta', role: 'member', status: 'up' },
+      { name: 'gamma', role: 'member', status: 'down' },
+    ];
+    const lines = render(buildTrayMenu(tray(running, { startAtLogin: true, nodes })));
     expect(lines).toContain('[✓] Start at login -> toggle-start-at-login');
     expect(lines).toContain('3 nodes');
+    expect(lines).toContain('  alpha — up (primary)');
+    expect(lines).toContain('  gamma — down');
+    expect(render(buildTrayMenu(tray(running)))).toContain('1 node');
   });
 
   it("copies the endpoints' URL (the LAN one first), never the panel's", () => {
