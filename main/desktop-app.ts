@@ -14,6 +14,7 @@ import { appCommand, HIDDEN_ARG, isAutostartEnabled, setAutostart, xdgConfigHome
 import { crashNotice, type DesktopNotice, failedNotice, restartedNotice } from './notifications.js';
 import { endpointUrl, type ServerAction, type ServerState } from './supervisor/server-state.js';
 import { ServerSupervisor } from './supervisor/server-supervisor.js';
+import { readClusterNodes, watchClusterNodes } from './tray/cluster-nodes.js';
 import { createAppTray } from './tray/tray.js';
 import type { TrayAction, TrayState } from './tray/tray-menu.js';
 import { createPanelWindow } from './window/panel-window.js';
@@ -83,10 +84,11 @@ export function createDesktopApp(): DesktopApp {
     dataDir,
     logFile: supervisor.logFile,
   });
+  // The cluster's nodes, from the file the server rewrites when they change (no polling).
+  let clusterNodes = readClusterNodes(dataDir);
   const trayState = (): TrayState => ({
     server: supervisor.state,
-    // One appliance is one node; cluster mode will report its members here.
-    nodeCount: supervisor.state.kind === 'running' ? 1 : null,
+    nodes: supervisor.state.kind === 'running' ? clusterNodes : null,
     startAtLogin,
   });
 
@@ -179,6 +181,10 @@ export function createDesktopApp(): DesktopApp {
     window.sendStatus(status());
   }
   supervisor.on('state', refresh);
+  const unwatchNodes = watchClusterNodes(dataDir, (nodes) => {
+    clusterNodes = nodes;
+    refresh();
+  });
   supervisor.on('crashed', (report) => notify(crashNotice(report), icon));
   supervisor.on('restarted', (state) => notify(restartedNotice(state), icon));
   supervisor.on('failed', (state) => notify(failedNotice(state), icon));
@@ -190,6 +196,7 @@ export function createDesktopApp(): DesktopApp {
     showPanel: () => window.show(),
     async shutdown() {
       unregister();
+      unwatchNodes();
       await supervisor.dispose();
       window.destroy();
       tray.destroy();

@@ -39,6 +39,11 @@ export type ServerState =
       readonly endpointsUrl: string | null;
       /** Where devices on the LAN reach the apps' endpoints (empty when bound to loopback only). */
       readonly lanUrls: readonly string[];
+      /**
+       * The appliance CA's SHA-256 fingerprint (`AB:CD:…`), for the owner to compare with what a device
+       * shows before trusting the CA; null when not known (a server that does not publish it).
+       */
+      readonly caFingerprint?: string | null;
       /** Epoch milliseconds of readiness. */
       readonly since: number;
     }

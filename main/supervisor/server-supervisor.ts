@@ -298,6 +298,7 @@ export class ServerSupervisor extends EventEmitter<SupervisorEvents> {
       url: runtime?.panelUrl ?? bannerUrl,
       endpointsUrl: runtime?.localUrl ?? null,
       lanUrls: runtime?.lanUrls ?? [],
+      caFingerprint: runtime?.caFingerprint ?? null,
       since: run.readyAt,
     } as const;
     this.setState(state);
@@ -409,13 +410,14 @@ export class ServerSupervisor extends EventEmitter<SupervisorEvents> {
 function readRuntimeInfo(
   dataDir: string,
   pid: number,
-): { panelUrl: string; localUrl: string; lanUrls: string[] } | null {
+): { panelUrl: string; localUrl: string; lanUrls: string[]; caFingerprint: string | null } | null {
   try {
     const info = JSON.parse(readFileSync(join(dataDir, 'runtime.json'), 'utf8')) as {
       pid?: unknown;
       panelUrl?: unknown;
       localUrl?: unknown;
       lanUrls?: unknown;
+      caFingerprint?: unknown;
     };
     if (
       info.pid !== pid ||
@@ -428,6 +430,7 @@ function readRuntimeInfo(
       panelUrl: info.panelUrl,
       localUrl: info.localUrl,
       lanUrls: info.lanUrls.filter((url) => typeof url === 'string'),
+      caFingerprint: typeof info.caFingerprint === 'string' ? info.caFingerprint : null,
     };
   } catch {
     return null;

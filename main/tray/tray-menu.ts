@@ -5,14 +5,19 @@
  */
 import { endpointUrl, type FailureKind, type ServerState } from '../supervisor/server-state.js';
 
+/** A node of the cluster, as the tray lists it. */
+export interface TrayNode {
+  readonly name: string;
+  readonly role: string;
+  /** `up`, `down` or `stopped`. */
+  readonly status: string;
+}
+
 /** Everything the tray shows. */
 export interface TrayState {
   readonly server: ServerState;
-  /**
-   * Nodes in this PiCloud's cluster, when known. A single appliance is one node; cluster mode will
-   * report its members here.
-   */
-  readonly nodeCount: number | null;
+  /** The cluster's nodes with their state, when in a cluster; null for a single appliance (one node). */
+  readonly nodes: readonly TrayNode[] | null;
   /** Whether the app opens when the user logs in. */
   readonly startAtLogin: boolean;
 }
@@ -102,8 +107,15 @@ function detailLines(state: TrayState): string[] {
   const { server } = state;
   switch (server.kind) {
     case 'running': {
-      const nodes = state.nodeCount ?? 1;
-      return [server.url, `${nodes} ${nodes === 1 ? 'node' : 'nodes'}`];
+      const count = state.nodes?.length || 1;
+      return [
+        server.url,
+        `${count} ${count === 1 ? 'node' : 'nodes'}`,
+        ...(state.nodes ?? []).map(
+          (node) => `  ${truncate(node.name)} — ${node.status}${node.role === 'primary' ? ' (primary)' : ''}`,
+        ),
+        ...fingerprintLines(server.caFingerprint),
+      ];
     }
     case 'restarting':
       return [
@@ -115,6 +127,16 @@ function detailLines(state: TrayState): string[] {
     default:
       return [];
   }
+}
+
+/**
+ * The CA's fingerprint on two lines of 16 bytes (a menu line holds about 70 characters): what the owner
+ * compares with the fingerprint a device shows before trusting the CA (docs/https.md).
+ */
+export function fingerprintLines(fingerprint: string | null | undefined): string[] {
+  if (!fingerprint) return [];
+  const bytes = fingerprint.split(':');
+  return [`CA SHA-256: ${bytes.slice(0, 16).join(':')}`, `            ${bytes.slice(16).join(':')}`];
 }
 
 function item(label: string, action: TrayAction, enabled = true): TrayMenuItem {

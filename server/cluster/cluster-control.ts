@@ -185,6 +185,7 @@ export async function createClusterControl(deps: ClusterControlDeps): Promise<Cl
           const now = await state();
           return {
             id: identity.nodeId,
+            name: name.slice(0, 100),
             cluster: now === 'fresh' ? 'none' : clusterId(),
             role: now === 'fresh' ? 'none' : now,
             state: now,

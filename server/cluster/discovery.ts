@@ -59,7 +59,7 @@ function nodeOf(service: FoundService): DiscoveredNode | null {
   const wire = Number(txt.wire);
   return {
     nodeId: txt.id,
-    name: service.name.slice(0, 100),
+    name: (txt.name || service.name).slice(0, 100),
     addresses,
     port,
     clusterId: NODE_ID.test(txt.cluster ?? '') ? txt.cluster : null,

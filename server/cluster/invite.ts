@@ -15,10 +15,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { type ErrorCode, PicloudError } from '../errors/catalogue.js';
+import { createJoinToken, deleteUnusedJoinToken } from '../manager/cluster/join-token-store.js';
 import type { AttemptThrottle } from '../security/login-throttle.js';
-import { digest } from '../security/secret-token.js';
 import { type JoiningNode, JoinRefused, joinCluster } from './join-node.js';
-import { createJoinToken } from './join-token.js';
 import { addressFacing } from './lan-address.js';
 import type { NodeIdentity } from './node-identity.js';
 import { WireError, wireCall } from './wire-client.js';
@@ -132,11 +131,7 @@ export async function inviteNode(
     );
   } catch (error) {
     // A refused invite leaves nothing behind: the token it carried goes.
-    await deps.db
-      .deleteFrom('cluster_join_tokens')
-      .where('token_hash', '=', digest(token.text))
-      .where('used_at', 'is', null)
-      .execute();
+    await deleteUnusedJoinToken(deps.db, token.text);
     if (error instanceof WireError) {
       if (error.code !== null && PASSED_ON.has(error.code))
         throw new PicloudError(error.code as ErrorCode, error.message);

@@ -17,7 +17,7 @@ function defaults(): Config {
     // Derived from the ports unless given (see httpsPortsFor).
     httpsPort: 8443,
     panelHttpsPort: 8444,
-    // 0 too when the endpoints' port is picked freely (see below).
+    // 0 too when the endpoints' port is picked freely (see loadConfig).
     clusterPort: 8445,
     host: '0.0.0.0',
     dataDir: defaultDataDir(),
@@ -120,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (!given.has('httpsPort')) config.httpsPort = config.port === 0 ? 0 : 8443;
   if (!given.has('panelHttpsPort')) config.panelHttpsPort = panelPortFor(config.httpsPort);
+  if (!given.has('clusterPort')) config.clusterPort = config.port === 0 ? 0 : 8445;
   const ports: [string, number][] = [
     ['PICLOUD_PORT', config.port],
     ['PICLOUD_PANEL_PORT', config.panelPort],

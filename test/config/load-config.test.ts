@@ -108,6 +108,13 @@ describe("the panel's port", () => {
     expect(loadConfig(env(values))).toMatchObject({ port, panelPort });
   });
 
+  it('the cluster port is 8445, a free one when the endpoints take a free one, or as set', () => {
+    expect(loadConfig(env({})).clusterPort).toBe(8445);
+    expect(loadConfig(env({ PICLOUD_PORT: '0' })).clusterPort).toBe(0);
+    expect(loadConfig(env({ PICLOUD_PORT: '0', PICLOUD_CLUSTER_PORT: '9445' })).clusterPort).toBe(9445);
+    expect(() => loadConfig(env({ PICLOUD_CLUSTER_PORT: '8080' }))).toThrow(/PICLOUD_CLUSTER_PORT=8080/);
+  });
+
   it("comes from the config file too, and may never be the endpoints' port", () => {
     const file = configFile('{"port": 9000, "panelPort": 9100}');
     expect(loadConfig(env({ PICLOUD_CONFIG: file }))).toMatchObject({ port: 9000, panelPort: 9100 });

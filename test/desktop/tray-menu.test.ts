@@ -20,6 +20,8 @@ const running: ServerState = {
   url: 'http://localhost:8081/',
   endpointsUrl: 'http://localhost:8080/',
   lanUrls: ['http://192.168.1.20:8080/'],
+  caFingerprint:
+    '6E:F4:8D:0A:FE:03:52:04:B7:F7:D8:3C:69:5D:45:5F:7A:3B:54:B1:EB:A5:18:C4:87:C3:04:65:B7:7E:29:FE',
   since: 0,
 };
 const portInUse: ServerState = {
@@ -31,7 +33,7 @@ const portInUse: ServerState = {
 };
 
 function tray(server: ServerState, overrides: Partial<TrayState> = {}): TrayState {
-  return { server, nodeCount: server.kind === 'running' ? 1 : null, startAtLogin: false, ...overrides };
+  return { server, nodes: null, startAtLogin: false, ...overrides };
 }
 
 /** The menu as lines: `label` for status lines, `[x] label -> action` for actions (x: enabled/checked). */
@@ -56,12 +58,14 @@ const TAIL = [
 describe('the tray menu', () => {
   it.each<[string, ServerState, string[]]>([
     [
-      'running: URL, node count, every action',
+      'running: URL, node count, the CA fingerprint, every action',
       running,
       [
         'PiCloud is running',
         'http://localhost:8081/',
         '1 node',
+        'CA SHA-256: 6E:F4:8D:0A:FE:03:52:04:B7:F7:D8:3C:69:5D:45:5F',
+        '            7A:3B:54:B1:EB:A5:18:C4:87:C3:04:65:B7:7E:29:FE',
         '---',
         '[ ] Start server -> start',
         '[x] Stop server -> stop',
@@ -160,10 +164,18 @@ describe('the tray menu', () => {
     expect(render(buildTrayMenu(tray(server)))).toEqual([...head, ...TAIL]);
   });
 
-  it('shows the start-at-login setting checked, and a cluster’s node count', () => {
-    const lines = render(buildTrayMenu(tray(running, { startAtLogin: true, nodeCount: 3 })));
+  it('shows the start-at-login setting checked, and a cluster’s node count with each node’s state', () => {
+    const nodes = [
+      { name: 'alpha', role: 'primary', status: 'up' },
+      { name: 'beta', role: 'member', status: 'up' },
+      { name: 'gamma', role: 'member', status: 'down' },
+    ];
+    const lines = render(buildTrayMenu(tray(running, { startAtLogin: true, nodes })));
     expect(lines).toContain('[✓] Start at login -> toggle-start-at-login');
     expect(lines).toContain('3 nodes');
+    expect(lines).toContain('  alpha — up (primary)');
+    expect(lines).toContain('  gamma — down');
+    expect(render(buildTrayMenu(tray(running)))).toContain('1 node');
   });
 
   it("copies the endpoints' URL (the LAN one first), never the panel's", () => {

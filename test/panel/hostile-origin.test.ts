@@ -2,8 +2,9 @@
 // (page.evaluate callbacks run in the browser.)
 /**
  * Issue 13, item 2, in a real browser: an app's script serves a hostile page (HTML + JavaScript) on
- * every host and port the appliance answers — localhost, 127.0.0.1, the machine's LAN address and its
- * `<host name>.local`, at `/` and at any path — while the owner is signed in to the panel on each of
+ * every host, port and scheme the appliance answers — localhost, 127.0.0.1, the machine's LAN address and its
+ * `<host name>.local`, over plain HTTP and over HTTPS (the appliance CA trusted through Chromium's NSS
+ * database; on every name its certificate carries), at `/` and at any path — while the owner is signed in to the panel on each of
  * those hosts in the same Chromium. The page tries what issue 13 found (read the session's CSRF token,
  * call the admin API with the owner's cookie, mint an admin token) and what a page of a sibling port can
  * still do in a browser (toss cookies into the panel's requests, fix the owner's session, frame the
@@ -11,6 +12,10 @@
  * session is HttpOnly, bound to its CSRF token, checked against the exact origin, and not confused by
  * tossed cookies. On the panel's port no script answers at all.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_NAME, LAN_ADDRESS } from '../support/machine.js';
@@ -28,6 +33,14 @@ import {
 const LAN = LAN_ADDRESS;
 const MDNS_NAME = `${HOST_NAME.split('.')[0]}.local`;
 const HOSTS = ['localhost', '127.0.0.1', ...(LAN ? [LAN, MDNS_NAME] : [])];
+/**
+ * Every origin pair the appliance serves — plain HTTP on every host, and HTTPS (its own CA, trusted by
+ * this Chromium's NSS database) on every host its certificate names — as `scheme://host`.
+ */
+const ORIGINS = [
+  ...HOSTS.map((host) => `http://${host}`),
+  ...['localhost', '127.0.0.1', ...(LAN ? [MDNS_NAME] : [])].map((host) => `https://${host}`),
+];
 
 /**
  * The hostile page. Its script only uses what any page may: fetch, frames, document.cookie. It runs
@@ -77,6 +90,8 @@ window.attack = async function (panel, fixedSession) {
   });
   document.cookie = 'picloud_session=tossed-by-a-script-page; path=/api';
   document.cookie = 'picloud_session=tossed-by-a-script-page; path=/';
+  // On an HTTPS page the browser also takes a __Host- cookie, which the HTTPS panel receives.
+  document.cookie = '__Host-picloud_session=tossed-by-a-script-page; Secure; Path=/';
   if (fixedSession) document.cookie = 'picloud_session=' + fixedSession + '; path=/api/v1';
   return out;
 };
@@ -97,6 +112,18 @@ let context: BrowserContext;
 let page: Page;
 let panelPort: number;
 let endpointsPort: number;
+let panelHttpsPort: number;
+let endpointsHttpsPort: number;
+const scratch: string[] = [];
+
+/** The panel's and the endpoints' base URLs for an origin of ORIGINS. */
+function urlsOf(origin: string): { panel: string; endpoints: string } {
+  const https = origin.startsWith('https:');
+  return {
+    panel: `${origin}:${https ? panelHttpsPort : panelPort}`,
+    endpoints: `${origin}:${https ? endpointsHttpsPort : endpointsPort}`,
+  };
+}
 /** Each host's panel session as the owner's page sees it: its CSRF token. */
 const csrfByHost = new Map<string, string>();
 let ownerToken: string;
@@ -113,9 +140,9 @@ async function ownerApi(method: string, path: string, body?: unknown): Promise<a
   return { status: response.status, body: await response.json().catch(() => null) };
 }
 
-/** What the panel's own page on `host` knows about its session. */
-async function panelStatus(host: string): Promise<any> {
-  await page.goto(`http://${host}:${panelPort}/`);
+/** What the panel's own page on `origin` knows about its session. */
+async function panelStatus(origin: string): Promise<any> {
+  await page.goto(`${urlsOf(origin).panel}/`);
   return page.evaluate(async () => (await fetch('/api/v1/auth/status')).json());
 }
 
@@ -125,22 +152,47 @@ beforeAll(async () => {
   appliance = await startPanelAppliance({ PICLOUD_HOST: '0.0.0.0' });
   panelPort = appliance.process.panelPort;
   endpointsPort = appliance.process.port;
+  const https =
+    /HTTPS: +https:\/\/localhost:(\d+)\/ +\(panel\)\n +https:\/\/localhost:(\d+)\/ +\(endpoints\)/.exec(
+      appliance.process.output(),
+    );
+  if (!https) throw new Error(`no HTTPS ports in the banner:\n${appliance.process.output()}`);
+  panelHttpsPort = Number(https[1]);
+  endpointsHttpsPort = Number(https[2]);
+  // This Chromium trusts the appliance's CA (fetched from its trust page) through its NSS database.
+  const home = mkdtempSync(join(tmpdir(), 'picloud-hostile-nss-'));
+  scratch.push(home);
+  const nssdb = join(home, '.pki', 'nssdb');
+  mkdirSync(nssdb, { recursive: true });
+  writeFileSync(join(home, 'ca.crt'), await (await fetch(`${appliance.baseUrl}/trust/ca.crt`)).text());
+  execFileSync('certutil', ['-d', `sql:${nssdb}`, '-N', '--empty-password']);
+  execFileSync('certutil', [
+    '-d',
+    `sql:${nssdb}`,
+    '-A',
+    '-t',
+    'C,,',
+    '-n',
+    'PiCloud',
+    '-i',
+    join(home, 'ca.crt'),
+  ]);
   // <host name>.local resolves to the LAN address, as mDNS would.
-  browser = await launchChromium([`--host-resolver-rules=MAP ${MDNS_NAME} ${LAN}`]);
+  browser = await launchChromium([`--host-resolver-rules=MAP ${MDNS_NAME} ${LAN}`], { HOME: home });
   context = await browser.newContext();
   page = await context.newPage();
 
   // 1. The owner sets the appliance up from this machine, then signs in on every other host name.
   await page.goto(`http://localhost:${panelPort}/`);
   await setUpOwner(page, null);
-  for (const host of HOSTS.slice(1)) {
-    await page.goto(`http://${host}:${panelPort}/`);
+  for (const origin of ORIGINS.slice(1)) {
+    await page.goto(`${urlsOf(origin).panel}/`);
     await signIn(page);
   }
-  for (const host of HOSTS) {
-    const status = await panelStatus(host);
-    expect(status, host).toMatchObject({ signed_in: true, user: { username: OWNER.username } });
-    csrfByHost.set(host, status.csrf_token);
+  for (const origin of ORIGINS) {
+    const status = await panelStatus(origin);
+    expect(status, origin).toMatchObject({ signed_in: true, user: { username: OWNER.username } });
+    csrfByHost.set(origin, status.csrf_token);
   }
   ownerToken = (
     await apiFromPage(page, 'POST', '/admin/tokens', { name: 'test automation', scopes: ['admin'] })
@@ -179,11 +231,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await appliance?.stop();
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.each(HOSTS)('a hostile page on %s', (host) => {
-  const endpoints = () => `http://${host}:${endpointsPort}`;
-  const panel = () => `http://${host}:${panelPort}`;
+describe.each(ORIGINS)('a hostile page on %s', (host) => {
+  const endpoints = () => urlsOf(host).endpoints;
+  const panel = () => urlsOf(host).panel;
 
   it.each(['/', '/deep/path', '/api-lookalike/admin'])(
     "cannot read the owner's CSRF token or use the admin API from %s on the endpoints' port",
@@ -225,7 +278,7 @@ describe.each(HOSTS)('a hostile page on %s', (host) => {
     expect(status).toMatchObject({ signed_in: true, user: { username: OWNER.username } });
     expect(status.csrf_token).toBe(csrfByHost.get(host));
     const sent = (await context.cookies(`${panel()}/api/v1/auth/status`)).filter(
-      (cookie) => cookie.name === 'picloud_session',
+      (cookie) => cookie.name === 'picloud_session' || cookie.name === '__Host-picloud_session',
     );
     expect(sent.length).toBeGreaterThan(1);
     // A change from the panel's own page still works — with its CSRF token, and only with it.
@@ -246,10 +299,10 @@ describe.each(HOSTS)('a hostile page on %s', (host) => {
 });
 
 describe("the panel's port", () => {
-  it.each(HOSTS.flatMap((host) => ['/', '/deep/path'].map((path) => [host, path] as const)))(
+  it.each(ORIGINS.flatMap((origin) => ['/', '/deep/path'].map((path) => [origin, path] as const)))(
     'serves no script on %s at %s',
-    async (host, path) => {
-      const response = await page.goto(`http://${host}:${panelPort}${path}`);
+    async (origin, path) => {
+      const response = await page.goto(`${urlsOf(origin).panel}${path}`);
       expect(await page.evaluate(() => typeof (window as any).attack)).toBe('undefined');
       if (path === '/') expect(await page.title()).toMatch(/PiCloud$/);
       else expect(response?.status()).toBe(404);
@@ -271,10 +324,10 @@ describe('a fixed session', () => {
       `http://127.0.0.1:${panelPort}`,
       mallory,
     ] as const);
-    const status = await panelStatus('127.0.0.1');
+    const status = await panelStatus('http://127.0.0.1');
     expect(status.user?.username).not.toBe('mallory');
     expect(status.signed_in).toBe(false);
     // The owner's other hosts are untouched.
-    expect((await panelStatus('localhost')).csrf_token).toBe(csrfByHost.get('localhost'));
+    expect((await panelStatus('http://localhost')).csrf_token).toBe(csrfByHost.get('http://localhost'));
   });
 });

@@ -50,8 +50,11 @@ export async function startPanelAppliance(env: Record<string, string> = {}): Pro
   };
 }
 
-/** Launches headless Chromium (`args`: more switches); fails with a clear message when it is not installed. */
-export async function launchChromium(args: string[] = []): Promise<Browser> {
+/**
+ * Launches headless Chromium (`args`: more switches; `env`: its environment, e.g. a HOME whose NSS
+ * database trusts a CA); fails with a clear message when it is not installed.
+ */
+export async function launchChromium(args: string[] = [], env?: Record<string, string>): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `No Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set PICLOUD_CHROMIUM`,
@@ -61,6 +64,7 @@ export async function launchChromium(args: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-dev-shm-usage', ...args],
+    ...(env ? { env: { ...(process.env as Record<string, string>), ...env } } : {}),
   });
 }
 

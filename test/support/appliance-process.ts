@@ -81,7 +81,14 @@ export async function startApplianceProcess(
 ): Promise<ApplianceProcess> {
   const [command, args] = launch(process.execPath, [PICLOUD_BIN, 'start']);
   const child = spawn(command, args, {
-    env: { ...process.env, PICLOUD_CONFIG: '', PICLOUD_PORT: '0', PICLOUD_HOST: '127.0.0.1', ...env },
+    env: {
+      ...process.env,
+      PICLOUD_CONFIG: '',
+      PICLOUD_PORT: '0',
+      PICLOUD_CLUSTER_PORT: '0',
+      PICLOUD_HOST: '127.0.0.1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.add(child);

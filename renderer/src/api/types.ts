@@ -238,3 +238,12 @@ export interface Versions {
   schema: number;
   wire: number;
 }
+
+/** `GET /api/v1/admin/node/https`: this node's HTTPS, the CA's fingerprint, the HTTPS-only switch. */
+export interface HttpsInfo {
+  https_only: boolean;
+  ca_fingerprint: string;
+  trust_url: string;
+  panel_urls: string[];
+  endpoint_urls: string[];
+}

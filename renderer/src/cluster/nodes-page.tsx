@@ -61,6 +61,7 @@ export function NodesPage() {
   const [joining, setJoining] = useState<DiscoveredNode | null>(null);
   const [adding, setAdding] = useState(false);
   const [token, setToken] = useState<JoinToken | null>(null);
+  const [joined, setJoined] = useState<string | null>(null);
   const reload = () => {
     nodes.reload();
     discovered.reload();
@@ -84,6 +85,11 @@ export function NodesPage() {
           </button>
         </div>
       </div>
+      {joined && (
+        <p class="notice" role="status">
+          {joined}
+        </p>
+      )}
       <section class="card" aria-labelledby="members-title">
         <h2 id="members-title">In this cluster</h2>
         <Loaded state={nodes}>
@@ -196,13 +202,14 @@ export function NodesPage() {
           submitLabel="Join"
           onSubmit={async (form) => {
             const { setup_code } = formValues(form);
-            const joined = await api<{ node_id: string; name: string }>('POST', '/admin/cluster/join', {
+            const node = await api<{ node_id: string; name: string }>('POST', '/admin/cluster/join', {
               node_id: joining?.id ?? '',
               setup_code,
             });
             setJoining(null);
+            setJoined(`${node.name} joined the cluster.`);
             reload();
-            return `${joined.name} joined the cluster.`;
+            return `${node.name} joined the cluster.`;
           }}
         >
           <p>

@@ -10,6 +10,7 @@ import { Notice } from '../ui/components.js';
 import { CopyButton } from '../ui/copy-button.js';
 import { formatBytes, formatUptime, plural } from '../ui/format.js';
 import { Sparkline } from '../ui/sparkline.js';
+import { HttpsCard } from './https-card.js';
 
 /** How often the screen samples the node while someone looks at it. */
 const SAMPLE_MS = 5000;
@@ -184,6 +185,7 @@ export function NodePage() {
               </li>
             ))}
           </ul>
+          <HttpsCard />
         </>
       )}
 

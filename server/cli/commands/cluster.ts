@@ -10,11 +10,12 @@
 import { parseArgs } from 'node:util';
 import { readRuntimeInfo } from '../../appliance/runtime-file.js';
 import { parseLifetime } from '../../cluster/cluster-api.js';
-import { createJoinToken, MAX_TOKEN_LIFETIME_MS, pruneJoinTokens } from '../../cluster/join-token.js';
+import { MAX_TOKEN_LIFETIME_MS } from '../../cluster/join-token.js';
 import { clusterLanAddresses } from '../../cluster/lan-address.js';
 import { readMembership } from '../../cluster/membership-store.js';
 import { certificateSha256 } from '../../cluster/node-certificates.js';
 import { loadConfig } from '../../config/load-config.js';
+import { createJoinToken, pruneJoinTokens } from '../../manager/cluster/join-token-store.js';
 import { processAlive } from '../../platform/process-alive.js';
 import { readCertificateAuthority } from '../../trust/certificate-authority.js';
 import { cliCreator, recordCliAction, withCliDatabase } from '../cli-database.js';

@@ -30,7 +30,6 @@ export async function runStart(argv: string[]): Promise<number> {
     new Promise<string>((resolve) => {
       restartRequested = resolve;
     });
-  process.on('SIGHUP', () => restartRequested('SIGHUP: starting again'));
   let stopRequested: (signal: NodeJS.Signals) => void = () => undefined;
   const stops = new Promise<NodeJS.Signals>((resolve) => {
     stopRequested = resolve;
@@ -48,8 +47,7 @@ export async function runStart(argv: string[]): Promise<number> {
     logger.info(`${signal}: shutting down`);
     stopRequested(signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  let handling = false;
 
   for (;;) {
     const restarted = restarts();
@@ -62,6 +60,14 @@ export async function runStart(argv: string[]): Promise<number> {
       return 1;
     }
     printBanner(appliance, config.dataDir);
+    // Only once the first start succeeded, as before: a signal during that start ends the process
+    // (its supervisor stops what it left behind).
+    if (!handling) {
+      handling = true;
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      process.on('SIGHUP', () => restartRequested('SIGHUP: starting again'));
+    }
     logger.info(
       {
         port: appliance.runtime.port,
