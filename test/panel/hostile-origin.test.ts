@@ -12,16 +12,14 @@
  * session is HttpOnly, bound to its CSRF token, checked against the exact origin, and not confused by
  * tossed cookies. On the panel's port no script answers at all.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_NAME, LAN_ADDRESS } from '../support/machine.js';
 import {
   apiFromPage,
   launchChromium,
+  nssHome,
   OWNER,
   type PanelAppliance,
   setUpOwner,
@@ -160,23 +158,8 @@ beforeAll(async () => {
   panelHttpsPort = Number(https[1]);
   endpointsHttpsPort = Number(https[2]);
   // This Chromium trusts the appliance's CA (fetched from its trust page) through its NSS database.
-  const home = mkdtempSync(join(tmpdir(), 'picloud-hostile-nss-'));
+  const home = nssHome(await (await fetch(`${appliance.baseUrl}/trust/ca.crt`)).text());
   scratch.push(home);
-  const nssdb = join(home, '.pki', 'nssdb');
-  mkdirSync(nssdb, { recursive: true });
-  writeFileSync(join(home, 'ca.crt'), await (await fetch(`${appliance.baseUrl}/trust/ca.crt`)).text());
-  execFileSync('certutil', ['-d', `sql:${nssdb}`, '-N', '--empty-password']);
-  execFileSync('certutil', [
-    '-d',
-    `sql:${nssdb}`,
-    '-A',
-    '-t',
-    'C,,',
-    '-n',
-    'PiCloud',
-    '-i',
-    join(home, 'ca.crt'),
-  ]);
   // <host name>.local resolves to the LAN address, as mDNS would.
   browser = await launchChromium([`--host-resolver-rules=MAP ${MDNS_NAME} ${LAN}`], { HOME: home });
   context = await browser.newContext();

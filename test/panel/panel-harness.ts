@@ -5,7 +5,8 @@
  * What the panel's browser tests share: a real appliance (`picloud start` over the built panel, on a
  * fresh database of the shared test PostgreSQL) and Debian's Chromium driven by playwright-core.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -48,6 +49,33 @@ export async function startPanelAppliance(env: Record<string, string> = {}): Pro
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A HOME folder whose NSS database (`~/.pki/nssdb`, where Chromium on Linux looks) trusts `caPem` as a
+ * CA for websites — what the trust page tells Linux users to do with `certutil` — or trusts nothing
+ * extra (null). The caller removes the folder.
+ */
+export function nssHome(caPem: string | null): string {
+  const home = mkdtempSync(join(tmpdir(), 'picloud-nss-'));
+  const nssdb = join(home, '.pki', 'nssdb');
+  mkdirSync(nssdb, { recursive: true });
+  execFileSync('certutil', ['-d', `sql:${nssdb}`, '-N', '--empty-password']);
+  if (caPem !== null) {
+    writeFileSync(join(home, 'ca.crt'), caPem);
+    execFileSync('certutil', [
+      '-d',
+      `sql:${nssdb}`,
+      '-A',
+      '-t',
+      'C,,',
+      '-n',
+      'PiCloud',
+      '-i',
+      join(home, 'ca.crt'),
+    ]);
+  }
+  return home;
 }
 
 /**

@@ -1,17 +1,11 @@
-/**
- * Issue 17 in a real browser: Chromium with the appliance CA added to its NSS database (`certutil`, as
- * the trust page tells Linux users) loads the panel and an app's endpoint over HTTPS with no certificate
- * error — by address and by name (`<host>.local` and an app's `garden.local`, resolved by Chromium's
- * host-resolver rules as mDNS would) — and a Chromium without the CA refuses the same pages.
- */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeInfo } from '../../server/appliance/runtime-file.js';
-import { CHROMIUM } from '../panel/panel-harness.js';
+import { CHROMIUM, nssHome } from '../panel/panel-harness.js';
 import { ownerTokenAt } from '../support/admin-client.js';
 import { type ApplianceProcess, startApplianceProcess } from '../support/appliance-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -28,23 +22,8 @@ let distrusting: Browser;
 
 /** A Chromium whose NSS database (in a HOME of its own) trusts `caFile`, or trusts nothing extra. */
 async function launchWithNss(caFile: string | null): Promise<Browser> {
-  const home = mkdtempSync(join(tmpdir(), 'picloud-nss-'));
+  const home = nssHome(caFile === null ? null : readFileSync(caFile, 'utf8'));
   scratch.push(home);
-  const nssdb = join(home, '.pki', 'nssdb');
-  mkdirSync(nssdb, { recursive: true });
-  execFileSync('certutil', ['-d', `sql:${nssdb}`, '-N', '--empty-password']);
-  if (caFile)
-    execFileSync('certutil', [
-      '-d',
-      `sql:${nssdb}`,
-      '-A',
-      '-t',
-      'C,,',
-      '-n',
-      'PiCloud test CA',
-      '-i',
-      caFile,
-    ]);
   return chromium.launch({
     executablePath: CHROMIUM,
     env: { ...process.env, HOME: home },
