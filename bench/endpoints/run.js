@@ -34,7 +34,7 @@ const HOSTILE = [
   // A thrown value of several megabytes: its message and details are capped, not sent whole.
   {
     name: 'big-throw',
-    source: 'let s = ""; s.pad(4000000, "x"); throw #{ status: 400, message: s, details: [s, s] };',
+    source: 'let s = ""; s.pad(1000000, "x"); throw #{ status: 400, message: s, details: [s, s] };',
     code: 'PICLOUD_ERR_SCRIPT_THROWN',
   },
 ];
