@@ -11,6 +11,7 @@ import { createClusterControl } from '../cluster/cluster-control.js';
 import { ClusterRuntime, planClusterStart, primaryTls } from '../cluster/cluster-runtime.js';
 import { lanDiscovery } from '../cluster/discovery.js';
 import { MembershipError } from '../cluster/membership-store.js';
+import { listNodesForTray } from '../cluster/node-list-file.js';
 import { nodeReporter } from '../cluster/node-report.js';
 import { executionLimits } from '../config/execution-limits.js';
 import type { Config } from '../config/settings.js';
@@ -285,7 +286,12 @@ export async function startAppliance(
       plan,
       db: open.db,
       embedded: open.embedded,
-      report: () => report.sample(),
+      // Each heartbeat (every few seconds, on a node in a cluster only) also refreshes the node list
+      // the desktop app's tray watches; the file is rewritten only when the list changed.
+      report: async () => {
+        void listNodesForTray(open.db, config.dataDir).catch(() => undefined);
+        return report.sample();
+      },
       log: (level, message) => clusterLog[level](message),
     });
     undo.push(() => clusterRuntime.stop());
@@ -299,7 +305,8 @@ export async function startAppliance(
       db: open.db,
       auth: manager.auth,
       ownCa: ca,
-      members: member ? null : clusterRuntime.members(() => primaryTls(config.dataDir, ca)),
+      // A member too: its cluster port admits the certificates of the nodes `cluster_nodes` lists.
+      members: clusterRuntime.members(() => primaryTls(config.dataDir, ca)),
       schemaVersion: open.schemaVersion,
       panelPort: () => panelPortNow,
       requestsServed: () => report.requestsServed(),

@@ -5,6 +5,8 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
 
 /** The file's name. */
 export const NODE_LIST_FILE = 'cluster-nodes.json';
@@ -28,4 +30,15 @@ export function writeNodeList(dataDir: string, nodes: readonly ListedNode[]): vo
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, text, { mode: 0o644 });
   renameSync(temporary, path);
+}
+
+/** Reads the cluster's nodes from `cluster_nodes` and writes the tray's file (when it changed). */
+export async function listNodesForTray(db: Kysely<Database>, dataDir: string): Promise<void> {
+  const rows = await db
+    .selectFrom('cluster_nodes')
+    .select(['name', 'role', 'status'])
+    .orderBy('role', 'desc')
+    .orderBy('name')
+    .execute();
+  writeNodeList(dataDir, rows);
 }

@@ -50,7 +50,7 @@ async function fetchOn(
 if (reason) console.warn(`skipping: ${reason}`);
 
 /** Fixed ports: each host is a machine of its own (the cluster port is the default, 8445). */
-const PORTS = { PICLOUD_PORT: '8080' };
+const PORTS = { PICLOUD_PORT: '8080', PICLOUD_CLUSTER_PORT: '8445' };
 const PANEL = 8081;
 const CLUSTER = 8445;
 

@@ -82,8 +82,8 @@ describe.skipIf(reason)('the Nodes page (Chromium on a LAN host)', () => {
   beforeAll(async () => {
     lan = await createLan(['alpha', 'beta']);
     [, beta] = await Promise.all([
-      lan.host('alpha').startAppliance({ PICLOUD_PORT: '8080' }),
-      lan.host('beta').startAppliance({ PICLOUD_PORT: '8080' }),
+      lan.host('alpha').startAppliance({ PICLOUD_PORT: '8080', PICLOUD_CLUSTER_PORT: '8445' }),
+      lan.host('beta').startAppliance({ PICLOUD_PORT: '8080', PICLOUD_CLUSTER_PORT: '8445' }),
     ]);
   }, 120_000);
   afterAll(() => lan?.close());
