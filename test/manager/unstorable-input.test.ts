@@ -81,6 +81,7 @@ const BODIES: Record<string, unknown> = {
   },
   'patch /api/v1/admin/apps/{app}/triggers/{trigger}': { schedule: '*/5 * * * *', timezone: 'UTC' },
   'post /api/v1/admin/apps/{app}/queues/{queue}/messages': { payload: { text: 'hi', nested: { k: 'v' } } },
+  'put /api/v1/admin/node/https': { https_only: false },
   'post /api/v1/admin/deploy': {
     app: 'shop',
     spec: {
