@@ -221,7 +221,7 @@ describe('control panel journey (Chromium)', () => {
       'rgb(246, 248, 250)',
     );
 
-    await phone.page.getByRole('link', { name: 'Node' }).click();
+    await phone.page.getByRole('link', { name: 'Node', exact: true }).click();
     await phone.page.getByRole('heading', { name: 'CPU' }).waitFor();
     await expect(phone.page.locator('main').textContent()).resolves.toMatch(/of \d+ cores/);
     // The runs of the journey are counted for the app.
