@@ -107,6 +107,9 @@ export async function openPanel(
     colorScheme: options.colorScheme ?? 'light',
     viewport: options.viewport ?? { width: 1280, height: 860 },
   });
+  // Playwright's 30 s per action is too short when the whole suite loads both cores; a test's own
+  // timeout (90 s for the long journeys) stays the bound.
+  context.setDefaultTimeout(60_000);
   // The copy buttons use the Clipboard API (127.0.0.1 is a secure context).
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const page = await context.newPage();
