@@ -4,9 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { readRuntimeInfo } from '../../appliance/runtime-file.js';
-import { loadConfig } from '../../config/load-config.js';
-import { ConfigError } from '../../config/settings.js';
 import { processAlive } from '../../platform/process-alive.js';
+import { configuredDataDir } from '../configured-data-dir.js';
 
 async function fetchText(url: string): Promise<{ status: number; body: string } | null> {
   try {
@@ -20,16 +19,8 @@ async function fetchText(url: string): Promise<{ status: number; body: string } 
 /** Prints the status; `--json` for machines. */
 export async function runStatus(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } } });
-  let dataDir: string;
-  try {
-    dataDir = loadConfig().dataDir;
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`picloud: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+  const dataDir = configuredDataDir();
+  if (dataDir === null) return 1;
   const runtime = readRuntimeInfo(dataDir);
   if (!runtime || !processAlive(runtime.pid)) {
     if (values.json) console.log(JSON.stringify({ running: false, dataDir }));

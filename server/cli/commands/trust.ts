@@ -7,26 +7,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRuntimeInfo } from '../../appliance/runtime-file.js';
-import { loadConfig } from '../../config/load-config.js';
-import { ConfigError } from '../../config/settings.js';
 import { processAlive } from '../../platform/process-alive.js';
 import { CA_CERTIFICATE_FILE } from '../../trust/ca-files.js';
 import { certificateFingerprint } from '../../trust/certificate-authority.js';
+import { configuredDataDir } from '../configured-data-dir.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Prints the CA's fingerprint; `--json` for machines. */
 export async function runTrust(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } } });
-  let dataDir: string;
-  try {
-    dataDir = loadConfig().dataDir;
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`picloud: ${error.message}`);
-      return EXIT.usage;
-    }
-    throw error;
-  }
+  const dataDir = configuredDataDir();
+  if (dataDir === null) return EXIT.usage;
   const path = join(dataDir, CA_CERTIFICATE_FILE);
   let fingerprint: string;
   try {
